@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Unikernel.Boot.Host;
+
+public enum BootOutcome { PowerOff, Crash, Reboot, XenPanic, Timeout, QemuExited }
+
+public sealed record BootResult(BootOutcome Outcome, string Log, TimeSpan Elapsed)
+{
+    // The last lines of the serial log, for failure messages.
+    public string Tail(int lines = 40)
+    {
+        var all = Log.Split('\n');
+        return string.Join('\n', all[Math.Max(0, all.Length - lines)..]);
+    }
+}
+
+public sealed record BootOptions
+{
+    public required string Image { get; init; }
+    public string CommandLine { get; init; } = "";
+    public int MemoryMiB { get; init; } = 256;
+    public string XenOptions { get; init; } = "";
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
+    public string? SerialLog { get; init; }
+}
+
+// Boots an image as dom0 under the real Xen hypervisor in QEMU (TCG) and watches the serial line until
+// Xen reports the domain's end, Xen panics, QEMU exits or the timeout passes.
+public static class XenBoot
+{
+    public const string Qemu = "qemu-system-x86_64";
+
+    // What Xen 4.17 prints when dom0 ends (xen/common/shutdown.c hwdom_shutdown).
+    private static readonly (string Marker, BootOutcome Outcome)[] Endings =
+    {
+        ("Hardware Dom0 halted", BootOutcome.PowerOff),
+        ("Hardware Dom0 crashed", BootOutcome.Crash),
+        ("Hardware Dom0 shutdown", BootOutcome.Reboot),
+        ("Panic on CPU", BootOutcome.XenPanic),
+    };
+
+    public static BootResult Run(BootOptions options, TextWriter? echo = null)
+    {
+        if (!File.Exists(options.Image)) throw new FileNotFoundException($"guest image not found: {options.Image}");
+        if (options.Image.Contains(' ') || options.Image.Contains(','))
+            throw new ArgumentException($"the image path may not contain spaces or commas (QEMU's module syntax): {options.Image}");
+        string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
+
+        var args = new List<string>
+        {
+            "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+            "-m", options.MemoryMiB.ToString(),
+            // Deterministic virtual time runs faster than wall-clock time under TCG.
+            "-icount", "shift=7,sleep=off", "-rtc", "clock=vm",
+            "-kernel", xen,
+            // Multiboot module: "path args". QEMU separates modules with commas, so double any in the args.
+            "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd(),
+            "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
+        };
+        var start = new ProcessStartInfo(Qemu)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+
+        Process qemu;
+        try { qemu = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException($"{Qemu} not found: install Debian package qemu-system-x86 ('dotnet pwsh build.ps1 deps')");
+        }
+
+        var log = new StringBuilder();
+        var stopwatch = Stopwatch.StartNew();
+        var outcome = BootOutcome.QemuExited;
+        var done = new ManualResetEventSlim();
+        var stderr = qemu.StandardError.ReadToEndAsync();
+        var reader = Task.Run(() =>
+        {
+            string? line;
+            while ((line = qemu.StandardOutput.ReadLine()) != null)
+            {
+                line = line.TrimEnd('\r');
+                lock (log) log.Append(line).Append('\n');
+                echo?.WriteLine(line);
+                foreach (var (marker, result) in Endings)
+                {
+                    if (line.Contains(marker, StringComparison.Ordinal))
+                    {
+                        outcome = result;
+                        done.Set();
+                    }
+                }
+            }
+            done.Set();
+        });
+
+        bool finished = done.Wait(options.Timeout);
+        if (!finished) outcome = BootOutcome.Timeout;
+        // Xen stays up after dom0 ends (noreboot); give it a moment to print the rest, then stop QEMU.
+        if (!qemu.HasExited)
+        {
+            Thread.Sleep(finished ? 200 : 0);
+            try { qemu.Kill(true); } catch (InvalidOperationException) { }
+        }
+        qemu.WaitForExit();
+        reader.Wait(TimeSpan.FromSeconds(5));
+        string text;
+        lock (log) text = log.ToString();
+        if (outcome == BootOutcome.QemuExited && stderr.Result.Length > 0) text += "\n[qemu stderr] " + stderr.Result;
+        if (options.SerialLog is { } path) File.WriteAllText(path, text);
+        return new BootResult(outcome, text, stopwatch.Elapsed);
+    }
+}

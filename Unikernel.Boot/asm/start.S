@@ -1,0 +1,118 @@
+// Entry, stack, hypercall page and the few runtime helpers that must not be managed code.
+// Assembled with llvm-mc (AT&T syntax, no preprocessor).
+
+// xen.h: __HYPERVISOR_sched_op = 29; sched.h: SCHEDOP_shutdown = 2, SHUTDOWN_crash = 3.
+
+        .section .text.hypercall_page, "ax", @progbits
+        .balign 4096
+        .globl hypercall_page
+hypercall_page:                     // Xen writes 128 32-byte call stubs here while building the domain
+        .fill 4096, 1, 0xcc
+
+        .section .text.boot, "ax", @progbits
+        .globl _start
+_start:
+        // Xen: rsi = start_info, rsp = top of a one-page bootstrap stack. Move to our own stack.
+        leaq uk_stack_top(%rip), %rsp
+        xorl %ebp, %ebp
+        movq %rsi, %rdi
+        call uk_boot_entry
+        // The platform entry never returns; if it does, crash rather than run off the end.
+        jmp uk_early_crash
+
+// long uk_hypercall(nr, a1, a2, a3, a4, a5): the SysV order is rdi, rsi, rdx, rcx, r8, r9 but a hypercall
+// takes rdi, rsi, rdx, r10, r8 (the syscall instruction clobbers rcx), so shift every argument by one.
+        .text
+        .globl uk_hypercall
+uk_hypercall:
+        movq %rdi, %rax
+        movq %rsi, %rdi
+        movq %rdx, %rsi
+        movq %rcx, %rdx
+        movq %r8, %r10
+        movq %r9, %r8
+        shlq $5, %rax
+        leaq hypercall_page(%rip), %r11
+        addq %r11, %rax
+        jmpq *%rax                  // the stub's ret returns to our caller
+
+// Crash the domain with no help from managed code: used before the platform installs its handlers.
+        .globl uk_early_crash
+uk_early_crash:
+        andq $-16, %rsp
+        subq $16, %rsp
+        movl $3, (%rsp)             // struct sched_shutdown { reason = SHUTDOWN_crash }
+        movl $2, %edi               // SCHEDOP_shutdown
+        movq %rsp, %rsi
+        call hypercall_page + 29 * 32
+        ud2                         // a fault with no trap table also kills the domain
+
+// Bounds of the bump heap the linker script reserves.
+        .globl uk_heap_start
+uk_heap_start:
+        leaq __uk_heap_start(%rip), %rax
+        ret
+        .globl uk_heap_end
+uk_heap_end:
+        leaq __uk_heap_end(%rip), %rax
+        ret
+        .globl uk_stack_guard_address
+uk_stack_guard_address:
+        leaq uk_stack_guard(%rip), %rax
+        ret
+
+// Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
+// and a reference store is a plain store.
+        .globl RhpReversePInvoke
+RhpReversePInvoke:
+        ret
+        .globl RhpReversePInvokeReturn
+RhpReversePInvokeReturn:
+        ret
+        .globl RhpPInvoke
+RhpPInvoke:
+        ret
+        .globl RhpPInvokeReturn
+RhpPInvokeReturn:
+        ret
+        .globl RhpGcPoll
+RhpGcPoll:
+        ret
+        .globl RhpAssignRef
+RhpAssignRef:
+        movq %rsi, (%rdi)
+        ret
+        .globl RhpCheckedAssignRef
+RhpCheckedAssignRef:
+        movq %rsi, (%rdi)
+        ret
+        // rdi = destination, rsi = source; both advance by 8; rcx is scratch by contract.
+        .globl RhpByRefAssignRef
+RhpByRefAssignRef:
+        movq (%rsi), %rcx
+        movq %rcx, (%rdi)
+        addq $8, %rdi
+        addq $8, %rsi
+        ret
+
+        .data
+        .balign 8
+        .globl RhpTrapThreads
+RhpTrapThreads:
+        .long 0
+        .balign 8
+        .globl __security_cookie
+__security_cookie:
+        .quad 0x2b992ddfa232d00d
+
+// The boot stack, with a guard page below it that the platform unmaps at entry.
+        .section .bss.stack, "aw", @nobits
+        .balign 4096
+        .globl uk_stack_guard
+uk_stack_guard:
+        .skip 4096
+        .globl uk_stack_bottom
+uk_stack_bottom:
+        .skip 65536
+        .globl uk_stack_top
+uk_stack_top:

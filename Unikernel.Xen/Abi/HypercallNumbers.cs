@@ -1,0 +1,41 @@
+namespace Unikernel.Xen.Abi
+{
+    // __HYPERVISOR_* from xen/include/public/xen.h.
+    public enum HypercallNumber : ulong
+    {
+        MmuUpdate = 1,
+        SetTrapTable = 0,
+        SetCallbacks = 4,
+        MemoryOp = 12,
+        Multicall = 13,
+        UpdateVaMapping = 14,
+        SetTimerOp = 15,
+        XenVersion = 17,
+        ConsoleIo = 18,
+        GrantTableOp = 20,
+        VmAssist = 21,
+        Iret = 23,
+        VcpuOp = 24,
+        MmuextOp = 26,
+        SchedOp = 29,
+        CallbackOp = 30,
+        EventChannelOp = 32,
+        PhysdevOp = 33,
+    }
+
+    public static class XenConstants
+    {
+        public const ulong ConsoleIoWrite = 0;          // CONSOLEIO_write, xen.h
+        public const ulong XenVerVersion = 0;           // XENVER_version, version.h
+        public const ulong XenVerExtraVersion = 1;      // XENVER_extraversion, version.h: char[16]
+        public const ulong SchedOpYield = 0;            // SCHEDOP_yield, sched.h
+        public const ulong SchedOpShutdown = 2;         // SCHEDOP_shutdown, sched.h
+        public const uint ShutdownPowerOff = 0;         // SHUTDOWN_poweroff, sched.h
+        public const uint ShutdownReboot = 1;           // SHUTDOWN_reboot
+        public const uint ShutdownCrash = 3;            // SHUTDOWN_crash
+        public const ulong EvtchnOpSend = 4;            // EVTCHNOP_send, event_channel.h
+        public const ulong UvmfInvlpg = 2;              // UVMF_INVLPG, xen.h
+        public const ulong Mach2PhysVirtStart = 0xFFFF800000000000; // MACH2PHYS_VIRT_START, arch-x86/xen-x86_64.h
+        public const int PageShift = 12;
+    }
+}

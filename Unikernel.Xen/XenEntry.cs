@@ -1,0 +1,54 @@
+using System;
+using System.Runtime;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Internal.Runtime;
+using Unikernel.Core.Text;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // The platform's half of boot: _start (Unikernel.Boot/asm/start.S) switches to our stack and calls here
+    // with start_info. We bring up the console first so every later failure can be reported, then run the
+    // application's Main and turn its result into a shutdown.
+    public static unsafe class XenEntry
+    {
+        // Called by the entry shim that Unikernel.Boot's targets generate into the application.
+        public static void Boot(void* startInfoAddress, delegate*<int> main)
+        {
+            var startInfo = (StartInfo*)startInfoAddress;
+            Domain.Initialize(startInfo);
+            XenConsole.Initialize(startInfo);
+            Fatal.Install(&XenConsole.WriteFatal, &Domain.Crash);
+
+            if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
+
+            // Page 0 and the page below the stack must fault: null dereference and stack overflow.
+            Memory.Unmap(0, "update_va_mapping(page 0)");
+            Memory.Unmap((ulong)StackGuard(), "update_va_mapping(stack guard)");
+
+            int code = main();
+            if (code != 0)
+            {
+                Span<char> buffer = stackalloc char[48];
+                var text = new TextBuilder(buffer);
+                text.Append("Main returned ");
+                text.Append(code);
+                Fatal.Fail(text.Text);
+            }
+            Domain.PowerOff();
+        }
+
+        private static bool HasMagic(StartInfo* startInfo)
+        {
+            ReadOnlySpan<char> expected = "xen-3.0-x86_64";
+            for (int i = 0; i < expected.Length; i++)
+                if (startInfo->Magic[i] != expected[i]) return false;
+            return true;
+        }
+
+        [RuntimeImport("uk_stack_guard_address")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void* StackGuard();
+    }
+}
