@@ -22,6 +22,7 @@ namespace Unikernel.Xen
             Fatal.Install(&XenConsole.WriteFatal, &Domain.Crash);
 
             if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
+            Startup.InitializeStatics();
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             Memory.Unmap(0, "update_va_mapping(page 0)");

@@ -56,6 +56,15 @@ uk_heap_start:
 uk_heap_end:
         leaq __uk_heap_end(%rip), %rax
         ret
+// The module headers ilc registers in section __modules (lld defines __start_/__stop_ for it).
+        .globl uk_modules_start
+uk_modules_start:
+        leaq __start___modules(%rip), %rax
+        ret
+        .globl uk_modules_end
+uk_modules_end:
+        leaq __stop___modules(%rip), %rax
+        ret
         .globl uk_stack_guard_address
 uk_stack_guard_address:
         leaq uk_stack_guard(%rip), %rax

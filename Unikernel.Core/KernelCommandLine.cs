@@ -1,0 +1,70 @@
+using System;
+
+namespace Unikernel.Core
+{
+    // The guest command line: space-separated words, each "key" or "key=value", as Linux reads its own.
+    // Looks things up in place; nothing is copied or allocated.
+    public readonly ref struct KernelCommandLine
+    {
+        private readonly ReadOnlySpan<byte> _text;
+
+        public KernelCommandLine(ReadOnlySpan<byte> text) => _text = text;
+
+        public ReadOnlySpan<byte> Text => _text;
+
+        // Finds the last occurrence of key (later words override earlier ones, as in Linux).
+        // A bare "key" yields an empty value and HasValue false.
+        public bool TryGet(ReadOnlySpan<char> key, out ReadOnlySpan<byte> value, out bool hasValue)
+        {
+            value = default;
+            hasValue = false;
+            bool found = false;
+            int i = 0;
+            while (i < _text.Length)
+            {
+                while (i < _text.Length && _text[i] == (byte)' ') i++;
+                int start = i;
+                while (i < _text.Length && _text[i] != (byte)' ') i++;
+                var word = _text.Slice(start, i - start);
+                if (word.IsEmpty) break;
+
+                int eq = IndexOf(word, (byte)'=');
+                var name = eq < 0 ? word : word.Slice(0, eq);
+                if (Equals(name, key))
+                {
+                    found = true;
+                    hasValue = eq >= 0;
+                    value = eq < 0 ? default : word.Slice(eq + 1);
+                }
+            }
+            return found;
+        }
+
+        public bool Contains(ReadOnlySpan<char> key) => TryGet(key, out _, out _);
+
+        // Linux's kstrtobool: 1/y/Y/on/true (and 0/n/N/off/false). A bare key means true.
+        public static bool TryParseBool(ReadOnlySpan<byte> value, bool hasValue, out bool result)
+        {
+            result = true;
+            if (!hasValue) return true;
+            if (Equals(value, "1") || Equals(value, "y") || Equals(value, "Y") || Equals(value, "on") || Equals(value, "true")) return true;
+            result = false;
+            return Equals(value, "0") || Equals(value, "n") || Equals(value, "N") || Equals(value, "off") || Equals(value, "false");
+        }
+
+        public static bool Equals(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> text)
+        {
+            if (bytes.Length != text.Length) return false;
+            for (int i = 0; i < bytes.Length; i++)
+                if (bytes[i] != text[i]) return false;
+            return true;
+        }
+
+        private static int IndexOf(ReadOnlySpan<byte> bytes, byte b)
+        {
+            for (int i = 0; i < bytes.Length; i++)
+                if (bytes[i] == b) return i;
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using Unikernel.Core;
+using Unikernel.Core.Text;
+using Unikernel.Xen;
+
+// Exercises the runtime and the failure paths. Each mode prints what it checks; the boot tests judge.
+public static unsafe class Program
+{
+    public static int Main()
+    {
+        var cmdline = new KernelCommandLine(Domain.CommandLine);
+        if (!cmdline.TryGet("mode", out ReadOnlySpan<byte> mode, out _))
+        {
+            XenConsole.WriteLine("probe: no mode= on the command line");
+            return 2;
+        }
+
+        if (KernelCommandLine.Equals(mode, "runtime")) return RuntimeChecks.Run();
+        if (KernelCommandLine.Equals(mode, "exit3")) return 3;
+        if (KernelCommandLine.Equals(mode, "hypercall"))
+        {
+            // XENVER_* has no command 0x7fff: Xen answers -ENOSYS, which must be fatal and named.
+            Panic.Check(Hypercall.XenVersion(0x7fff, null), "xen_version(0x7fff)");
+            return 0;
+        }
+        if (KernelCommandLine.Equals(mode, "throw")) throw new InvalidOperationException("probe threw on purpose");
+        if (KernelCommandLine.Equals(mode, "bounds"))
+        {
+            Span<int> small = stackalloc int[4];
+            int index = cmdline.Text.Length; // not a constant, so the check happens at run time
+            small[index] = 1;
+            return 0;
+        }
+        if (KernelCommandLine.Equals(mode, "heap"))
+        {
+            for (int i = 0; ; i++)
+            {
+                var block = new byte[4096];
+                block[0] = (byte)i;
+            }
+        }
+        if (KernelCommandLine.Equals(mode, "flood"))
+        {
+            // Many lines, numbered, so the test can see none was lost.
+            Span<char> buffer = stackalloc char[64];
+            for (int i = 0; i < 2000; i++)
+            {
+                var line = new TextBuilder(buffer);
+                line.Append("flood ");
+                line.Append(i);
+                XenConsole.WriteLine(line.Text);
+            }
+            return 0;
+        }
+
+        XenConsole.WriteLine("probe: unknown mode");
+        return 2;
+    }
+}
