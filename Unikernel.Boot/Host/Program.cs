@@ -23,5 +23,21 @@ check.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, RunCommand.Create() };
+var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
+var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
+fetch.SetAction(result =>
+{
+    try
+    {
+        Console.WriteLine($"ukboot: Xen hypervisor at {XenDistribution.EnsureHypervisor(result.GetValue(cacheOption)!, Console.Out)}");
+        return 0;
+    }
+    catch (Exception e) when (e is InvalidOperationException or IOException)
+    {
+        Console.Error.WriteLine($"ukboot: error: {e.Message}");
+        return 2;
+    }
+});
+
+var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create() };
 return root.Parse(args).Invoke();

@@ -1,0 +1,61 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+
+namespace Unikernel.Tests.Boot;
+
+public class ImageBuildTests
+{
+    public const int MaxHelloBytes = 64 * 1024;
+
+    [Fact]
+    public void Stripped_hello_image_fits_in_64_KiB()
+    {
+        long size = new FileInfo(Repo.Image("hello")).Length;
+        Assert.True(size <= MaxHelloBytes, $"hello.elf is {size} bytes, over {MaxHelloBytes}");
+    }
+
+    // Two clean builds of Hello from two separate copies of the sources give byte-identical images.
+    [Fact]
+    public void Two_clean_builds_give_identical_images()
+    {
+        byte[] first = BuildCopy("a"), second = BuildCopy("b");
+        Assert.True(first.Length > 0);
+        int diff = Enumerable.Range(0, Math.Min(first.Length, second.Length)).FirstOrDefault(i => first[i] != second[i], -1);
+        Assert.True(first.Length == second.Length && diff < 0,
+            $"images differ: {first.Length} vs {second.Length} bytes, first difference at offset {diff}");
+    }
+
+    private static byte[] BuildCopy(string name)
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"uk-repro-{Environment.ProcessId}-{name}");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        foreach (var file in Run("git", Repo.Root, "ls-files", "--cached", "--others", "--exclude-standard").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string source = Path.Combine(Repo.Root, file);
+            if (!File.Exists(source)) continue; // deleted but not yet committed
+            string target = Path.Combine(root, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target);
+        }
+        try
+        {
+            Run("dotnet", root, "build", "samples/Hello", "-nologo", "-v:q");
+            return File.ReadAllBytes(Path.Combine(root, "artifacts", "images", "hello.elf"));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    private static string Run(string tool, string dir, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed in {dir}:\n{stdout}\n{stderr.Result}");
+        return stdout;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text;
+using Unikernel.Core;
+
+namespace Unikernel.Tests.Core;
+
+public class KernelCommandLineTests
+{
+    private static (bool found, string value, bool hasValue) Get(string cmdline, string key)
+    {
+        var line = new KernelCommandLine(Encoding.ASCII.GetBytes(cmdline));
+        bool found = line.TryGet(key, out var value, out bool hasValue);
+        return (found, Encoding.ASCII.GetString(value), hasValue);
+    }
+
+    [Fact]
+    public void Finds_key_value_pairs() => Assert.Equal((true, "runtime", true), Get("quiet mode=runtime x=1", "mode"));
+
+    [Fact]
+    public void Bare_key_has_no_value() => Assert.Equal((true, "", false), Get("xen_512gb_limit", "xen_512gb_limit"));
+
+    [Fact]
+    public void Later_words_override_earlier_ones() => Assert.Equal((true, "b", true), Get("k=a k=b", "k"));
+
+    [Fact]
+    public void Empty_value_is_a_value() => Assert.Equal((true, "", true), Get("k=", "k"));
+
+    [Fact]
+    public void Prefixes_do_not_match() => Assert.False(Get("modes=1 mod=2", "mode").found);
+
+    [Fact]
+    public void Extra_spaces_are_ignored() => Assert.Equal((true, "1", true), Get("   a=1   ", "a"));
+
+    [Fact]
+    public void Empty_command_line_has_nothing() => Assert.False(Get("", "a").found);
+
+    [Theory]
+    [InlineData("1", true, true)]
+    [InlineData("on", true, true)]
+    [InlineData("true", true, true)]
+    [InlineData("y", true, true)]
+    [InlineData("0", true, false)]
+    [InlineData("off", true, false)]
+    [InlineData("false", true, false)]
+    [InlineData("N", true, false)]
+    public void Parses_booleans_like_linux(string text, bool ok, bool expected)
+    {
+        Assert.Equal(ok, KernelCommandLine.TryParseBool(Encoding.ASCII.GetBytes(text), true, out bool value));
+        Assert.Equal(expected, value);
+    }
+
+    [Fact]
+    public void Bare_boolean_is_true()
+    {
+        Assert.True(KernelCommandLine.TryParseBool(default, false, out bool value));
+        Assert.True(value);
+    }
+
+    [Fact]
+    public void Garbage_boolean_is_rejected() =>
+        Assert.False(KernelCommandLine.TryParseBool(Encoding.ASCII.GetBytes("garbage"), true, out _));
+}

@@ -1,0 +1,37 @@
+using System;
+using Unikernel.Boot.Host;
+
+namespace Unikernel.Tests.Xen;
+
+// Boot tests each run a whole QEMU; on two cores they run one at a time, beside the host-only tests.
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class XenCollection
+{
+    public const string Name = "Xen boots";
+}
+
+public static class Boots
+{
+    public static BootResult Run(string image, string cmdline = "", string xenOptions = "", int memoryMiB = 256, int timeoutSeconds = 90)
+    {
+        var result = XenBoot.Run(new BootOptions
+        {
+            Image = Repo.Image(image),
+            CommandLine = cmdline,
+            XenOptions = xenOptions,
+            MemoryMiB = memoryMiB,
+            Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+            CacheDir = Repo.Cache,
+        });
+        return result;
+    }
+
+    // Asserts the outcome and, when it is wrong, shows the end of the serial log.
+    public static void AssertOutcome(BootOutcome expected, BootResult result) =>
+        Assert.True(result.Outcome == expected,
+            $"expected {expected}, got {result.Outcome} after {result.Elapsed.TotalSeconds:F1} s; serial log tail:\n{result.Tail()}");
+
+    public static void AssertContains(string expected, BootResult result) =>
+        Assert.True(result.Log.Contains(expected, StringComparison.Ordinal),
+            $"serial log lacks \"{expected}\"; tail:\n{result.Tail()}");
+}
