@@ -31,6 +31,34 @@ public sealed class ElfImage
 
     public static ElfImage Load(string path) => Parse(File.ReadAllBytes(path));
 
+    // The symbol table (.symtab) of an unstripped image: name -> value. Empty for a stripped image.
+    public static Dictionary<string, ulong> ReadSymbols(byte[] data)
+    {
+        var symbols = new Dictionary<string, ulong>();
+        var span = data.AsSpan();
+        ulong shoff = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
+        int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(span[58..]);
+        int shnum = BinaryPrimitives.ReadUInt16LittleEndian(span[60..]);
+        ReadOnlySpan<byte> Section(int i) => data.AsSpan((int)shoff + i * shentsize, shentsize);
+        for (int i = 0; i < shnum; i++)
+        {
+            var sh = Section(i);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(sh[4..]) != 2) continue; // SHT_SYMTAB
+            int offset = (int)BinaryPrimitives.ReadUInt64LittleEndian(sh[24..]);
+            int size = (int)BinaryPrimitives.ReadUInt64LittleEndian(sh[32..]);
+            var strtab = Section((int)BinaryPrimitives.ReadUInt32LittleEndian(sh[40..]));
+            int strOffset = (int)BinaryPrimitives.ReadUInt64LittleEndian(strtab[24..]);
+            for (int pos = offset; pos + 24 <= offset + size; pos += 24)
+            {
+                int name = strOffset + (int)BinaryPrimitives.ReadUInt32LittleEndian(span[pos..]);
+                int end = span[name..].IndexOf((byte)0);
+                if (end > 0)
+                    symbols[System.Text.Encoding.ASCII.GetString(span.Slice(name, end))] = BinaryPrimitives.ReadUInt64LittleEndian(span[(pos + 8)..]);
+            }
+        }
+        return symbols;
+    }
+
     public static ElfImage Parse(byte[] data)
     {
         if (data.Length < 64 || data[0] != 0x7f || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F')

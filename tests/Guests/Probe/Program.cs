@@ -39,6 +39,12 @@ public static unsafe class Program
                 block[0] = (byte)i;
             }
         }
+        if (KernelCommandLine.Equals(mode, "null"))
+        {
+            int* nowhere = (int*)(cmdline.Text.Length - cmdline.Text.Length); // zero, but not a constant
+            return *nowhere;
+        }
+        if (KernelCommandLine.Equals(mode, "overflow")) return Recurse(cmdline.Text.Length);
         if (KernelCommandLine.Equals(mode, "flood"))
         {
             // Many lines, numbered, so the test can see none was lost.
@@ -55,5 +61,13 @@ public static unsafe class Program
 
         XenConsole.WriteLine("probe: unknown mode");
         return 2;
+    }
+
+    // Unbounded recursion with a stack frame the compiler cannot drop: runs into the stack guard page.
+    private static int Recurse(int depth)
+    {
+        Span<byte> frame = stackalloc byte[256];
+        frame[depth & 255] = (byte)depth;
+        return Recurse(depth + 1) + frame[(depth + 1) & 255];
     }
 }

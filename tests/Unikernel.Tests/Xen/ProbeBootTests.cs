@@ -32,6 +32,30 @@ public class ProbeBootTests
         Boots.AssertContains(message, boot);
     }
 
+    // Page 0 and the stack guard page are unmapped at entry, so these fault instead of corrupting memory.
+    // Without a trap table yet, Xen kills the domain as crashed and dumps its registers, cr2 included.
+    [Theory]
+    [InlineData("null")]
+    [InlineData("overflow")]
+    public void Null_dereference_and_stack_overflow_fault_on_the_unmapped_page(string mode)
+    {
+        var boot = Boots.Run("probe", "mode=" + mode);
+        Boots.AssertOutcome(BootOutcome.Crash, boot);
+        var cr2 = Regex.Match(boot.Log, @"cr2: ([0-9a-f]{16})");
+        Assert.True(cr2.Success, "Xen printed no cr2:\n" + boot.Tail());
+        ulong faultAddress = ulong.Parse(cr2.Groups[1].Value, System.Globalization.NumberStyles.HexNumber);
+        if (mode == "null")
+        {
+            Assert.Equal(0UL, faultAddress);
+        }
+        else
+        {
+            var symbols = ElfImage.ReadSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
+            ulong guard = symbols["uk_stack_guard"];
+            Assert.InRange(faultAddress, guard, guard + 4095);
+        }
+    }
+
     [Fact]
     public void Console_output_loses_no_line()
     {
