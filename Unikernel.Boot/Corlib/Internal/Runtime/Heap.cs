@@ -30,6 +30,14 @@ namespace Internal.Runtime
             return result;
         }
 
+        // An object of the given type: its MethodTable pointer set, the rest zero.
+        internal static MethodTable** AllocateObject(MethodTable* type, nuint size)
+        {
+            var obj = (MethodTable**)Allocate(size);
+            *obj = type;
+            return obj;
+        }
+
         [RuntimeImport("uk_heap_start")]
         [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern byte* HeapStart();
@@ -45,17 +53,14 @@ namespace Internal.Runtime
         [RuntimeExport("RhpNewFast")]
         private static void* RhpNewFast(MethodTable* type)
         {
-            var obj = (MethodTable**)Heap.Allocate(type->BaseSize);
-            *obj = type;
-            return obj;
+            return Heap.AllocateObject(type, type->BaseSize);
         }
 
         [RuntimeExport("RhpNewArrayFast")]
         private static void* RhpNewArrayFast(MethodTable* type, int length)
         {
             if (length < 0) Fatal.Fail("negative array length");
-            var obj = (MethodTable**)Heap.Allocate(type->BaseSize + (nuint)length * type->ComponentSize);
-            *obj = type;
+            var obj = Heap.AllocateObject(type, type->BaseSize + (nuint)length * type->ComponentSize);
             *(int*)(obj + 1) = length;
             return obj;
         }

@@ -55,8 +55,7 @@ namespace Internal.Runtime
                 if ((value & Uninitialized) == 0) continue;
 
                 var type = (MethodTable*)(value & ~FlagMask);
-                var obj = (MethodTable**)Heap.Allocate(type->BaseSize);
-                *obj = type;
+                var obj = Heap.AllocateObject(type, type->BaseSize);
                 if ((value & HasPreInitializedData) != 0)
                 {
                     // Instance data starts after the MethodTable pointer; BaseSize counts that pointer and
