@@ -23,10 +23,12 @@ namespace Unikernel.Xen
 
             if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
             Startup.InitializeStatics();
+            SharedInfoPage.Map(startInfo);
+            Traps.Install();
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             Memory.Unmap(0, "update_va_mapping(page 0)");
-            Memory.Unmap((ulong)StackGuard(), "update_va_mapping(stack guard)");
+            Memory.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
 
             int code = main();
             if (code != 0)
@@ -48,8 +50,5 @@ namespace Unikernel.Xen
             return true;
         }
 
-        [RuntimeImport("uk_stack_guard_address")]
-        [MethodImpl(MethodImplOptions.InternalCall)]
-        private static extern void* StackGuard();
     }
 }

@@ -79,6 +79,7 @@ public static class XenBoot
             throw new InvalidOperationException($"{Qemu} not found: install Debian package qemu-system-x86 ('dotnet pwsh build.ps1 deps')");
         }
 
+        var symbolizer = Symbolizer.ForImage(options.Image);
         var log = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
         var outcome = BootOutcome.QemuExited;
@@ -90,6 +91,7 @@ public static class XenBoot
             while ((line = qemu.StandardOutput.ReadLine()) != null)
             {
                 line = line.TrimEnd('\r');
+                if (symbolizer != null) line = symbolizer.Annotate(line);
                 lock (log) log.Append(line).Append('\n');
                 echo?.WriteLine(line);
                 foreach (var (marker, result) in Endings)

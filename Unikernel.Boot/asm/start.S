@@ -69,6 +69,14 @@ uk_modules_end:
 uk_stack_guard_address:
         leaq uk_stack_guard(%rip), %rax
         ret
+        .globl uk_stack_top_address
+uk_stack_top_address:
+        leaq uk_stack_top(%rip), %rax
+        ret
+        .globl uk_shared_info_page
+uk_shared_info_page:
+        leaq shared_info_page(%rip), %rax
+        ret
 
 // Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
 // and a reference store is a plain store.
@@ -113,6 +121,12 @@ RhpTrapThreads:
         .globl __security_cookie
 __security_cookie:
         .quad 0x2b992ddfa232d00d
+
+// A page whose frame the platform trades for the shared_info mapping.
+        .section .bss.shared_info, "aw", @nobits
+        .balign 4096
+shared_info_page:
+        .skip 4096
 
 // The boot stack, with a guard page below it that the platform unmaps at entry.
         .section .bss.stack, "aw", @nobits

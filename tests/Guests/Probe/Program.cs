@@ -44,6 +44,13 @@ public static unsafe class Program
             int* nowhere = (int*)(cmdline.Text.Length - cmdline.Text.Length); // zero, but not a constant
             return *nowhere;
         }
+        if (KernelCommandLine.Equals(mode, "divide"))
+        {
+            int zero = cmdline.Text.Length - cmdline.Text.Length;
+            return 100 / zero; // ilc emits no check: the CPU raises #DE
+        }
+        if (KernelCommandLine.Equals(mode, "invalid-opcode")) { Cpu.InvalidOpcode(); return 0; }
+        if (KernelCommandLine.Equals(mode, "general-protection")) { Cpu.PrivilegedInstruction(); return 0; }
         if (KernelCommandLine.Equals(mode, "overflow")) return Recurse(cmdline.Text.Length);
         if (KernelCommandLine.Equals(mode, "flood"))
         {

@@ -1,0 +1,33 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // The shared_info page, mapped at boot over a page reserved in .bss (uk_shared_info_page): start_info
+    // gives only its machine address.
+    public static unsafe class SharedInfoPage
+    {
+        // PTE bits (x86 page tables): present, writable, accessed, dirty.
+        private const ulong PteFlags = 0x1 | 0x2 | 0x20 | 0x40;
+
+        private static SharedInfo* s_page;
+
+        public static SharedInfo* Page => s_page;
+
+        // vcpu_info[0].arch.cr2: Xen stores the faulting address there for a PV guest.
+        public static ulong Cr2 => s_page == null ? 0 : s_page->Vcpu0.Cr2;
+
+        internal static void Map(StartInfo* startInfo)
+        {
+            var page = (SharedInfo*)ReservedPage();
+            long rc = Hypercall.UpdateVaMapping((ulong)page, startInfo->SharedInfo | PteFlags, XenConstants.UvmfInvlpg);
+            if (rc < 0) Panic.HypercallFailed("update_va_mapping(shared_info)", rc);
+            s_page = page;
+        }
+
+        [RuntimeImport("uk_shared_info_page")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void* ReservedPage();
+    }
+}
