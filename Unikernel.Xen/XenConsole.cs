@@ -104,8 +104,13 @@ namespace Unikernel.Xen
             if (rc < 0) EarlyFail(rc);
         }
 
-        // The console itself failed: there is nowhere to print, so crash without a message.
-        private static void EarlyFail(long rc) => Domain.Shutdown(XenConstants.ShutdownCrash);
+        // The console itself failed: there is nowhere to print, so crash without a message. The buffer is
+        // dropped first so the shutdown path does not try to flush it through the broken console again.
+        private static void EarlyFail(long rc)
+        {
+            s_pending = 0;
+            Domain.Shutdown(XenConstants.ShutdownCrash);
+        }
 
         // Fatal-error writer installed at boot: flushes what the application wrote, then the message.
         internal static void WriteFatal(char* text, int length)

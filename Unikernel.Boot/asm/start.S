@@ -47,36 +47,22 @@ uk_early_crash:
         call hypercall_page + 29 * 32
         ud2                         // a fault with no trap table also kills the domain
 
-// Bounds of the bump heap the linker script reserves.
-        .globl uk_heap_start
-uk_heap_start:
-        leaq __uk_heap_start(%rip), %rax
+// Managed code asks for linker-placed addresses through these tiny functions (RuntimeImport binds calls,
+// not data).
+        .macro address_of name, symbol
+        .globl \name
+\name:
+        leaq \symbol(%rip), %rax
         ret
-        .globl uk_heap_end
-uk_heap_end:
-        leaq __uk_heap_end(%rip), %rax
-        ret
-// The module headers ilc registers in section __modules (lld defines __start_/__stop_ for it).
-        .globl uk_modules_start
-uk_modules_start:
-        leaq __start___modules(%rip), %rax
-        ret
-        .globl uk_modules_end
-uk_modules_end:
-        leaq __stop___modules(%rip), %rax
-        ret
-        .globl uk_stack_guard_address
-uk_stack_guard_address:
-        leaq uk_stack_guard(%rip), %rax
-        ret
-        .globl uk_stack_top_address
-uk_stack_top_address:
-        leaq uk_stack_top(%rip), %rax
-        ret
-        .globl uk_shared_info_page
-uk_shared_info_page:
-        leaq shared_info_page(%rip), %rax
-        ret
+        .endm
+
+        address_of uk_heap_start, __uk_heap_start           // the bump heap the linker script reserves
+        address_of uk_heap_end, __uk_heap_end
+        address_of uk_modules_start, __start___modules      // ilc's module headers (lld defines __start_/__stop_)
+        address_of uk_modules_end, __stop___modules
+        address_of uk_stack_guard_address, uk_stack_guard
+        address_of uk_stack_top_address, uk_stack_top
+        address_of uk_shared_info_page, shared_info_page
 
 // Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
 // and a reference store is a plain store.
