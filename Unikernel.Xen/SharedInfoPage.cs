@@ -15,9 +15,6 @@ namespace Unikernel.Xen
 
         public static SharedInfo* Page => s_page;
 
-        // vcpu_info[0].arch.cr2: Xen stores the faulting address there for a PV guest.
-        public static ulong Cr2 => s_page == null ? 0 : s_page->Vcpu0.Cr2;
-
         internal static void Map(StartInfo* startInfo)
         {
             var page = (SharedInfo*)ReservedPage();

@@ -2,6 +2,7 @@ using System;
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Unikernel.Core.Paravirt;
 using Unikernel.Core.Text;
 using Unikernel.Xen.Abi;
 
@@ -49,7 +50,7 @@ namespace Unikernel.Xen
             text.AppendHex(frame->Rip);
             text.Append(" error=");
             text.AppendHex(frame->ErrorCode);
-            if (frame->Vector == 14) DescribePageFault(ref text, frame->ErrorCode, SharedInfoPage.Cr2);
+            if (frame->Vector == 14) DescribePageFault(ref text, frame->ErrorCode, Paravirt.Ops.ReadCr2());
             XenConsole.WriteLine(text.Text);
 
             DumpRegisters(frame);

@@ -24,6 +24,7 @@ namespace Unikernel.Xen
             if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
             Startup.InitializeStatics();
             SharedInfoPage.Map(startInfo);
+            XenParavirt.Install();
             Traps.Install();
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.

@@ -17,6 +17,7 @@ public static unsafe class Program
 
         if (KernelCommandLine.Equals(mode, "runtime")) return RuntimeChecks.Run();
         if (KernelCommandLine.Equals(mode, "exit3")) return 3;
+        if (KernelCommandLine.Equals(mode, "irqflags")) return IrqFlagChecks.Run();
         if (KernelCommandLine.Equals(mode, "hypercall"))
         {
             // XENVER_* has no command 0x7fff: Xen answers -ENOSYS, which must be fatal and named.

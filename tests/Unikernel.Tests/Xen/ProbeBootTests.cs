@@ -18,6 +18,18 @@ public class ProbeBootTests
         Boots.AssertContains("runtime checks: 0 failed", boot);
     }
 
+    // The Xen ops table masks and unmasks through the real vcpu_info, nested save/restore included.
+    [Fact]
+    public void Event_masking_through_the_ops_table_nests_on_real_xen()
+    {
+        var boot = Boots.Run("probe", "mode=irqflags");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        var checks = Regex.Matches(boot.Log, @"^check (\S+): (\w+)$", RegexOptions.Multiline);
+        Assert.Equal(6, checks.Count);
+        Assert.All(checks, c => Assert.True(c.Groups[2].Value == "ok", $"{c.Groups[1].Value} failed"));
+        Boots.AssertContains("irqflags: 0 failed", boot);
+    }
+
     [Theory]
     [InlineData("exit3", "panic: Main returned 3")]
     [InlineData("hypercall", "panic: hypercall xen_version(0x7fff) failed: -38 (ENOSYS)")]
