@@ -13,10 +13,7 @@ namespace Unikernel.Xen
         public static void* MachineFrameToVirtual(ulong mfn) => (void*)(MachineToPhysicalFrame(mfn) << XenConstants.PageShift);
 
         // Removes the mapping of one page so any access to it faults (page 0, the stack guard page).
-        public static void Unmap(ulong virtualAddress, string what)
-        {
-            long rc = Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg);
-            if (rc < 0) Panic.HypercallFailed(what, rc);
-        }
+        public static void Unmap(ulong virtualAddress, string what) =>
+            Panic.Check(Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg), what);
     }
 }

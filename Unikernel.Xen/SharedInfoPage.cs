@@ -18,8 +18,8 @@ namespace Unikernel.Xen
         internal static void Map(StartInfo* startInfo)
         {
             var page = (SharedInfo*)ReservedPage();
-            long rc = Hypercall.UpdateVaMapping((ulong)page, startInfo->SharedInfo | PteFlags, XenConstants.UvmfInvlpg);
-            if (rc < 0) Panic.HypercallFailed("update_va_mapping(shared_info)", rc);
+            Panic.Check(Hypercall.UpdateVaMapping((ulong)page, startInfo->SharedInfo | PteFlags, XenConstants.UvmfInvlpg),
+                "update_va_mapping(shared_info)");
             s_page = page;
         }
 

@@ -15,8 +15,7 @@ namespace Unikernel.Xen
     {
         internal static void Install()
         {
-            long rc = Hypercall.Invoke(HypercallNumber.SetTrapTable, (ulong)TrapTableAddress());
-            if (rc < 0) Panic.HypercallFailed("set_trap_table", rc);
+            Panic.Check(Hypercall.Invoke(HypercallNumber.SetTrapTable, (ulong)TrapTableAddress()), "set_trap_table");
         }
 
         public static ReadOnlySpan<char> Name(ulong vector) => vector switch

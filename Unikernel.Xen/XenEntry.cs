@@ -1,7 +1,4 @@
 using System;
-using System.Runtime;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Internal.Runtime;
 using Unikernel.Core.Text;
 using Unikernel.Xen.Abi;
@@ -50,6 +47,5 @@ namespace Unikernel.Xen
                 if (startInfo->Magic[i] != expected[i]) return false;
             return true;
         }
-
     }
 }

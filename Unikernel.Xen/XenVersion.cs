@@ -7,8 +7,12 @@ namespace Unikernel.Xen
     // The hypervisor's version, from the xen_version hypercall.
     public static unsafe class XenVersion
     {
-        public static uint Major => (uint)(Query() >> 16);
-        public static uint Minor => (uint)(Query() & 0xffff);
+        public static uint Major => MajorOf(Query());
+        public static uint Minor => MinorOf(Query());
+
+        // XENVER_version packs the version as major << 16 | minor.
+        private static uint MajorOf(long version) => (uint)(version >> 16);
+        private static uint MinorOf(long version) => (uint)(version & 0xffff);
 
         private static long Query() => Panic.Check(Hypercall.XenVersion(XenConstants.XenVerVersion, null), "xen_version(XENVER_version)");
 
@@ -16,9 +20,9 @@ namespace Unikernel.Xen
         public static void Format(ref TextBuilder text)
         {
             long version = Query();
-            text.Append((ulong)(version >> 16));
+            text.Append(MajorOf(version));
             text.Append('.');
-            text.Append((ulong)(version & 0xffff));
+            text.Append(MinorOf(version));
             byte* extra = stackalloc byte[16]; // xen_extraversion_t
             Panic.Check(Hypercall.XenVersion(XenConstants.XenVerExtraVersion, extra), "xen_version(XENVER_extraversion)");
             for (int i = 0; i < 16 && extra[i] != 0; i++) text.Append((char)extra[i]);

@@ -11,32 +11,25 @@ public static unsafe class IrqFlagChecks
         ref readonly ParavirtOps ops = ref Paravirt.Ops;
         int failures = 0;
         // Xen starts a PV guest with events masked.
-        failures += Check("boot-masked", ops.SaveFlags() == 0 && Mask == 1);
+        failures += CheckReport.Check("boot-masked", ops.SaveFlags() == 0 && Mask == 1);
 
         ops.IrqEnable();
-        failures += Check("enable", ops.SaveFlags() == Paravirt.InterruptFlag && Mask == 0);
+        failures += CheckReport.Check("enable", ops.SaveFlags() == Paravirt.InterruptFlag && Mask == 0);
 
         ulong outer = ops.SaveFlags();
         ops.IrqDisable();
         ulong inner = ops.SaveFlags();
         ops.IrqDisable();
-        failures += Check("nested-disable", inner == 0 && Mask == 1);
+        failures += CheckReport.Check("nested-disable", inner == 0 && Mask == 1);
         ops.RestoreFlags(inner);
-        failures += Check("inner-restore-keeps-mask", Mask == 1 && ops.SaveFlags() == 0);
+        failures += CheckReport.Check("inner-restore-keeps-mask", Mask == 1 && ops.SaveFlags() == 0);
         ops.RestoreFlags(outer);
-        failures += Check("outer-restore-unmasks", Mask == 0 && ops.SaveFlags() == Paravirt.InterruptFlag);
+        failures += CheckReport.Check("outer-restore-unmasks", Mask == 0 && ops.SaveFlags() == Paravirt.InterruptFlag);
 
         ops.IrqDisable();
-        failures += Check("disable-again", Mask == 1);
+        failures += CheckReport.Check("disable-again", Mask == 1);
         XenConsole.WriteLine(failures == 0 ? "irqflags: 0 failed" : "irqflags: FAILED");
         return failures;
     }
 
-    private static int Check(string name, bool ok)
-    {
-        XenConsole.Write("check ");
-        XenConsole.Write(name);
-        XenConsole.WriteLine(ok ? ": ok" : ": FAIL");
-        return ok ? 0 : 1;
-    }
 }

@@ -34,38 +34,38 @@ public static class RuntimeChecks
     public static int Run()
     {
         int failures = 0;
-        failures += Check("static-string", Greeting.Length == 13 && Greeting[7] == 's');
-        failures += Check("static-array", Primes.Length == 5 && Primes[4] == 11);
-        failures += Check("static-cctor", s_counter == 42);
-        failures += Check("static-object", s_shape.Area() == 9);
+        failures += CheckReport.Check("static-string", Greeting.Length == 13 && Greeting[7] == 's');
+        failures += CheckReport.Check("static-array", Primes.Length == 5 && Primes[4] == 11);
+        failures += CheckReport.Check("static-cctor", s_counter == 42);
+        failures += CheckReport.Check("static-object", s_shape.Area() == 9);
 
-        failures += Check("runtime-cctor", RuntimeInitialized.Shape.Area() == (int)(XenVersion.Major * XenVersion.Major)
+        failures += CheckReport.Check("runtime-cctor", RuntimeInitialized.Shape.Area() == (int)(XenVersion.Major * XenVersion.Major)
             && RuntimeInitialized.Versions[1] == XenVersion.Minor);
 
         Shape shape = new Square(5);
-        failures += Check("virtual-call", shape.Area() == 25 && shape.Sides == 4);
+        failures += CheckReport.Check("virtual-call", shape.Area() == 25 && shape.Sides == 4);
         IArea area = shape;
-        failures += Check("interface-call", area.Area() == 25);
+        failures += CheckReport.Check("interface-call", area.Area() == 25);
         object boxed = shape;
-        failures += Check("cast", boxed is Square && (boxed as IArea) != null && !(boxed is string));
+        failures += CheckReport.Check("cast", boxed is Square && (boxed as IArea) != null && !(boxed is string));
 
         var numbers = new long[100];
         for (int i = 0; i < numbers.Length; i++) numbers[i] = (long)i * i;
-        failures += Check("array", numbers[99] == 9801);
+        failures += CheckReport.Check("array", numbers[99] == 9801);
 
         Span<ulong> stack = stackalloc ulong[32];
         for (int i = 0; i < stack.Length; i++) stack[i] = (ulong)i << 32;
-        failures += Check("stackalloc", stack[31] == 31UL << 32);
+        failures += CheckReport.Check("stackalloc", stack[31] == 31UL << 32);
 
         var packet = new Packet();
         unsafe { packet.Bytes[15] = 0xAB; }
         packet.Length = 16;
-        unsafe { failures += Check("fixed-buffer", packet.Bytes[15] == 0xAB && packet.Length == 16); }
+        unsafe { failures += CheckReport.Check("fixed-buffer", packet.Bytes[15] == 0xAB && packet.Length == 16); }
 
         unsafe
         {
             delegate*<int, int> twice = &Twice;
-            failures += Check("function-pointer", twice(21) == 42);
+            failures += CheckReport.Check("function-pointer", twice(21) == 42);
         }
 
         Span<char> buffer = stackalloc char[64];
@@ -79,11 +79,4 @@ public static class RuntimeChecks
 
     private static int Twice(int x) => x * 2;
 
-    private static int Check(string name, bool ok)
-    {
-        XenConsole.Write("check ");
-        XenConsole.Write(name);
-        XenConsole.WriteLine(ok ? ": ok" : ": FAIL");
-        return ok ? 0 : 1;
-    }
 }
