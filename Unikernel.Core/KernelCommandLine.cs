@@ -52,6 +52,33 @@ namespace Unikernel.Core
             return Equals(value, "0") || Equals(value, "n") || Equals(value, "N") || Equals(value, "off") || Equals(value, "false");
         }
 
+        // An unsigned number as Linux's kstrtoull with base 0 reads it: decimal, or hex after "0x". Rejects
+        // empty values, stray characters and overflow.
+        public static bool TryParseUInt64(ReadOnlySpan<byte> value, out ulong result)
+        {
+            result = 0;
+            int i = 0;
+            uint radix = 10;
+            if (value.Length > 2 && value[0] == (byte)'0' && (value[1] | 0x20) == (byte)'x') { radix = 16; i = 2; }
+            if (i >= value.Length) return false;
+            for (; i < value.Length; i++)
+            {
+                uint digit = DigitValue(value[i]);
+                if (digit >= radix) { result = 0; return false; }
+                if (result > (ulong.MaxValue - digit) / radix) { result = 0; return false; }
+                result = result * radix + digit;
+            }
+            return true;
+        }
+
+        private static uint DigitValue(byte c)
+        {
+            if (c >= (byte)'0' && c <= (byte)'9') return (uint)(c - '0');
+            c |= 0x20;
+            if (c >= (byte)'a' && c <= (byte)'f') return (uint)(c - 'a' + 10);
+            return uint.MaxValue;
+        }
+
         public static bool Equals(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> text)
         {
             if (bytes.Length != text.Length) return false;

@@ -99,8 +99,8 @@ namespace Unikernel.Xen
 
         private static void Notify()
         {
-            uint port = s_evtchn; // struct evtchn_send { evtchn_port_t port; }
-            long rc = Hypercall.EventChannelOp(XenConstants.EvtchnOpSend, &port);
+            var send = new EvtchnPort { Port = s_evtchn };
+            long rc = Hypercall.EventChannelOp(EventChannelOp.Send, &send);
             if (rc < 0) EarlyFail(rc);
         }
 

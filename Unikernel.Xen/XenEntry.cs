@@ -23,11 +23,16 @@ namespace Unikernel.Xen
             SharedInfoPage.Map(startInfo);
             XenParavirt.Install();
             Traps.Install();
+            Callbacks.Install();
+            EventChannels.Initialize();
+            Timers.Initialize();
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             Memory.Unmap(0, "update_va_mapping(page 0)");
             Memory.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
 
+            // Xen starts us with events masked; from here on upcalls may arrive.
+            Core.Paravirt.Paravirt.Ops.IrqEnable();
             int code = main();
             if (code != 0)
             {

@@ -29,11 +29,13 @@ namespace Unikernel.Xen.Abi
         public const ulong XenVerVersion = 0;           // XENVER_version, version.h
         public const ulong XenVerExtraVersion = 1;      // XENVER_extraversion, version.h: char[16]
         public const ulong SchedOpYield = 0;            // SCHEDOP_yield, sched.h
+        public const ulong SchedOpBlock = 1;            // SCHEDOP_block, sched.h: unmasks events atomically
         public const ulong SchedOpShutdown = 2;         // SCHEDOP_shutdown, sched.h
         public const uint ShutdownPowerOff = 0;         // SHUTDOWN_poweroff, sched.h
         public const uint ShutdownReboot = 1;           // SHUTDOWN_reboot
         public const uint ShutdownCrash = 3;            // SHUTDOWN_crash
-        public const ulong EvtchnOpSend = 4;            // EVTCHNOP_send, event_channel.h
+        public const ulong VmAssistEnable = 0;          // VMASST_CMD_enable, xen.h
+        public const ulong VmAssistWritablePageTables = 2; // VMASST_TYPE_writable_pagetables, xen.h
         public const ulong UvmfInvlpg = 2;              // UVMF_INVLPG, xen.h
         public const ulong Mach2PhysVirtStart = 0xFFFF800000000000; // MACH2PHYS_VIRT_START, arch-x86/xen-x86_64.h
         public const int PageShift = 12;

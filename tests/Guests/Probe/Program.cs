@@ -18,6 +18,13 @@ public static unsafe class Program
         if (KernelCommandLine.Equals(mode, "runtime")) return RuntimeChecks.Run();
         if (KernelCommandLine.Equals(mode, "exit3")) return 3;
         if (KernelCommandLine.Equals(mode, "irqflags")) return IrqFlagChecks.Run();
+        if (KernelCommandLine.Equals(mode, "events"))
+        {
+            // A seed= on the command line replays a storm; otherwise the TSC picks one (printed).
+            ulong seed = cmdline.TryGet("seed", out ReadOnlySpan<byte> text, out _) && KernelCommandLine.TryParseUInt64(text, out ulong given)
+                ? given : Clock.ReadTsc();
+            return EventChecks.Run(seed);
+        }
         if (KernelCommandLine.Equals(mode, "hypercall"))
         {
             // XENVER_* has no command 0x7fff: Xen answers -ENOSYS, which must be fatal and named.

@@ -58,4 +58,22 @@ public class KernelCommandLineTests
     [Fact]
     public void Garbage_boolean_is_rejected() =>
         Assert.False(KernelCommandLine.TryParseBool(Encoding.ASCII.GetBytes("garbage"), true, out _));
+
+    [Theory]
+    [InlineData("0", true, 0UL)]
+    [InlineData("42", true, 42UL)]
+    [InlineData("0x2A", true, 42UL)]
+    [InlineData("0xffffffffffffffff", true, ulong.MaxValue)]
+    [InlineData("18446744073709551615", true, ulong.MaxValue)]
+    [InlineData("18446744073709551616", false, 0UL)]
+    [InlineData("0x10000000000000000", false, 0UL)]
+    [InlineData("", false, 0UL)]
+    [InlineData("0x", false, 0UL)]
+    [InlineData("12a", false, 0UL)]
+    [InlineData("-1", false, 0UL)]
+    public void Parses_numbers_like_kstrtoull(string text, bool ok, ulong expected)
+    {
+        Assert.Equal(ok, KernelCommandLine.TryParseUInt64(Encoding.ASCII.GetBytes(text), out ulong value));
+        Assert.Equal(expected, value);
+    }
 }
