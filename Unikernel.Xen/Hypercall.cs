@@ -24,6 +24,12 @@ namespace Unikernel.Xen
         public static long EventChannelOp(ulong command, void* argument) =>
             Invoke(HypercallNumber.EventChannelOp, command, (ulong)argument);
 
+        public static long MmuUpdate(MmuUpdate* requests, uint count, uint* done) =>
+            Invoke(HypercallNumber.MmuUpdate, (ulong)requests, count, (ulong)done, DomainId.Self);
+
+        public static long MmuextOp(MmuextOp* ops, uint count, uint* done) =>
+            Invoke(HypercallNumber.MmuextOp, (ulong)ops, count, (ulong)done, DomainId.Self);
+
         public static long UpdateVaMapping(ulong virtualAddress, ulong pte, ulong flags) =>
             Invoke(HypercallNumber.UpdateVaMapping, virtualAddress, pte, flags);
     }

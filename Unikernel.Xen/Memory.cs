@@ -12,6 +12,13 @@ namespace Unikernel.Xen
 
         public static void* MachineFrameToVirtual(ulong mfn) => (void*)(MachineToPhysicalFrame(mfn) << XenConstants.PageShift);
 
+        // The p2m list Xen built (start_info.mfn_list): machine frame of each pseudo-physical frame.
+        public static ulong PhysicalToMachineFrame(ulong pfn) => ((ulong*)Domain.StartInfo->MfnList)[pfn];
+
+        // Machine address behind a virtual address of the start-of-day mapping (virtual = pseudo-physical).
+        public static ulong VirtualToMachine(ulong virtualAddress) =>
+            (PhysicalToMachineFrame(virtualAddress >> XenConstants.PageShift) << XenConstants.PageShift) | (virtualAddress & (PageSize - 1));
+
         // Removes the mapping of one page so any access to it faults (page 0, the stack guard page).
         public static void Unmap(ulong virtualAddress, string what) =>
             Panic.Check(Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg), what);

@@ -4,13 +4,34 @@ namespace Unikernel.Core.Paravirt
     // pv_ops). A platform fills it and installs it with a single assignment; core code calls only through it.
     public unsafe struct ParavirtOps
     {
+        // Event (interrupt) masking: irq.c's pv_ops.irq.
         public delegate* unmanaged<void> IrqDisable;
         public delegate* unmanaged<void> IrqEnable;
         public delegate* unmanaged<ulong> SaveFlags;      // X86_EFLAGS_IF when events are enabled
         public delegate* unmanaged<ulong, void> RestoreFlags;
-        public delegate* unmanaged<ulong> ReadCr2;
+        public delegate* unmanaged<void> SafeHalt;        // enable events and wait for one, atomically
+        public delegate* unmanaged<void> Halt;            // wait for an event; events must be enabled
 
-        public bool IsComplete => IrqDisable != null && IrqEnable != null && SaveFlags != null && RestoreFlags != null && ReadCr2 != null;
+        // MMU: addresses of page-table roots and PTE values are the platform's (machine) form.
+        public delegate* unmanaged<ulong> ReadCr2;
+        public delegate* unmanaged<ulong> ReadCr3;
+        public delegate* unmanaged<ulong, void> WriteCr3;
+        public delegate* unmanaged<ulong, void> FlushTlbSingle; // one virtual address
+        public delegate* unmanaged<void> FlushTlbAll;
+        public delegate* unmanaged<ulong*, ulong, void> SetPte;  // the entry's virtual address, its new value
+
+        // CPUID as this platform wants the core to see it (features it cannot support hidden).
+        public delegate* unmanaged<uint, uint, CpuidResult*, void> Cpuid;
+
+        public bool IsComplete =>
+            IrqDisable != null && IrqEnable != null && SaveFlags != null && RestoreFlags != null &&
+            SafeHalt != null && Halt != null && ReadCr2 != null && ReadCr3 != null && WriteCr3 != null &&
+            FlushTlbSingle != null && FlushTlbAll != null && SetPte != null && Cpuid != null;
+    }
+
+    public struct CpuidResult
+    {
+        public uint Eax, Ebx, Ecx, Edx;
     }
 
     public static unsafe class Paravirt

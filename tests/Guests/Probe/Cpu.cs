@@ -12,4 +12,13 @@ public static class Cpu
     [RuntimeImport("probe_hlt")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void PrivilegedInstruction();
+
+    [RuntimeImport("probe_native_cpuid")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern unsafe void NativeCpuid(uint leaf, Unikernel.Core.Paravirt.CpuidResult* result);
+
+    // Two page-aligned .bss pages for mapping experiments.
+    [RuntimeImport("probe_pages_address")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern unsafe byte* TwoPages();
 }

@@ -18,6 +18,13 @@ public static unsafe class Program
         if (KernelCommandLine.Equals(mode, "runtime")) return RuntimeChecks.Run();
         if (KernelCommandLine.Equals(mode, "exit3")) return 3;
         if (KernelCommandLine.Equals(mode, "irqflags")) return IrqFlagChecks.Run();
+        if (KernelCommandLine.Equals(mode, "paravirt")) return ParavirtChecks.Run();
+        if (KernelCommandLine.Equals(mode, "halt-masked"))
+        {
+            Unikernel.Core.Paravirt.Paravirt.Ops.IrqDisable();
+            Unikernel.Core.Paravirt.Paravirt.Ops.Halt();
+            return 0;
+        }
         if (KernelCommandLine.Equals(mode, "events"))
         {
             // A seed= on the command line replays a storm; otherwise the TSC picks one (printed).

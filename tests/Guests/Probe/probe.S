@@ -8,3 +8,28 @@ probe_ud2:
 probe_hlt:
         hlt
         ret
+
+// void probe_native_cpuid(uint leaf, uint regs[4]): the plain instruction, which Xen does not filter.
+        .globl probe_native_cpuid
+probe_native_cpuid:
+        pushq %rbx
+        movl %edi, %eax
+        xorl %ecx, %ecx
+        cpuid
+        movl %eax, 0(%rsi)
+        movl %ebx, 4(%rsi)
+        movl %ecx, 8(%rsi)
+        movl %edx, 12(%rsi)
+        popq %rbx
+        ret
+
+// Two page-aligned pages whose mappings the set_pte check swaps.
+        .globl probe_pages_address
+probe_pages_address:
+        leaq probe_pages(%rip), %rax
+        ret
+
+        .section .bss.probe_pages, "aw", @nobits
+        .balign 4096
+probe_pages:
+        .skip 8192

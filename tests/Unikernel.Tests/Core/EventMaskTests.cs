@@ -99,18 +99,78 @@ public unsafe class ParavirtOpsTests
     [UnmanagedCallersOnly] private static ulong Save() => Paravirt.InterruptFlag;
     [UnmanagedCallersOnly] private static void Restore(ulong flags) { }
     [UnmanagedCallersOnly] private static ulong Cr2() => 0x1234;
+    [UnmanagedCallersOnly] private static void Nothing() { }
+    [UnmanagedCallersOnly] private static ulong Zero() => 0;
+    [UnmanagedCallersOnly] private static void TakeAddress(ulong address) { }
+    [UnmanagedCallersOnly] private static void SetPte(ulong* entry, ulong value) => *entry = value;
+    [UnmanagedCallersOnly] private static void Cpuid(uint leaf, uint subleaf, CpuidResult* result) => result->Eax = leaf + subleaf;
+
+    private static ParavirtOps Complete() => new()
+    {
+        IrqDisable = &Disable, IrqEnable = &Enable, SaveFlags = &Save, RestoreFlags = &Restore, SafeHalt = &Nothing,
+        Halt = &Nothing, ReadCr2 = &Cr2, ReadCr3 = &Zero, WriteCr3 = &TakeAddress, FlushTlbSingle = &TakeAddress,
+        FlushTlbAll = &Nothing, SetPte = &SetPte, Cpuid = &Cpuid,
+    };
 
     [Fact]
     public void An_installed_table_is_what_callers_reach()
     {
-        Paravirt.Install(new ParavirtOps { IrqDisable = &Disable, IrqEnable = &Enable, SaveFlags = &Save, RestoreFlags = &Restore, ReadCr2 = &Cr2 });
+        Paravirt.Install(Complete());
         Paravirt.Ops.IrqDisable();
         Assert.Equal(1, s_disables);
         Assert.Equal(0x1234UL, Paravirt.Ops.ReadCr2());
         Assert.Equal(Paravirt.InterruptFlag, Paravirt.Ops.SaveFlags());
+        ulong entry = 0;
+        Paravirt.Ops.SetPte(&entry, 0x5063);
+        Assert.Equal(0x5063UL, entry);
+        CpuidResult result;
+        Paravirt.Ops.Cpuid(3, 4, &result);
+        Assert.Equal(7u, result.Eax);
     }
 
     [Fact]
-    public void A_table_with_a_hole_is_refused() =>
+    public void A_table_with_a_hole_is_refused()
+    {
         Assert.Throws<ArgumentException>(() => Paravirt.Install(new ParavirtOps { IrqDisable = &Disable }));
+        // Every entry counts: drop each one in turn.
+        var fields = typeof(ParavirtOps).GetFields();
+        Assert.Equal(13, fields.Length);
+        foreach (var field in fields)
+        {
+            object table = Complete();
+            field.SetValue(table, IntPtr.Zero);
+            Assert.False(((ParavirtOps)table).IsComplete, field.Name);
+        }
+        Assert.True(Complete().IsComplete);
+    }
+}
+
+public class CpuidFilterTests
+{
+    [Fact]
+    public void Leaf_1_hides_what_a_pv_guest_cannot_use_and_keeps_the_rest()
+    {
+        var result = new CpuidResult { Eax = 0x663, Ebx = 0x800, Ecx = uint.MaxValue, Edx = uint.MaxValue };
+        CpuidFilter.Apply(1, ref result);
+        Assert.Equal(0u, result.Ecx & CpuidFilter.HiddenLeaf1Ecx);
+        Assert.Equal(0u, result.Edx & CpuidFilter.HiddenLeaf1Edx);
+        Assert.Equal(~CpuidFilter.HiddenLeaf1Ecx, result.Ecx);
+        Assert.Equal(~CpuidFilter.HiddenLeaf1Edx, result.Edx);
+        Assert.Equal(0x663u, result.Eax);
+    }
+
+    [Fact]
+    public void Topology_and_mwait_leaves_are_suppressed_and_others_untouched()
+    {
+        var topology = new CpuidResult { Eax = 1, Ebx = 2, Ecx = 3, Edx = 4 };
+        CpuidFilter.Apply(0xb, ref topology);
+        Assert.Equal((1u, 0u, 3u, 4u), (topology.Eax, topology.Ebx, topology.Ecx, topology.Edx));
+        var mwait = new CpuidResult { Eax = 0x40, Ebx = 0x40, Ecx = 3, Edx = 0x1120 };
+        CpuidFilter.Apply(5, ref mwait);
+        Assert.Equal(default, mwait);
+        var vendor = new CpuidResult { Eax = 0xd, Ebx = 0x756e6547, Ecx = 0x6c65746e, Edx = 0x49656e69 };
+        var copy = vendor;
+        CpuidFilter.Apply(0, ref vendor);
+        Assert.Equal(copy, vendor);
+    }
 }

@@ -47,6 +47,17 @@ public class ProbeBootTests
         Assert.InRange(long.Parse(wall.Groups[1].Value), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 60);
     }
 
+    // CPUID through Xen's emulation with the PV filter, set_pte + TLB flushes remapping a page, write_cr3,
+    // and safe_halt waking on a timer (ParavirtChecks.cs).
+    [Fact]
+    public void Mmu_cpuid_and_halt_ops_work_on_real_xen()
+    {
+        var boot = Boots.Run("probe", "mode=paravirt");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        Assert.Equal(5, AssertGuestChecksPassed(boot));
+        Boots.AssertContains("paravirt: 0 failed", boot);
+    }
+
     // The probe prints "check <name>: ok|FAIL" per in-guest check (CheckReport.cs); all must be ok.
     private static int AssertGuestChecksPassed(BootResult boot)
     {
@@ -62,6 +73,7 @@ public class ProbeBootTests
     [InlineData("bounds", "panic: index out of range")]
     [InlineData("heap", "panic: out of heap memory: raise UnikernelHeapSize (")]
     [InlineData("nonsense", "probe: unknown mode")]
+    [InlineData("halt-masked", "panic: halt with events masked would never wake")]
     public void Failures_print_what_failed_and_crash_the_domain(string mode, string message)
     {
         var boot = Boots.Run("probe", "mode=" + mode);
