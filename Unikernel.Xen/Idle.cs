@@ -8,9 +8,30 @@ namespace Unikernel.Xen
     // test and the block (the lost-wakeup race).
     public static unsafe class Idle
     {
+        public const int MaxPollers = 4;
+
         private static ulong s_blocks;
+        private static bool s_kicked, s_polling;
+        private static Pollers s_pollers;
+
+        private struct Pollers { public fixed ulong Functions[MaxPollers]; } // delegate*<void>
 
         public static ulong BlockCount => s_blocks;
+
+        // Work an event handler cannot do itself (it runs with events masked, on the interrupted stack):
+        // the handler calls Kick, and every poller runs at the next idle point with events enabled.
+        public static void AddPoller(delegate*<void> poller)
+        {
+            for (int i = 0; i < MaxPollers; i++)
+            {
+                if (s_pollers.Functions[i] != 0) continue;
+                s_pollers.Functions[i] = (ulong)poller;
+                return;
+            }
+            Panic.Fail("idle: more than 4 pollers");
+        }
+
+        public static void Kick() => s_kicked = true;
 
         // Waits until done(data) is true; event handlers (timers, channels) are what make it true.
         // Events are enabled while waiting and left as they were on return.
@@ -22,9 +43,25 @@ namespace Unikernel.Xen
             {
                 ops.IrqDisable();
                 if (done(data)) break;
+                if (s_kicked && !s_polling)
+                {
+                    s_kicked = false;
+                    ops.IrqEnable();
+                    RunPollers();
+                    continue;
+                }
                 Block();
             }
             ops.RestoreFlags(flags);
+        }
+
+        // A poller may wait itself (a xenstore request); pollers do not nest.
+        private static void RunPollers()
+        {
+            s_polling = true;
+            for (int i = 0; i < MaxPollers; i++)
+                if (s_pollers.Functions[i] != 0) ((delegate*<void>)s_pollers.Functions[i])();
+            s_polling = false;
         }
 
         public static void Sleep(ulong nanoseconds)

@@ -26,6 +26,8 @@ namespace Unikernel.Xen
             Callbacks.Install();
             EventChannels.Initialize();
             Timers.Initialize();
+            ConsoleInput.Initialize(startInfo);
+            XenStore.Initialize(startInfo);
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             Memory.Unmap(0, "update_va_mapping(page 0)");
@@ -33,6 +35,7 @@ namespace Unikernel.Xen
 
             // Xen starts us with events masked; from here on upcalls may arrive.
             Core.Paravirt.Paravirt.Ops.IrqEnable();
+            ShutdownControl.Initialize();
             int code = main();
             if (code != 0)
             {

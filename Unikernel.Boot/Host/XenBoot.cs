@@ -29,7 +29,11 @@ public sealed record BootOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }
+    // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
+    public IReadOnlyList<SerialReply> Replies { get; init; } = [];
 }
+
+public sealed record SerialReply(string When, string Send);
 
 // Boots an image as dom0 under the real Xen hypervisor in QEMU (TCG) and watches the serial line until
 // Xen reports the domain's end, Xen panics, QEMU exits or the timeout passes.
@@ -94,6 +98,11 @@ public static class XenBoot
                 if (symbolizer != null) line = symbolizer.Annotate(line);
                 lock (log) log.Append(line).Append('\n');
                 echo?.WriteLine(line);
+                foreach (var reply in options.Replies)
+                {
+                    if (!line.Contains(reply.When, StringComparison.Ordinal)) continue;
+                    Type(qemu.StandardInput, reply.Send);
+                }
                 foreach (var (marker, result) in Endings)
                 {
                     if (line.Contains(marker, StringComparison.Ordinal))
@@ -121,5 +130,18 @@ public static class XenBoot
         if (outcome == BootOutcome.QemuExited && stderr.Result.Length > 0) text += "\n[qemu stderr] " + stderr.Result;
         if (options.SerialLog is { } path) File.WriteAllText(path, text);
         return new BootResult(outcome, text, stopwatch.Elapsed);
+    }
+
+    // Xen keeps only a small buffer of serial input for dom0 (128 bytes, drivers/char/console.c) and drops
+    // what overflows it, so type in short bursts, as a person would, rather than all at once.
+    private static void Type(StreamWriter input, string text)
+    {
+        const int Burst = 32;
+        for (int i = 0; i < text.Length; i += Burst)
+        {
+            input.Write(text.AsSpan(i, Math.Min(Burst, text.Length - i)));
+            input.Flush();
+            if (i + Burst < text.Length) Thread.Sleep(50);
+        }
     }
 }

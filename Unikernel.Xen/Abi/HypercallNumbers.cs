@@ -26,6 +26,7 @@ namespace Unikernel.Xen.Abi
     public static class XenConstants
     {
         public const ulong ConsoleIoWrite = 0;          // CONSOLEIO_write, xen.h
+        public const ulong ConsoleIoRead = 1;           // CONSOLEIO_read, xen.h
         public const ulong XenVerVersion = 0;           // XENVER_version, version.h
         public const ulong XenVerExtraVersion = 1;      // XENVER_extraversion, version.h: char[16]
         public const ulong SchedOpYield = 0;            // SCHEDOP_yield, sched.h

@@ -58,6 +58,36 @@ public class ProbeBootTests
         Boots.AssertContains("paravirt: 0 failed", boot);
     }
 
+    // The xenstore client against crafted replies in a ring in memory (XenStoreWireChecks.cs).
+    [Fact]
+    public void Xenstore_replies_are_validated_before_use()
+    {
+        var boot = Boots.Run("probe", "mode=xenstore-wire");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        Assert.Equal(8, AssertGuestChecksPassed(boot));
+        Boots.AssertContains("xenstore-wire: 0 failed", boot);
+    }
+
+    // Lines typed on the serial line reach dom0's console input (VIRQ_CONSOLE + console_io read) and the
+    // guest answers each: a plain line, an overlong one (cut and flagged), binary junk, then quit.
+    [Fact]
+    public void Typed_lines_reach_the_guest_and_it_answers()
+    {
+        string overlong = new string('x', 300);
+        var boot = Boots.Run("probe", "mode=console-echo", replies:
+        [
+            new SerialReply("echo ready", "hello world\r"),
+            new SerialReply("echo: hello world (11 bytes)", overlong + "\r"),
+            new SerialReply("echo: xxxx", "a\u0001\u007fb\n"),
+            new SerialReply("echo: a??b (4 bytes)", "quit\r"),
+        ]);
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        Boots.AssertContains("echo: hello world (11 bytes)", boot);
+        Boots.AssertContains($"echo: {new string('x', 256)} (256 bytes, truncated)", boot);
+        Boots.AssertContains("echo: a??b (4 bytes)", boot);
+        Boots.AssertContains("echo: quit (4 bytes)", boot);
+    }
+
     // The probe prints "check <name>: ok|FAIL" per in-guest check (CheckReport.cs); all must be ok.
     private static int AssertGuestChecksPassed(BootResult boot)
     {

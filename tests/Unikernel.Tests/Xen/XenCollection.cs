@@ -12,7 +12,8 @@ public sealed class XenCollection
 
 public static class Boots
 {
-    public static BootResult Run(string image, string cmdline = "", string xenOptions = "", int memoryMiB = 256, int timeoutSeconds = 90)
+    public static BootResult Run(string image, string cmdline = "", string xenOptions = "", int memoryMiB = 256, int timeoutSeconds = 90,
+        params SerialReply[] replies)
     {
         var result = XenBoot.Run(new BootOptions
         {
@@ -22,6 +23,7 @@ public static class Boots
             MemoryMiB = memoryMiB,
             Timeout = TimeSpan.FromSeconds(timeoutSeconds),
             CacheDir = Repo.Cache,
+            Replies = replies,
         });
         return result;
     }

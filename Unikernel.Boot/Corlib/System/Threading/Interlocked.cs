@@ -74,6 +74,11 @@ namespace System.Threading
             fixed (uint* p = &location) return ((VolatileUInt32*)p)->Value;
         }
 
+        public static void Write(ref uint location, uint value)
+        {
+            fixed (uint* p = &location) ((VolatileUInt32*)p)->Value = value;
+        }
+
         public static void Write(ref ulong location, ulong value)
         {
             fixed (ulong* p = &location) ((VolatileUInt64*)p)->Value = (nuint)value;
