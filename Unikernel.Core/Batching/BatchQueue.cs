@@ -16,8 +16,12 @@ namespace Unikernel.Core.Batching
     // could queue too, and nothing may be queued from a callback or the failure reporter.
     public unsafe struct BatchQueue
     {
-        // Index reported when the issuer rejected the whole batch rather than one entry.
+        // Index reported (with op 0) when the issuer rejected the whole batch rather than one entry.
         public const int WholeBatchIndex = -1;
+
+        // Result a slot holds until the issuer writes one: an entry a rejected batch never reached keeps
+        // it, so it is reported as failed and its callback sees it, instead of passing for a success.
+        public const long NotIssuedResult = unchecked((long)0x8000000000000000); // long.MinValue, which our corlib lacks
 
         private readonly BatchStorage* _storage;
         private readonly BatchIssuer _issuer;
@@ -54,7 +58,7 @@ namespace Unikernel.Core.Batching
         private BatchEntry* Entries => (BatchEntry*)_storage->EntryWords;
 
         // Reserves a slot for op with argumentBytes of argument space (null when 0), flushing first if
-        // either is exhausted. The slot starts zeroed apart from Op.
+        // either is exhausted. The slot's Args start zeroed.
         public BatchStatus Reserve(ulong op, int argumentBytes, out BatchEntry* entry, out void* arguments)
         {
             EnsureNotFlushing();
@@ -74,6 +78,7 @@ namespace Unikernel.Core.Batching
             entry = Entries + index;
             ClearEntry(entry);
             entry->Op = op;
+            entry->Result = NotIssuedResult;
             _storage->CallbackFunctions[index] = 0;
             _storage->CallbackData[index] = 0;
             if (argumentBytes != 0)

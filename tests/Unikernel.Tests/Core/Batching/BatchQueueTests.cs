@@ -378,6 +378,35 @@ public sealed unsafe class BatchQueueTests : IDisposable
     }
 
     [Fact]
+    public void Entries_a_rejected_batch_never_ran_are_reported_and_their_callbacks_see_it()
+    {
+        RecordingIssuer.BatchStatus = -14;
+        RecordingIssuer.EntriesRun = 1;
+        RecordingIssuer.ResultOf = op => (long)op;
+        _queue.EnterLazy();
+        for (ulong op = 1; op <= 3; op++)
+        {
+            _queue.Reserve(op);
+            _queue.AttachCallback(RecordingIssuer.Callback, op);
+            _queue.Issue();
+        }
+        _queue.LeaveLazy();
+
+        Assert.Equal(
+            new[]
+            {
+                new ReportedFailure(0, BatchQueue.WholeBatchIndex, -14),
+                new ReportedFailure(2, 1, BatchQueue.NotIssuedResult),
+                new ReportedFailure(3, 2, BatchQueue.NotIssuedResult),
+            },
+            RecordingIssuer.Failures);
+        Assert.Equal(3UL, _queue.Statistics.Failures);
+        Assert.Equal(
+            new[] { new CompletedCallback(1, 1), new CompletedCallback(2, BatchQueue.NotIssuedResult), new CompletedCallback(3, BatchQueue.NotIssuedResult) },
+            RecordingIssuer.Callbacks);
+    }
+
+    [Fact]
     public void Callbacks_run_after_the_flush_in_entry_order_with_each_entry_result()
     {
         RecordingIssuer.ResultOf = op => (long)op * 10 - 25;

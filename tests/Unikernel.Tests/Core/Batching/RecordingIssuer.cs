@@ -24,6 +24,7 @@ public static unsafe class RecordingIssuer
     [ThreadStatic] private static List<CompletedCallback>? t_callbacks;
     [ThreadStatic] private static Func<ulong, long>? t_resultOf;
     [ThreadStatic] private static long t_batchStatus;
+    [ThreadStatic] private static int? t_entriesRun;
 
     public static List<IssuedCall> Calls => t_calls ??= new();
     public static List<ReportedFailure> Failures => t_failures ??= new();
@@ -35,6 +36,9 @@ public static unsafe class RecordingIssuer
     // What IssueBatch itself returns (0 = accepted).
     public static long BatchStatus { get => t_batchStatus; set => t_batchStatus = value; }
 
+    // How many entries of a batch get a result written (all unless set), as when Xen stops part-way.
+    public static int EntriesRun { get => t_entriesRun ?? int.MaxValue; set => t_entriesRun = value; }
+
     public static void Reset()
     {
         Calls.Clear();
@@ -42,6 +46,7 @@ public static unsafe class RecordingIssuer
         Callbacks.Clear();
         t_resultOf = null;
         t_batchStatus = 0;
+        t_entriesRun = null;
     }
 
     public static BatchIssuer Issuer => new() { IssueBatch = &IssueBatch, IssueSingle = &IssueSingle };
@@ -59,7 +64,7 @@ public static unsafe class RecordingIssuer
     private static long IssueBatch(BatchEntry* entries, int count)
     {
         Record(entries, count, direct: false);
-        for (int i = 0; i < count; i++) entries[i].Result = ResultOf(entries[i].Op);
+        for (int i = 0; i < count && i < EntriesRun; i++) entries[i].Result = ResultOf(entries[i].Op);
         return t_batchStatus;
     }
 
