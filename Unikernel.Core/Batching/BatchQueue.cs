@@ -61,7 +61,7 @@ namespace Unikernel.Core.Batching
         // either is exhausted. The slot's Args start zeroed.
         public BatchStatus Reserve(ulong op, int argumentBytes, out BatchEntry* entry, out void* arguments)
         {
-            EnsureNotFlushing();
+            EnsureUsable();
             if (argumentBytes < 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "negative argument size");
             entry = null;
             arguments = null;
@@ -111,7 +111,7 @@ namespace Unikernel.Core.Batching
         // (Linux's xen_mc_callback, bound to one entry so it can see that entry's result).
         public void AttachCallback(delegate*<ulong, long, void> callback, ulong data)
         {
-            EnsureNotFlushing();
+            EnsureUsable();
             if (_entryCount == 0) throw new InvalidOperationException("no entry to attach a callback to");
             if (callback == null) throw new ArgumentException("null callback");
             _storage->CallbackFunctions[_entryCount - 1] = (ulong)callback;
@@ -124,7 +124,7 @@ namespace Unikernel.Core.Batching
         // the last allocation and there is room; otherwise the caller reserves a new entry as usual.
         public bool TryExtendLast(ulong op, int argumentBytes, int countArgumentIndex, out void* more)
         {
-            EnsureNotFlushing();
+            EnsureUsable();
             if (argumentBytes <= 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "extension must add bytes");
             if ((uint)countArgumentIndex >= BatchEntry.ArgumentCount) throw new ArgumentOutOfRangeException(nameof(countArgumentIndex), "no such argument");
             more = null;
@@ -161,7 +161,7 @@ namespace Unikernel.Core.Batching
 
         public void Flush()
         {
-            EnsureNotFlushing();
+            EnsureUsable();
             int count = _entryCount;
             if (count == 0) return;
             _flushing = true;
@@ -202,8 +202,9 @@ namespace Unikernel.Core.Batching
             _reportFailure(op, index, result);
         }
 
-        private void EnsureNotFlushing()
+        private void EnsureUsable()
         {
+            if (_storage == null) throw new InvalidOperationException("batch queue used before construction");
             if (_flushing) throw new InvalidOperationException("batch queue used from its own flush");
         }
 

@@ -494,6 +494,13 @@ public sealed unsafe class BatchQueueTests : IDisposable
     }
 
     [Fact]
+    public void A_default_queue_refuses_use()
+    {
+        var unconstructed = default(BatchQueue);
+        Assert.Throws<InvalidOperationException>(() => unconstructed.Reserve(1));
+    }
+
+    [Fact]
     public void Construction_refuses_missing_parts()
     {
         Assert.Throws<ArgumentException>(() => new BatchQueue(null, RecordingIssuer.Issuer, RecordingIssuer.Reporter));
