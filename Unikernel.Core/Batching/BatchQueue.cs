@@ -1,0 +1,220 @@
+using System;
+
+namespace Unikernel.Core.Batching
+{
+    // A queue of calls issued to the hypervisor in batches (after Linux's arch/x86/xen/multicalls.c).
+    //
+    // Use: Reserve a slot (and argument space that must live until the flush), fill entry->Args,
+    // optionally AttachCallback, then Issue. Outside a lazy section Issue flushes at once; inside one
+    // (EnterLazy .. LeaveLazy, nestable) entries accumulate and go out together. The queue also flushes
+    // when it runs out of slots or argument space, on Flush, and on FlushBeforeDirect, which a caller
+    // must use before any direct call that has to be ordered after what is queued.
+    //
+    // After every flush each entry's result is checked: a negative result is counted and reported with
+    // its op and index in the batch; then the entries' callbacks run, in order, with their results.
+    // Single-CPU and not reentrant: callers keep events masked across Reserve..Issue if a handler
+    // could queue too, and nothing may be queued from a callback or the failure reporter.
+    public unsafe struct BatchQueue
+    {
+        // Index reported (with op 0) when the issuer rejected the whole batch rather than one entry.
+        public const int WholeBatchIndex = -1;
+
+        // Result a slot holds until the issuer writes one: an entry a rejected batch never reached keeps
+        // it, so it is reported as failed and its callback sees it, instead of passing for a success.
+        public const long NotIssuedResult = unchecked((long)0x8000000000000000); // long.MinValue, which our corlib lacks
+
+        private readonly BatchStorage* _storage;
+        private readonly BatchIssuer _issuer;
+        private readonly delegate*<ulong, int, long, void> _reportFailure; // (op, index, result)
+        private int _entryCount;
+        private int _argumentEnd;       // end of the last argument allocation, unaligned so it can grow in place
+        private int _lastArgumentOwner; // slot whose arguments end at _argumentEnd, or -1
+        private int _lazyDepth;
+        private bool _flushing;
+        private BatchStatistics _statistics;
+
+        public BatchQueue(BatchStorage* storage, in BatchIssuer issuer, delegate*<ulong, int, long, void> reportFailure)
+        {
+            if (storage == null) throw new ArgumentException("batch queue needs storage");
+            if (!issuer.IsComplete) throw new ArgumentException("batch issuer has empty entries");
+            if (reportFailure == null) throw new ArgumentException("batch queue needs a failure reporter");
+            _storage = storage;
+            _issuer = issuer;
+            _reportFailure = reportFailure;
+            _entryCount = 0;
+            _argumentEnd = 0;
+            _lastArgumentOwner = -1;
+            _lazyDepth = 0;
+            _flushing = false;
+            _statistics = default;
+        }
+
+        public int PendingEntries => _entryCount;
+        public int ArgumentBytesInUse => _argumentEnd;
+        public bool IsLazy => _lazyDepth != 0;
+        public int LazyDepth => _lazyDepth;
+        public BatchStatistics Statistics => _statistics;
+
+        private BatchEntry* Entries => (BatchEntry*)_storage->EntryWords;
+
+        // Reserves a slot for op with argumentBytes of argument space (null when 0), flushing first if
+        // either is exhausted. The slot's Args start zeroed.
+        public BatchStatus Reserve(ulong op, int argumentBytes, out BatchEntry* entry, out void* arguments)
+        {
+            EnsureUsable();
+            if (argumentBytes < 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "negative argument size");
+            entry = null;
+            arguments = null;
+            if (argumentBytes > BatchStorage.ArgumentBytes) return BatchStatus.ArgumentsTooLarge;
+
+            int start = argumentBytes == 0 ? _argumentEnd : AlignArgument(_argumentEnd);
+            if (_entryCount == BatchStorage.EntryCapacity || start + argumentBytes > BatchStorage.ArgumentBytes)
+            {
+                Flush();
+                start = 0;
+            }
+
+            int index = _entryCount++;
+            entry = Entries + index;
+            ClearEntry(entry);
+            entry->Op = op;
+            entry->Result = NotIssuedResult;
+            _storage->CallbackFunctions[index] = 0;
+            _storage->CallbackData[index] = 0;
+            if (argumentBytes != 0)
+            {
+                arguments = _storage->Arguments + start;
+                _argumentEnd = start + argumentBytes;
+                _lastArgumentOwner = index;
+            }
+            _statistics.EntriesQueued++;
+            return BatchStatus.Ok;
+        }
+
+        // Reserves a slot for an op whose arguments are all in the entry itself.
+        public BatchEntry* Reserve(ulong op)
+        {
+            Reserve(op, 0, out BatchEntry* entry, out _);
+            return entry;
+        }
+
+        // Queues op with its immediate arguments (at most six) and issues it.
+        public void Queue(ulong op, ReadOnlySpan<ulong> args)
+        {
+            if (args.Length > BatchEntry.ArgumentCount) throw new ArgumentOutOfRangeException(nameof(args), "more than six arguments");
+            BatchEntry* entry = Reserve(op);
+            for (int i = 0; i < args.Length; i++) entry->Args[i] = args[i];
+            Issue();
+        }
+
+        // Runs callback(data, result) after the most recently reserved entry has been issued
+        // (Linux's xen_mc_callback, bound to one entry so it can see that entry's result).
+        public void AttachCallback(delegate*<ulong, long, void> callback, ulong data)
+        {
+            EnsureUsable();
+            if (_entryCount == 0) throw new InvalidOperationException("no entry to attach a callback to");
+            if (callback == null) throw new ArgumentException("null callback");
+            _storage->CallbackFunctions[_entryCount - 1] = (ulong)callback;
+            _storage->CallbackData[_entryCount - 1] = data;
+        }
+
+        // Grows the argument array of the last entry by argumentBytes and adds one to its count argument
+        // Args[countArgumentIndex], so repeated requests of the same op (mmu_update, say) share one entry
+        // (Linux's xen_mc_extend_args). Succeeds only when the last entry has this op, its arguments are
+        // the last allocation and there is room; otherwise the caller reserves a new entry as usual.
+        public bool TryExtendLast(ulong op, int argumentBytes, int countArgumentIndex, out void* more)
+        {
+            EnsureUsable();
+            if (argumentBytes <= 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "extension must add bytes");
+            if ((uint)countArgumentIndex >= BatchEntry.ArgumentCount) throw new ArgumentOutOfRangeException(nameof(countArgumentIndex), "no such argument");
+            more = null;
+            int last = _entryCount - 1;
+            if (last < 0 || _lastArgumentOwner != last) return false;
+            BatchEntry* entry = Entries + last;
+            if (entry->Op != op) return false;
+            if (_argumentEnd + argumentBytes > BatchStorage.ArgumentBytes) return false;
+
+            more = _storage->Arguments + _argumentEnd;
+            _argumentEnd += argumentBytes;
+            entry->Args[countArgumentIndex]++;
+            _statistics.Coalesced++;
+            return true;
+        }
+
+        // Ends one queued operation (Linux's xen_mc_issue): flushes now unless inside a lazy section.
+        public void Issue()
+        {
+            if (_lazyDepth == 0) Flush();
+        }
+
+        public void EnterLazy() => _lazyDepth++;
+
+        // Leaving the outermost lazy section flushes what it queued.
+        public void LeaveLazy()
+        {
+            if (_lazyDepth == 0) throw new InvalidOperationException("LeaveLazy without EnterLazy");
+            if (--_lazyDepth == 0) Flush();
+        }
+
+        // A direct call must not overtake queued ones: issue them first.
+        public void FlushBeforeDirect() => Flush();
+
+        public void Flush()
+        {
+            EnsureUsable();
+            int count = _entryCount;
+            if (count == 0) return;
+            _flushing = true;
+
+            BatchEntry* entries = Entries;
+            if (count == 1)
+            {
+                entries[0].Result = _issuer.IssueSingle(ref entries[0]);
+                _statistics.SingleIssues++;
+            }
+            else
+            {
+                long status = _issuer.IssueBatch(entries, count);
+                if (status != 0) Fail(0, WholeBatchIndex, status);
+            }
+            _statistics.Flushes++;
+            _statistics.EntriesIssued += (ulong)count;
+
+            for (int i = 0; i < count; i++)
+            {
+                if (entries[i].Result < 0) Fail(entries[i].Op, i, entries[i].Result);
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ulong callback = _storage->CallbackFunctions[i];
+                if (callback != 0) ((delegate*<ulong, long, void>)callback)(_storage->CallbackData[i], entries[i].Result);
+            }
+
+            _entryCount = 0;
+            _argumentEnd = 0;
+            _lastArgumentOwner = -1;
+            _flushing = false;
+        }
+
+        private void Fail(ulong op, int index, long result)
+        {
+            _statistics.Failures++;
+            _reportFailure(op, index, result);
+        }
+
+        private void EnsureUsable()
+        {
+            if (_storage == null) throw new InvalidOperationException("batch queue used before construction");
+            if (_flushing) throw new InvalidOperationException("batch queue used from its own flush");
+        }
+
+        private static int AlignArgument(int offset) =>
+            (offset + BatchStorage.ArgumentAlignment - 1) & ~(BatchStorage.ArgumentAlignment - 1);
+
+        private static void ClearEntry(BatchEntry* entry)
+        {
+            ulong* words = (ulong*)entry;
+            for (int i = 0; i < BatchEntry.SizeInWords; i++) words[i] = 0;
+        }
+    }
+}
