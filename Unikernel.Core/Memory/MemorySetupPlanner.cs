@@ -5,7 +5,7 @@ namespace Unikernel.Core.Memory
     // and where the initial pages that sat in non-RAM holes go. The Xen layer executes the resulting plan.
     public static class MemorySetupPlanner
     {
-        public static MemoryStatus Plan(MemoryMap map, in PageLimits limits, ref ExtraMemory extra, ref MemoryPlan plan,
+        public static MemoryStatus Plan(scoped MemoryMap map, in PageLimits limits, ref ExtraMemory extra, ref MemoryPlan plan,
             out MemorySetupSummary summary)
         {
             summary = default;
