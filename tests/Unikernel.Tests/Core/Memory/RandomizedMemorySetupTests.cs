@@ -41,6 +41,30 @@ public class RandomizedMemorySetupTests
 
     private static void Fail(string message) => throw new Xunit.Sdk.XunitException(message);
 
+    // The guest's own map has RAM exactly where it has backed or extra pages, except the ISA window.
+    private static void CheckGuestMap(SetupRun run, bool[] isRam, bool[] isExtra)
+    {
+        var map = new MemoryMap(run.Map);
+        var scratch = new MemoryRegion[GuestMemoryMap.ScratchEntries(map.Count, run.Extra.Length, run.Plan.Length)];
+        var output = new MemoryRegion[scratch.Length * 2];
+        if (GuestMemoryMap.Build(map, run.Limits, run.Extra, run.Plan, scratch, output, out int count) != MemoryStatus.Ok)
+            Fail($"guest map failed; {run.Describe()}");
+        var guest = new MemoryMap(output.AsSpan(0, count));
+        var guestRam = new bool[run.Summary.TopPfn];
+        for (int i = 0; i < guest.Count; i++)
+        {
+            if (guest[i].Type != MemoryType.Ram) continue;
+            if (guest[i].End > run.Summary.TopPfn * Page.Size) Fail($"guest RAM past the top; {run.Describe()}");
+            for (ulong p = guest[i].Address / Page.Size; p < guest[i].End / Page.Size; p++) guestRam[p] = true;
+        }
+        for (ulong p = 0; p < run.Summary.TopPfn; p++)
+        {
+            bool inIsa = p >= GuestMemoryMap.IsaStart / Page.Size && p < GuestMemoryMap.IsaEnd / Page.Size;
+            bool expected = !inIsa && isRam[p] && (P2mTable.IsBacked(run.P2m[p]) || isExtra[p]);
+            if (guestRam[p] != expected) Fail($"guest map RAM={guestRam[p]} at pfn {p:x}; {run.Describe()}");
+        }
+    }
+
     private static MemoryRegion[] GenerateMap(Random random)
     {
         int count = random.Next(1, 11);
@@ -172,6 +196,7 @@ public class RandomizedMemorySetupTests
         Assert.Equal(holesBelow, s.RemappedPages + s.ReleasedPages);
         Assert.Equal(run.Extra.Aggregate(0UL, (sum, r) => sum + r.Count), s.ExtraPages);
         Assert.Equal(run.Sum(MemoryOperationKind.Remap), s.RemappedPages);
+        CheckGuestMap(run, isRam, isExtra);
         if (s.ReleasedPages > 0) if (!(s.ExtraPages == 0)) Fail($"released with room left; {run.Describe()}");
 
         // Extra space (including what remapping used) respects the ratio and the maximum, and is only
