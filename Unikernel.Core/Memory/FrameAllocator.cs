@@ -9,6 +9,7 @@ namespace Unikernel.Core.Memory
     // Single pages and runs are first-fit by address. When nothing fits, the populate hook (the Xen layer's
     // XENMEM_populate_physmap) is asked for unpopulated pfns, never more in total than the budget, which
     // the Xen layer derives from the maximum reservation.
+    // It is a value holding counters: keep one instance (e.g. a static field) and use it by reference.
     public unsafe struct FrameAllocator
     {
         // How many unpopulated pages a single-page allocation asks the hook for at once.

@@ -29,6 +29,7 @@ namespace Unikernel.Core.Memory
         // (more restrictive) type wins; adjacent entries of one type merge; empty ones vanish. RAM is then
         // shrunk inward to page boundaries and dropped if less than a page remains.
         // Sweeps boundary to boundary: O(n^2) for n entries, with no scratch memory (n is at most a few hundred).
+        // Input must have passed Validate (no wrapping ends); entries of size 0 or type 0 mean nothing and are skipped.
         public static MemoryStatus Sanitize(ReadOnlySpan<MemoryRegion> input, bool unusableAsRam, Span<MemoryRegion> output, out int count)
         {
             count = 0;

@@ -45,7 +45,7 @@ namespace Unikernel.Core.Memory
         // Marks [start, start + count) 1:1 within the table; returns how many entries it set.
         public ulong SetIdentity(ulong start, ulong count)
         {
-            ulong end = Page.Min(start + count, Size);
+            ulong end = start >= Size ? start : (count > Size - start ? Size : start + count); // saturates, never wraps
             ulong set = 0;
             for (ulong pfn = start; pfn < end; pfn++, set++) _entries[(int)pfn] = IdentityFrame(pfn);
             return set;
