@@ -79,6 +79,18 @@ namespace Unikernel.Core
             return uint.MaxValue;
         }
 
+        // Reads a boolean option the way Linux's xen_parse_512gb does: a bare key means true, key=value goes
+        // through kstrtobool, a missing key or an unparsable value leaves defaultValue.
+        public BoolOption GetBool(ReadOnlySpan<char> key, bool defaultValue)
+        {
+            var option = new BoolOption { Value = defaultValue };
+            if (!TryGet(key, out var value, out bool hasValue)) return option;
+            option.Found = true;
+            if (TryParseBool(value, hasValue, out bool parsed)) option.Value = parsed;
+            else option.BadValue = true;
+            return option;
+        }
+
         public static bool Equals(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> text)
         {
             if (bytes.Length != text.Length) return false;

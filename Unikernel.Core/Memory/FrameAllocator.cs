@@ -1,0 +1,229 @@
+namespace Unikernel.Core.Memory
+{
+    // Hands out page frames from a window of pfns, tracked by two bitmaps in caller storage.
+    // Per pfn:   present available
+    //              1       1      free
+    //              1       0      allocated
+    //              0       1      unpopulated: may be populated (ballooned up) on demand
+    //              0       0      hole: never ours (identity, MMIO, not in the map)
+    // Single pages and runs are first-fit by address. When nothing fits, the populate hook (the Xen layer's
+    // XENMEM_populate_physmap) is asked for unpopulated pfns, never more in total than the budget, which
+    // the Xen layer derives from the maximum reservation.
+    // It is a value holding counters: keep one instance (e.g. a static field) and use it by reference.
+    public unsafe struct FrameAllocator
+    {
+        // How many unpopulated pages a single-page allocation asks the hook for at once.
+        public const ulong PopulateBatch = 64;
+
+        private ulong* _present;
+        private ulong* _available;
+        private ulong _basePfn;
+        private ulong _pages;
+        private ulong _freePages;
+        private ulong _populatedPages;
+        private ulong _populateBudget;
+        private delegate*<void*, ulong, ulong, ulong> _populate;
+        private void* _populateContext;
+
+        // Words of storage for a window of pages (two bitmaps).
+        public static ulong StorageWords(ulong pages) => 2 * ((pages + 63) / 64);
+
+        public FrameAllocator(ulong* storage, ulong storageWords, ulong basePfn, ulong pages)
+        {
+            ulong words = (pages + 63) / 64;
+            if (storage == null || storageWords < 2 * words) throw new System.ArgumentException("frame allocator storage too small");
+            _present = storage;
+            _available = storage + words;
+            for (ulong i = 0; i < 2 * words; i++) storage[i] = 0;
+            _basePfn = basePfn;
+            _pages = pages;
+            _freePages = 0;
+            _populatedPages = 0;
+            _populateBudget = 0;
+            _populate = null;
+            _populateContext = null;
+        }
+
+        public ulong BasePfn => _basePfn;
+        public ulong Pages => _pages;
+        public ulong FreePages => _freePages;
+        public ulong PopulatedPages => _populatedPages;
+        public ulong PopulateBudget => _populateBudget;
+
+        // populate(context, startPfn, count) backs pfns from startPfn on and returns how many it backed (<= count).
+        public void SetPopulateHook(delegate*<void*, ulong, ulong, ulong> populate, void* context, ulong budget)
+        {
+            _populate = populate;
+            _populateContext = context;
+            _populateBudget = budget;
+        }
+
+        // Hands over backed RAM pages as free.
+        public FrameStatus AddFree(ulong startPfn, ulong count) => Add(startPfn, count, present: true);
+
+        // Declares pfns that may be populated later (e.g. the extra regions).
+        public FrameStatus AddUnpopulated(ulong startPfn, ulong count) => Add(startPfn, count, present: false);
+
+        public FrameStatus Allocate(out ulong pfn)
+        {
+            if (FindFree(out ulong index) || (PopulateFirst(PopulateBatch) && FindFree(out index)))
+            {
+                Clear(_available, index);
+                _freePages--;
+                pfn = _basePfn + index;
+                return FrameStatus.Ok;
+            }
+            pfn = 0;
+            return FrameStatus.OutOfMemory;
+        }
+
+        public FrameStatus AllocateRun(ulong count, out ulong startPfn)
+        {
+            startPfn = 0;
+            if (count == 0) return FrameStatus.InvalidCount;
+            if (!FindRun(count, allowUnpopulated: false, out ulong start))
+            {
+                if (!FindRun(count, allowUnpopulated: true, out start) || !PopulateWithin(start, count))
+                    return FrameStatus.OutOfMemory;
+            }
+            for (ulong i = start; i < start + count; i++) Clear(_available, i);
+            _freePages -= count;
+            startPfn = _basePfn + start;
+            return FrameStatus.Ok;
+        }
+
+        public FrameStatus Free(ulong pfn) => FreeRun(pfn, 1);
+
+        // Checks the whole run before changing anything, so a bad free leaves the allocator as it was.
+        public FrameStatus FreeRun(ulong startPfn, ulong count)
+        {
+            if (count == 0) return FrameStatus.InvalidCount;
+            if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
+                return FrameStatus.OutOfRange;
+            ulong start = startPfn - _basePfn;
+            for (ulong i = start; i < start + count; i++)
+            {
+                if (!Test(_present, i)) return FrameStatus.NotOwned;
+                if (Test(_available, i)) return FrameStatus.DoubleFree;
+            }
+            for (ulong i = start; i < start + count; i++) Set(_available, i);
+            _freePages += count;
+            return FrameStatus.Ok;
+        }
+
+        public bool IsFree(ulong pfn) => InWindow(pfn) && Test(_present, pfn - _basePfn) && Test(_available, pfn - _basePfn);
+
+        private bool InWindow(ulong pfn) => pfn >= _basePfn && pfn - _basePfn < _pages;
+
+        private FrameStatus Add(ulong startPfn, ulong count, bool present)
+        {
+            if (count == 0) return FrameStatus.InvalidCount;
+            if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
+                return FrameStatus.OutOfRange;
+            ulong start = startPfn - _basePfn;
+            for (ulong i = start; i < start + count; i++)
+                if (Test(_present, i) || Test(_available, i)) return FrameStatus.AlreadyAdded;
+            for (ulong i = start; i < start + count; i++)
+            {
+                Set(_available, i);
+                if (present) Set(_present, i);
+            }
+            if (present) _freePages += count;
+            return FrameStatus.Ok;
+        }
+
+        private bool FindFree(out ulong index)
+        {
+            ulong words = (_pages + 63) / 64;
+            for (ulong w = 0; w < words; w++)
+            {
+                ulong bits = _present[w] & _available[w];
+                if (bits == 0) continue;
+                ulong bit = 0;
+                while ((bits & (1UL << (int)bit)) == 0) bit++;
+                index = w * 64 + bit;
+                return true;
+            }
+            index = 0;
+            return false;
+        }
+
+        // First window of count pages that are all free, or (allowUnpopulated) free or unpopulated with
+        // no more unpopulated ones than the budget covers.
+        private bool FindRun(ulong count, bool allowUnpopulated, out ulong start)
+        {
+            start = 0;
+            ulong length = 0, unpopulated = 0;
+            for (ulong i = 0; i < _pages; i++)
+            {
+                bool free = Test(_present, i) && Test(_available, i);
+                bool populatable = allowUnpopulated && !Test(_present, i) && Test(_available, i);
+                if (!free && !populatable)
+                {
+                    length = 0;
+                    unpopulated = 0;
+                    continue;
+                }
+                if (length == 0) start = i;
+                length++;
+                if (populatable) unpopulated++;
+                // Slide the window once it is too long, dropping its first page.
+                if (length > count)
+                {
+                    if (!Test(_present, start)) unpopulated--;
+                    start++;
+                    length--;
+                }
+                if (length == count && (unpopulated == 0 || (_populate != null && unpopulated <= _populateBudget))) return true;
+            }
+            return false;
+        }
+
+        private bool PopulateWithin(ulong start, ulong count)
+        {
+            ulong i = start, end = start + count;
+            while (i < end)
+            {
+                if (Test(_present, i)) { i++; continue; }
+                ulong runEnd = i;
+                while (runEnd < end && !Test(_present, runEnd)) runEnd++;
+                if (PopulateAt(i, runEnd - i) != runEnd - i) return false;
+                i = runEnd;
+            }
+            return true;
+        }
+
+        // Populates up to max pages of the first unpopulated run.
+        private bool PopulateFirst(ulong max)
+        {
+            if (_populate == null || _populateBudget == 0) return false;
+            for (ulong i = 0; i < _pages; i++)
+            {
+                if (Test(_present, i) || !Test(_available, i)) continue;
+                ulong end = i;
+                while (end < _pages && end - i < max && !Test(_present, end) && Test(_available, end)) end++;
+                return PopulateAt(i, end - i) != 0;
+            }
+            return false;
+        }
+
+        // Asks the hook for [index, index + count) within the budget; marks what it got as free.
+        private ulong PopulateAt(ulong index, ulong count)
+        {
+            if (_populate == null) return 0;
+            if (count > _populateBudget) count = _populateBudget;
+            if (count == 0) return 0;
+            ulong got = _populate(_populateContext, _basePfn + index, count);
+            if (got > count) throw new System.InvalidOperationException("populate hook reported more pages than asked for");
+            for (ulong k = 0; k < got; k++) Set(_present, index + k);
+            _populateBudget -= got;
+            _populatedPages += got;
+            _freePages += got;
+            return got;
+        }
+
+        private static bool Test(ulong* map, ulong index) => (map[index >> 6] & (1UL << (int)(index & 63))) != 0;
+        private static void Set(ulong* map, ulong index) => map[index >> 6] |= 1UL << (int)(index & 63);
+        private static void Clear(ulong* map, ulong index) => map[index >> 6] &= ~(1UL << (int)(index & 63));
+    }
+}

@@ -1,0 +1,109 @@
+using System;
+
+namespace Unikernel.Core.Memory
+{
+    // The pfn -> mfn table of a PV guest over caller storage, with Linux's entry encoding
+    // (arch/x86/include/asm/xen/page.h): INVALID_P2M_ENTRY for no backing, IDENTITY_FRAME for 1:1
+    // pfns, FOREIGN_FRAME for grants mapped from other domains.
+    public readonly ref struct P2mTable
+    {
+        public const ulong InvalidEntry = ~0UL;                    // INVALID_P2M_ENTRY
+        public const ulong IdentityFrameBit = 1UL << (64 - 2);    // IDENTITY_FRAME_BIT = BITS_PER_LONG - 2
+        public const ulong ForeignFrameBit = 1UL << (64 - 1);     // FOREIGN_FRAME_BIT = BITS_PER_LONG - 1
+
+        private readonly Span<ulong> _entries;
+
+        public P2mTable(Span<ulong> entries) => _entries = entries;
+
+        public ulong Size => (ulong)_entries.Length;
+
+        public static ulong IdentityFrame(ulong pfn) => pfn | IdentityFrameBit;
+
+        public static bool IsIdentity(ulong entry) => entry != InvalidEntry && (entry & IdentityFrameBit) != 0;
+
+        public static bool IsForeign(ulong entry) => entry != InvalidEntry && (entry & ForeignFrameBit) != 0;
+
+        // A real frame of our own: neither invalid, identity nor foreign.
+        public static bool IsBacked(ulong entry) => entry != InvalidEntry && (entry & (IdentityFrameBit | ForeignFrameBit)) == 0;
+
+        public void Clear() => _entries.Fill(InvalidEntry);
+
+        // Pfns beyond the table read as identity, as Linux's __pfn_to_mfn does past the p2m.
+        public ulong Get(ulong pfn) => pfn < Size ? _entries[(int)pfn] : IdentityFrame(pfn);
+
+        // Like __set_phys_to_machine: beyond the table only the values it would read anyway are accepted.
+        public bool Set(ulong pfn, ulong entry)
+        {
+            if (pfn < Size)
+            {
+                _entries[(int)pfn] = entry;
+                return true;
+            }
+            return entry == InvalidEntry || entry == IdentityFrame(pfn);
+        }
+
+        // Marks [start, start + count) 1:1 within the table; returns how many entries it set.
+        public ulong SetIdentity(ulong start, ulong count)
+        {
+            ulong end = start >= Size ? start : (count > Size - start ? Size : start + count); // saturates, never wraps
+            ulong set = 0;
+            for (ulong pfn = start; pfn < end; pfn++, set++) _entries[(int)pfn] = IdentityFrame(pfn);
+            return set;
+        }
+
+        public void SetRange(ulong start, ulong count, ulong entry)
+        {
+            if (start > Size || count > Size - start) throw new ArgumentOutOfRangeException(nameof(count), "range beyond the p2m table");
+            _entries.Slice((int)start, (int)count).Fill(entry);
+        }
+
+        // The initial state of a PV domain: pfns [0, pages) backed by consecutive frames from firstMfn
+        // (the shape of a fresh start_info.mfn_list in tests), everything else INVALID.
+        public void FillContiguous(ulong pages, ulong firstMfn)
+        {
+            Clear();
+            ulong end = Page.Min(pages, Size);
+            for (ulong pfn = 0; pfn < end; pfn++) _entries[(int)pfn] = firstMfn + pfn;
+        }
+
+        // Carries out the plan on the table alone (no hypercalls). Released mfns are recorded in
+        // releasedMfns, which must have room for them all.
+        public MemoryStatus Apply(ReadOnlySpan<MemoryOperation> plan, Span<ulong> releasedMfns, out int releasedCount)
+        {
+            releasedCount = 0;
+            for (int i = 0; i < plan.Length; i++)
+            {
+                MemoryOperation operation = plan[i];
+                if (operation.Kind == MemoryOperationKind.Identity)
+                {
+                    SetIdentity(operation.Source, operation.Count);
+                    continue;
+                }
+                if (operation.Source > Size || operation.Count > Size - operation.Source) return MemoryStatus.OutOfRange;
+                if (operation.Kind == MemoryOperationKind.Remap)
+                {
+                    if (operation.Destination > Size || operation.Count > Size - operation.Destination) return MemoryStatus.OutOfRange;
+                    for (ulong k = 0; k < operation.Count; k++)
+                    {
+                        int source = (int)(operation.Source + k), destination = (int)(operation.Destination + k);
+                        _entries[destination] = _entries[source];
+                        _entries[source] = InvalidEntry;
+                    }
+                }
+                else if (operation.Kind == MemoryOperationKind.Release)
+                {
+                    for (ulong k = 0; k < operation.Count; k++)
+                    {
+                        int pfn = (int)(operation.Source + k);
+                        ulong entry = _entries[pfn];
+                        if (!IsBacked(entry)) continue; // nothing to give back ("Make sure pfn exists")
+                        if (releasedCount == releasedMfns.Length) return MemoryStatus.OutputFull;
+                        releasedMfns[releasedCount++] = entry;
+                        _entries[pfn] = InvalidEntry;
+                    }
+                }
+            }
+            return MemoryStatus.Ok;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Unikernel.Core.Memory;
+
+namespace Unikernel.Tests.Core.Memory;
+
+public class P2mTableTests
+{
+    [Fact]
+    public void Encoding_matches_linux()
+    {
+        Assert.Equal(0xffff_ffff_ffff_ffffUL, P2mTable.InvalidEntry);
+        Assert.Equal(0x4000_0000_0000_0000UL, P2mTable.IdentityFrameBit);
+        Assert.Equal(0x8000_0000_0000_0000UL, P2mTable.ForeignFrameBit);
+        Assert.Equal(0x4000_0000_0000_1234UL, P2mTable.IdentityFrame(0x1234));
+        Assert.False(P2mTable.IsIdentity(P2mTable.InvalidEntry));
+        Assert.False(P2mTable.IsBacked(P2mTable.InvalidEntry));
+        Assert.True(P2mTable.IsForeign(0x8000_0000_0000_0042UL));
+        Assert.False(P2mTable.IsBacked(0x8000_0000_0000_0042UL));
+        Assert.True(P2mTable.IsBacked(0x42));
+    }
+
+    [Fact]
+    public void Set_and_get_within_and_beyond_the_table()
+    {
+        var p2m = new P2mTable(new ulong[16]);
+        p2m.Clear();
+        Assert.Equal(P2mTable.InvalidEntry, p2m.Get(3));
+        Assert.True(p2m.Set(3, 0x99));
+        Assert.Equal(0x99UL, p2m.Get(3));
+        Assert.Equal(P2mTable.IdentityFrame(100), p2m.Get(100));
+        Assert.True(p2m.Set(100, P2mTable.IdentityFrame(100)));
+        Assert.True(p2m.Set(100, P2mTable.InvalidEntry));
+        Assert.False(p2m.Set(100, 0x99));
+    }
+
+    [Fact]
+    public void Identity_ranges_stop_at_the_table_end()
+    {
+        var p2m = new P2mTable(new ulong[16]);
+        p2m.Clear();
+        Assert.Equal(4UL, p2m.SetIdentity(12, 100));
+        Assert.Equal(P2mTable.IdentityFrame(15), p2m.Get(15));
+        Assert.Equal(P2mTable.InvalidEntry, p2m.Get(11));
+    }
+
+    [Fact]
+    public void Applying_a_plan_moves_marks_and_releases()
+    {
+        var entries = new ulong[16];
+        var p2m = new P2mTable(entries);
+        p2m.FillContiguous(8, 0x500);
+        var plan = new[]
+        {
+            new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 2, Destination = 10, Count = 2 },
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 2, Count = 2 },
+            new MemoryOperation { Kind = MemoryOperationKind.Release, Source = 5, Count = 5 }, // 8 and 9 have nothing
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 5, Count = 3 },
+        };
+        var released = new ulong[8];
+        Assert.Equal(MemoryStatus.Ok, p2m.Apply(plan, released, out int count));
+        Assert.Equal(new ulong[] { 0x505, 0x506, 0x507 }, released[..count]);
+        Assert.Equal(new ulong[] { 0x500, 0x501, P2mTable.IdentityFrame(2), P2mTable.IdentityFrame(3), 0x504 }, entries[..5]);
+        Assert.Equal(P2mTable.IdentityFrame(7), entries[7]);
+        Assert.Equal(P2mTable.InvalidEntry, entries[8]);
+        Assert.Equal(new ulong[] { 0x502, 0x503 }, entries[10..12]);
+    }
+
+    [Fact]
+    public void Plans_outside_the_table_and_full_release_buffers_are_reported()
+    {
+        var p2m = new P2mTable(new ulong[16]);
+        p2m.FillContiguous(8, 0x500);
+        var remapOut = new[] { new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 0, Destination = 15, Count = 2 } };
+        Assert.Equal(MemoryStatus.OutOfRange, p2m.Apply(remapOut, new ulong[4], out _));
+        var release = new[] { new MemoryOperation { Kind = MemoryOperationKind.Release, Source = 0, Count = 3 } };
+        Assert.Equal(MemoryStatus.OutputFull, p2m.Apply(release, new ulong[2], out _));
+    }
+}
