@@ -12,8 +12,7 @@ namespace Unikernel.Xen
 
         public static void* MachineFrameToVirtual(ulong mfn) => (void*)(MachineToPhysicalFrame(mfn) << XenConstants.PageShift);
 
-        // The p2m list Xen built (start_info.mfn_list): machine frame of each pseudo-physical frame.
-        public static ulong PhysicalToMachineFrame(ulong pfn) => ((ulong*)Domain.StartInfo->MfnList)[pfn];
+        public static ulong PhysicalToMachineFrame(ulong pfn) => PhysicalMemory.MachineFrame(pfn);
 
         // Machine address behind a virtual address of the start-of-day mapping (virtual = pseudo-physical).
         public static ulong VirtualToMachine(ulong virtualAddress) =>

@@ -63,6 +63,11 @@ uk_early_crash:
         address_of uk_stack_guard_address, uk_stack_guard
         address_of uk_stack_top_address, uk_stack_top
         address_of uk_shared_info_page, shared_info_page
+        address_of uk_scratch_page_address, scratch_page
+        address_of uk_image_start_address, __uk_image_start     // the image's parts, page-aligned
+        address_of uk_rodata_start_address, __uk_rodata_start
+        address_of uk_data_start_address, __uk_data_start
+        address_of uk_image_end_address, __uk_image_end
 
 // Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
 // and a reference store is a plain store.
@@ -98,6 +103,22 @@ RhpByRefAssignRef:
         addq $8, %rsi
         ret
 
+// Frames larger than a few pages call this from their prolog (NativeAOT's contract): touch one word per
+// page from just below rsp down to r11, the frame's lowest address, so a run into the guard page faults
+// in order instead of skipping over it. r11 is preserved.
+        .globl RhpStackProbe
+RhpStackProbe:
+        pushq %rbp
+        movq %rsp, %rbp
+        andq $-4096, %rsp
+1:      subq $4096, %rsp
+        testl %eax, (%rsp)
+        cmpq %r11, %rsp
+        jg 1b
+        movq %rbp, %rsp
+        popq %rbp
+        ret
+
         .data
         .balign 8
         .globl RhpTrapThreads
@@ -112,6 +133,12 @@ __security_cookie:
         .section .bss.shared_info, "aw", @nobits
         .balign 4096
 shared_info_page:
+        .skip 4096
+
+// A page whose mapping memory setup points at page-table pages while it fills them.
+        .section .bss.scratch, "aw", @nobits
+        .balign 4096
+scratch_page:
         .skip 4096
 
 // The boot stack, with a guard page below it that the platform unmaps at entry.

@@ -22,6 +22,8 @@ namespace Unikernel.Core.Memory
         private ulong _freePages;
         private ulong _populatedPages;
         private ulong _populateBudget;
+        private ulong _searchWord; // no free page below this word: keeps single-page allocation O(1) amortized
+        private ulong _unpopulatedFrom; // no unpopulated page below this index (pages are never unpopulated again)
         private delegate*<void*, ulong, ulong, ulong> _populate;
         private void* _populateContext;
 
@@ -42,6 +44,8 @@ namespace Unikernel.Core.Memory
             _populateBudget = 0;
             _populate = null;
             _populateContext = null;
+            _searchWord = 0;
+            _unpopulatedFrom = 0;
         }
 
         public ulong BasePfn => _basePfn;
@@ -108,6 +112,7 @@ namespace Unikernel.Core.Memory
             }
             for (ulong i = start; i < start + count; i++) Set(_available, i);
             _freePages += count;
+            if (start / 64 < _searchWord) _searchWord = start / 64;
             return FrameStatus.Ok;
         }
 
@@ -129,16 +134,19 @@ namespace Unikernel.Core.Memory
                 if (present) Set(_present, i);
             }
             if (present) _freePages += count;
+            if (start / 64 < _searchWord) _searchWord = start / 64;
+            if (!present && start < _unpopulatedFrom) _unpopulatedFrom = start;
             return FrameStatus.Ok;
         }
 
         private bool FindFree(out ulong index)
         {
             ulong words = (_pages + 63) / 64;
-            for (ulong w = 0; w < words; w++)
+            for (ulong w = _searchWord; w < words; w++)
             {
                 ulong bits = _present[w] & _available[w];
-                if (bits == 0) continue;
+                if (bits == 0) { _searchWord = w + 1; continue; }
+                _searchWord = w;
                 ulong bit = 0;
                 while ((bits & (1UL << (int)bit)) == 0) bit++;
                 index = w * 64 + bit;
@@ -197,9 +205,10 @@ namespace Unikernel.Core.Memory
         private bool PopulateFirst(ulong max)
         {
             if (_populate == null || _populateBudget == 0) return false;
-            for (ulong i = 0; i < _pages; i++)
+            for (ulong i = _unpopulatedFrom; i < _pages; i++)
             {
                 if (Test(_present, i) || !Test(_available, i)) continue;
+                _unpopulatedFrom = i;
                 ulong end = i;
                 while (end < _pages && end - i < max && !Test(_present, end) && Test(_available, end)) end++;
                 return PopulateAt(i, end - i) != 0;
@@ -216,6 +225,7 @@ namespace Unikernel.Core.Memory
             ulong got = _populate(_populateContext, _basePfn + index, count);
             if (got > count) throw new System.InvalidOperationException("populate hook reported more pages than asked for");
             for (ulong k = 0; k < got; k++) Set(_present, index + k);
+            if (got != 0 && index / 64 < _searchWord) _searchWord = index / 64;
             _populateBudget -= got;
             _populatedPages += got;
             _freePages += got;

@@ -17,6 +17,14 @@ public static class Cpu
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern unsafe void NativeCpuid(uint leaf, Unikernel.Core.Paravirt.CpuidResult* result);
 
+    // Addresses inside the image's text, read-only data and data (probe.S).
+    [RuntimeImport("probe_text_address")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern unsafe void* TextAddress();
+    [RuntimeImport("probe_rodata_address")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern unsafe void* RodataAddress();
+    [RuntimeImport("probe_data_address")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern unsafe void* DataAddress();
+
+    // Writes to read-only data: must fault.
+    [RuntimeImport("probe_write_rodata")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteReadOnlyData();
+
     // Two page-aligned .bss pages for mapping experiments.
     [RuntimeImport("probe_pages_address")]
     [MethodImpl(MethodImplOptions.InternalCall)]

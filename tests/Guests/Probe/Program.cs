@@ -19,6 +19,16 @@ public static unsafe class Program
         if (KernelCommandLine.Equals(mode, "exit3")) return 3;
         if (KernelCommandLine.Equals(mode, "irqflags")) return IrqFlagChecks.Run();
         if (KernelCommandLine.Equals(mode, "paravirt")) return ParavirtChecks.Run();
+        if (KernelCommandLine.Equals(mode, "memory")) return MemoryChecks.Run();
+        if (KernelCommandLine.Equals(mode, "write-rodata")) { Cpu.WriteReadOnlyData(); return 0; }
+        if (KernelCommandLine.Equals(mode, "double-free"))
+        {
+            void* page = Frames.AllocatePage();
+            Frames.FreePage(page);
+            Frames.FreePage(page);
+            return 0;
+        }
+        if (KernelCommandLine.Equals(mode, "bad-map")) return BadMemoryMap.Run(cmdline);
         if (KernelCommandLine.Equals(mode, "xenstore-wire")) return XenStoreWireChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
         if (KernelCommandLine.Equals(mode, "halt-masked"))

@@ -33,3 +33,30 @@ probe_pages_address:
         .balign 4096
 probe_pages:
         .skip 8192
+
+        .text
+        .globl probe_text_address
+probe_text_address:
+        leaq probe_text_address(%rip), %rax
+        ret
+        .globl probe_rodata_address
+probe_rodata_address:
+        leaq probe_rodata_word(%rip), %rax
+        ret
+        .globl probe_data_address
+probe_data_address:
+        leaq probe_data_word(%rip), %rax
+        ret
+        .globl probe_write_rodata
+probe_write_rodata:
+        movq $1, probe_rodata_word(%rip)
+        ret
+
+        .section .rodata.probe, "a", @progbits
+        .balign 8
+probe_rodata_word:
+        .quad 0x600d
+        .data
+        .balign 8
+probe_data_word:
+        .quad 0x600d

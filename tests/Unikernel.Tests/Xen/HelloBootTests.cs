@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Unikernel.Boot.Host;
 
@@ -10,19 +9,6 @@ public class HelloBootTests
     private static readonly Regex Facts = new(@"^facts: xen=(?<xen>\S+) nr_pages=(?<pages>\d+) dom0=(?<dom0>\w+) cmdline=""(?<cmdline>.*)""$", RegexOptions.Multiline);
     // Xen's banner, e.g. "(XEN) [    0.000000] Xen version 4.17.7 (...)".
     private static readonly Regex XenBanner = new(@"Xen version (?<version>\S+) ", RegexOptions.Multiline);
-    // pv/dom0_build.c: " Dom0 alloc.:   <start>-><end> (<n> pages to be allocated)". The initial
-    // start..end chunk is allocated at once; the rest follows, so the domain has both.
-    private static readonly Regex Dom0Alloc = new(@"Dom0 alloc\.:\s+(?<start>[0-9a-f]+)->(?<end>[0-9a-f]+) \((?<rest>\d+) pages to be allocated\)");
-
-    private static ulong XenDom0Pages(BootResult boot)
-    {
-        var m = Dom0Alloc.Match(boot.Log);
-        Assert.True(m.Success, "Xen's log has no 'Dom0 alloc.' line:\n" + boot.Tail());
-        ulong start = ulong.Parse(m.Groups["start"].Value, NumberStyles.HexNumber);
-        ulong end = ulong.Parse(m.Groups["end"].Value, NumberStyles.HexNumber);
-        return (end - start) / 4096 + ulong.Parse(m.Groups["rest"].Value);
-    }
-
     [Fact]
     public void Hello_boots_greets_and_reports_facts_that_match_xen()
     {
@@ -36,7 +22,7 @@ public class HelloBootTests
         Assert.True(facts.Success, "no facts line:\n" + boot.Tail());
         Assert.Equal("greeting test=1", facts.Groups["cmdline"].Value);
         Assert.Equal("yes", facts.Groups["dom0"].Value);
-        Assert.Equal(XenDom0Pages(boot), ulong.Parse(facts.Groups["pages"].Value));
+        Assert.Equal(XenLog.Dom0Pages(boot), ulong.Parse(facts.Groups["pages"].Value));
 
         var banner = XenBanner.Match(boot.Log);
         Assert.True(banner.Success, "Xen's banner is missing");
@@ -53,7 +39,7 @@ public class HelloBootTests
         var facts = Facts.Match(boot.Log);
         Assert.True(facts.Success, "no facts line:\n" + boot.Tail());
         ulong pages = ulong.Parse(facts.Groups["pages"].Value);
-        Assert.Equal(XenDom0Pages(boot), pages);
+        Assert.Equal(XenLog.Dom0Pages(boot), pages);
         ulong asked = ulong.Parse(xenOption["dom0_mem=".Length..^1]) * 256;
         Assert.InRange(pages, asked - 1024, asked); // Xen may keep back a little for its own use
     }
