@@ -7,7 +7,7 @@ using Unikernel.Xen.Abi;
 namespace Unikernel.Xen
 {
     // What Linux's xen_pvmmu_arch_setup asks of Xen before events can flow: writable page tables, and the
-    // event and failsafe callbacks (entry stubs in Unikernel.Boot/asm/events.S), both entered with events
+    // event and failsafe callbacks (entry stubs in Unikernel.Boot/asm/traps.S), both entered with events
     // masked.
     public static unsafe class Callbacks
     {
