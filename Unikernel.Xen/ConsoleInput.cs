@@ -36,6 +36,7 @@ namespace Unikernel.Xen
                 s_port = startInfo->ConsoleEvtchn;
                 s_fromRing = true;
                 EventChannels.Attach(s_port, &OnInput, 0);
+                XenConsole.EventsReady();
             }
             s_ready = true;
         }

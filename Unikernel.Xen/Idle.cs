@@ -33,9 +33,15 @@ namespace Unikernel.Xen
 
         public static void Kick() => s_kicked = true;
 
-        // Waits until done(data) is true; event handlers (timers, channels) are what make it true.
-        // Events are enabled while waiting and left as they were on return.
-        public static void WaitUntil(delegate*<ulong, bool> done, ulong data)
+        // Waits until done(data) is true; event handlers (timers, channels) are what make it true, and
+        // pollers run while waiting. Events are enabled while waiting and left as they were on return.
+        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: true);
+
+        // The same without running pollers: for code a poller may itself be inside of (the console, while
+        // it writes), so nothing re-enters it.
+        public static void WaitUntilQuietly(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: false);
+
+        private static void Wait(delegate*<ulong, bool> done, ulong data, bool runPollers)
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ulong flags = ops.SaveFlags();
@@ -43,7 +49,7 @@ namespace Unikernel.Xen
             {
                 ops.IrqDisable();
                 if (done(data)) break;
-                if (s_kicked && !s_polling)
+                if (runPollers && s_kicked && !s_polling)
                 {
                     s_kicked = false;
                     ops.IrqEnable();

@@ -81,9 +81,11 @@ namespace Unikernel.Xen
                 uint free = ConsoleInterface.OutSize - (prod - cons);
                 if (free == 0)
                 {
-                    // Full: let xenconsoled drain it, then look again. Nothing is dropped.
+                    // Full: let xenconsoled drain it, then look again. Nothing is dropped. Once events flow,
+                    // wait for xenconsoled's notification; before that (or inside an event handler), yield.
                     Notify();
-                    Hypercall.SchedOp(XenConstants.SchedOpYield, null);
+                    if (s_eventsReady && Core.Paravirt.Paravirt.Ops.SaveFlags() != 0) Idle.WaitUntilQuietly(&HasRoom, 0);
+                    else Hypercall.SchedOp(XenConstants.SchedOpYield, null);
                     continue;
                 }
                 while (free > 0 && count > 0)
@@ -96,6 +98,13 @@ namespace Unikernel.Xen
                 Notify();
             }
         }
+
+        private static bool s_eventsReady;
+
+        // Called once the console's event channel has a handler (ConsoleInput attaches it).
+        internal static void EventsReady() => s_eventsReady = true;
+
+        private static bool HasRoom(ulong unused) => s_ring->OutProd - s_ring->OutCons < ConsoleInterface.OutSize;
 
         private static void Notify()
         {
