@@ -31,6 +31,8 @@ public static unsafe class Program
         if (KernelCommandLine.Equals(mode, "bad-map")) return BadMemoryMap.Run(cmdline);
         if (KernelCommandLine.Equals(mode, "xenstore-wire")) return XenStoreWireChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
+        if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
+        if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
         if (KernelCommandLine.Equals(mode, "halt-masked"))
         {
             Unikernel.Core.Paravirt.Paravirt.Ops.IrqDisable();

@@ -1,0 +1,64 @@
+using System;
+using Unikernel.Core.Text;
+using Unikernel.Xen;
+
+// What a domU started by xl gets from its toolstack: its id and name in xenstore, a console it can be
+// typed into, 1 MiB of output that must arrive whole, and shutdown requests. The xl tests drive it.
+public static unsafe class XlServices
+{
+    // Prints the domain's id and name from xenstore, then answers console lines until shut down.
+    public static int Serve()
+    {
+        if (!XenStore.IsAvailable)
+        {
+            XenConsole.WriteLine("xl-services: no xenstore (not started by a toolstack)");
+            return 2;
+        }
+        Span<byte> name = stackalloc byte[64];
+        long domid = XenStore.ReadDomainId();
+        long nameLength = XenStore.Read("name", name);
+        Span<char> buffer = stackalloc char[160];
+        var text = new TextBuilder(buffer);
+        text.Append("xenstore: domid=");
+        text.Append(domid);
+        text.Append(" name=");
+        if (nameLength < 0) text.Append(XenError.Name(nameLength));
+        else for (int i = 0; i < nameLength; i++) text.Append((char)name[i]);
+        XenConsole.WriteLine(text.Text);
+
+        ShutdownControl.AddHook(&OnShutdown);
+        Panic.Check(XenStore.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
+        return ConsoleEcho.Run();
+    }
+
+    private static void OnShutdown(ShutdownReason reason)
+    {
+        XenConsole.WriteLine(reason == ShutdownReason.Reboot ? "shutdown hook: reboot" : "shutdown hook: poweroff");
+        XenStore.Write("data/probe-status", "stopped");
+    }
+
+    // 1 MiB (and a little) of numbered lines whose content the test regenerates and compares byte for byte.
+    public static int Megabyte()
+    {
+        XenConsole.WriteLine("megabyte: begin");
+        Span<char> line = stackalloc char[96];
+        const int Lines = 1 << 14; // 16384 lines of 67 bytes: just over 1 MiB
+        for (int n = 0; n < Lines; n++)
+        {
+            var text = new TextBuilder(line);
+            text.Append("m");
+            text.AppendHex((ulong)n, 5);
+            text.Append(' ');
+            // 57 characters that change with n, so a lost, doubled or reordered chunk shows.
+            ulong state = (ulong)n * 0x9E3779B97F4A7C15UL + 1;
+            for (int i = 0; i < 57; i++)
+            {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                text.Append((char)('!' + (int)(state % 94)));
+            }
+            XenConsole.WriteLine(text.Text); // "m0x" + 5 digits + ' ' + 57 + newline = 67 bytes
+        }
+        XenConsole.WriteLine("megabyte: end");
+        return 0;
+    }
+}
