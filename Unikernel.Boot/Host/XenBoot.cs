@@ -29,6 +29,10 @@ public sealed record BootOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }
+    // A second multiboot module, which Xen hands dom0 as its initrd (a Linux dom0's initramfs).
+    public string? Initrd { get; init; }
+    // Deterministic virtual time (-icount) speeds up a tiny dom0; see XlSession for the Linux dom0 case.
+    public bool Icount { get; init; } = true;
 }
 
 // Boots an image as dom0 under the real Xen hypervisor in QEMU (TCG) and watches the serial line until
@@ -49,21 +53,22 @@ public static class XenBoot
     public static BootResult Run(BootOptions options, TextWriter? echo = null)
     {
         if (!File.Exists(options.Image)) throw new FileNotFoundException($"guest image not found: {options.Image}");
-        if (options.Image.Contains(' ') || options.Image.Contains(','))
-            throw new ArgumentException($"the image path may not contain spaces or commas (QEMU's module syntax): {options.Image}");
+        foreach (var module in new[] { options.Image, options.Initrd })
+            if (module != null && (module.Contains(' ') || module.Contains(',')))
+                throw new ArgumentException($"a module path may not contain spaces or commas (QEMU's module syntax): {module}");
         string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
 
         var args = new List<string>
         {
             "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
             "-m", options.MemoryMiB.ToString(),
-            // Deterministic virtual time runs faster than wall-clock time under TCG.
-            "-icount", "shift=7,sleep=off", "-rtc", "clock=vm",
             "-kernel", xen,
-            // Multiboot module: "path args". QEMU separates modules with commas, so double any in the args.
-            "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd(),
+            // Multiboot modules: "path args". QEMU separates modules with commas, so double any in the args.
+            "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd() + (options.Initrd is { } initrd ? "," + initrd : ""),
             "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
         };
+        // Deterministic virtual time runs faster than wall-clock time under TCG.
+        if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
         var start = new ProcessStartInfo(Qemu)
         {
             RedirectStandardOutput = true,
