@@ -45,6 +45,8 @@ public static class XenBoot
     private static readonly (string Marker, BootOutcome Outcome)[] Endings =
     {
         ("Hardware Dom0 halted", BootOutcome.PowerOff),
+        // A Linux dom0 powers off through ACPI S5 (XENPF_enter_acpi_sleep), which also stops QEMU.
+        ("Entering ACPI S5 state", BootOutcome.PowerOff),
         ("Hardware Dom0 crashed", BootOutcome.Crash),
         ("Hardware Dom0 shutdown", BootOutcome.Reboot),
         ("Panic on CPU", BootOutcome.XenPanic),
