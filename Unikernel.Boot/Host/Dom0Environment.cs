@@ -7,7 +7,7 @@ using System.Text;
 
 namespace Unikernel.Boot.Host;
 
-// The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel and a base initramfs
+// The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
 // holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, their libraries and /init.
 public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description);
 
@@ -23,12 +23,12 @@ public static class Dom0Environment
     public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0" };
     // Loaded by /init in this order (xenfs depends on xen-privcmd).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs" };
-    private const int Format = 1; // bump when the layout of the base initramfs changes
+    private const int Format = 2; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {
         string dir = Path.Combine(Path.GetFullPath(cacheDir), "dom0");
-        var files = new Dom0Files(Path.Combine(dir, "vmlinuz"), Path.Combine(dir, "base.cpio"), "");
+        var files = new Dom0Files(Path.Combine(dir, "vmlinux"), Path.Combine(dir, "base.cpio"), "");
         string stamp = Path.Combine(dir, "stamp");
         string recipe = Recipe();
         if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
@@ -64,7 +64,7 @@ public static class Dom0Environment
         using (var output = File.Create(partial))
         using (var cpio = new CpioArchive(output))
             WriteBase(cpio, root, kernelVersion);
-        File.Copy(vmlinuz, files.Kernel, true);
+        File.WriteAllBytes(files.Kernel, LinuxKernelImage.ExtractElf(vmlinuz, root));
         File.Move(partial, files.BaseInitramfs, true);
         Directory.Delete(root, true);
         File.WriteAllText(stamp, recipe + "\n" + description + "\n");

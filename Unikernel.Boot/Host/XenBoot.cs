@@ -33,6 +33,8 @@ public sealed record BootOptions
     public string? Initrd { get; init; }
     // Deterministic virtual time (-icount) speeds up a tiny dom0; see XlSession for the Linux dom0 case.
     public bool Icount { get; init; } = true;
+    // QEMU's -cpu; null keeps QEMU's default model.
+    public string? CpuModel { get; init; }
 }
 
 // Boots an image as dom0 under the real Xen hypervisor in QEMU (TCG) and watches the serial line until
@@ -70,6 +72,7 @@ public static class XenBoot
             "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
         };
         // Deterministic virtual time runs faster than wall-clock time under TCG.
+        if (options.CpuModel is { } cpu) args.AddRange(new[] { "-cpu", cpu });
         if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
         var start = new ProcessStartInfo(Qemu)
         {

@@ -41,7 +41,7 @@ public sealed partial class XlResult
             }
             string m = marker.Groups[1].Value;
             if (Regex.Match(m, @"^step (\S+) begin$") is { Success: true } begin) { stepName = begin.Groups[1].Value; text.Clear(); }
-            else if (Regex.Match(m, @"^step (\S+) rc=(\d+)$") is { Success: true } end && end.Groups[1].Value == stepName)
+            else if (Regex.Match(m, @"^step (\S+) rc=(\d+)( uptime=\S+)?$") is { Success: true } end && end.Groups[1].Value == stepName)
             {
                 steps[stepName] = new XlStep(stepName, int.Parse(end.Groups[2].Value), text.ToString());
                 stepName = null;

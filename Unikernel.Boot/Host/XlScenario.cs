@@ -15,8 +15,9 @@ public sealed class XlScenario
 {
     public List<XlGuest> Guests { get; } = new();
     public required string Script { get; init; }
-    public int Dom0MemoryMiB { get; init; } = 512;
-    public int QemuMemoryMiB { get; init; } = 1024;
+    // Dom0 (Linux, xenstored, xenconsoled, xl) needs about 130 MiB; the guests get what Xen has left.
+    public int Dom0MemoryMiB { get; init; } = 256;
+    public int QemuMemoryMiB { get; init; } = 512;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(240);
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }

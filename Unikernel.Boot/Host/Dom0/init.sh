@@ -9,14 +9,16 @@ export HOME=/root
 # Plain \n on the console: Xen's serial driver adds the \r, so the host sees one line ending, not two.
 stty -onlcr 2>/dev/null
 
-# step NAME COMMAND...: runs the command between markers; its output and exit code reach the host.
+# step NAME COMMAND...: runs the command between markers; its output and exit code reach the host (with
+# dom0's uptime, to see where the time goes).
 step() {
     _name=$1
     shift
     echo "@@xl step $_name begin"
     "$@" 2>&1
     _rc=$?
-    echo "@@xl step $_name rc=$_rc"
+    read _uptime _idle < /proc/uptime
+    echo "@@xl step $_name rc=$_rc uptime=$_uptime"
     return $_rc
 }
 
