@@ -59,8 +59,13 @@ public static class XlCommand
                     Console.Error.WriteLine($"ukboot: error: {run.Describe()}");
                     return 1;
                 }
-                Console.WriteLine($"ukboot: {name} is gone; whole run {run.Boot.Elapsed.TotalSeconds:F1} s");
-                return 0;
+                // xl create returns 0 even for a guest that crashes later; xl's own log says how it ended.
+                string xlLog = run.Files.TryGetValue($"xl-{name}.log", out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : "";
+                var reason = Regex.Match(xlLog, @"has shut down, reason code (\d+)");
+                string ending = !reason.Success ? "ended (xl logged no shutdown reason)"
+                    : reason.Groups[1].Value switch { "0" => "powered off", "1" => "rebooted", "2" => "suspended", "3" => "crashed", var code => $"shut down with reason {code}" };
+                Console.WriteLine($"ukboot: {name} {ending}; whole run {run.Boot.Elapsed.TotalSeconds:F1} s");
+                return reason.Success && reason.Groups[1].Value == "0" ? 0 : 1;
             }
             catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or ArgumentException or IOException)
             {
