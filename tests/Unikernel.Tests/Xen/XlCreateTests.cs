@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text.RegularExpressions;
 using Unikernel.Boot.Host;
+using Xunit.Abstractions;
 
 namespace Unikernel.Tests.Xen;
 
@@ -12,6 +13,7 @@ public sealed class XlCreateFixture
     // Hello is created paused so `xl list` shows it for certain before it runs and powers off.
     // The crash guest uses on_crash = "preserve": the domain then stays in xl list in state 'c'.
     public const string Script = """
+        step info xl info
         step list-before xl list
         step create-hello xl create -p hello.cfg
         step list-paused xl list
@@ -44,13 +46,17 @@ public sealed class XlCreateFixture
 }
 
 [Collection(XenCollection.Name)]
-public class XlCreateTests(XlCreateFixture fixture) : IClassFixture<XlCreateFixture>
+public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : IClassFixture<XlCreateFixture>
 {
     private readonly XlResult _run = fixture.Run;
 
     [Fact]
     public void The_toolstack_comes_up_and_dom0_powers_off_at_the_end()
     {
+        output.WriteLine($"one xl run: {_run.Boot.Elapsed.TotalSeconds:F1} s (Xen, dom0, scenario, poweroff)");
+        foreach (var line in _run.Boot.Log.Split('\n'))
+            if (line.StartsWith("@@xl step ", StringComparison.Ordinal) && line.Contains(" rc=")) output.WriteLine(line);
+        output.WriteLine(Regex.Match(_run.Step("info").Output, @"(?m)^(total_memory|free_memory)\s*:.*$\n.*").Value);
         Assert.True(_run.Boot.Outcome == BootOutcome.PowerOff && _run.Completed && _run.SetupFailure == null, _run.Describe());
         foreach (var module in Dom0Environment.Modules) Assert.Equal(0, _run.Step($"setup-insmod-{module}").ExitCode);
         Assert.Equal(0, _run.Step("setup-xenstored").ExitCode);
