@@ -71,8 +71,8 @@ public static class XenBoot
             "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd() + (options.Initrd is { } initrd ? "," + initrd : ""),
             "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
         };
-        // Deterministic virtual time runs faster than wall-clock time under TCG.
         if (options.CpuModel is { } cpu) args.AddRange(new[] { "-cpu", cpu });
+        // Deterministic virtual time runs faster than wall-clock time under TCG.
         if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
         var start = new ProcessStartInfo(Qemu)
         {

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the test dom0 (Debian's kernel + busybox + xen-utils): brings up the Xen toolstack, runs the
-# run's /scenario/scenario.sh, dumps /var/log/xen between markers and powers off, which makes Xen print
-# "Hardware Dom0 halted". Everything the host parses is a line starting with "@@xl " (XlResult.cs).
+# run's /scenario/scenario.sh, dumps /var/log/xen between markers and powers off (Linux asks Xen for ACPI
+# S5: Xen prints "Entering ACPI S5 state" and QEMU exits). The host parses the lines starting with "@@xl "
+# (XlResult.cs).
 /bin/busybox --install -s /bin
 export PATH=/usr/lib/xen-4.17/bin:/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
