@@ -22,6 +22,8 @@ public sealed partial class XlResult
     // /init got to the end: every log was handed over.
     public bool Completed { get; }
 
+    private readonly HashSet<string> _garbled = new();
+
     public XlResult(BootResult boot)
     {
         Boot = boot;
@@ -49,7 +51,9 @@ public sealed partial class XlResult
             else if (Regex.Match(m, @"^file begin (\S+)$") is { Success: true } fb) { fileName = fb.Groups[1].Value; text.Clear(); }
             else if (m.StartsWith("file end ", StringComparison.Ordinal) && fileName != null)
             {
-                files[fileName] = Convert.FromBase64String(text.ToString());
+                // A line of dom0 output split by a message of Xen's would garble the base64: say so on use.
+                try { files[fileName] = Convert.FromBase64String(text.ToString()); }
+                catch (FormatException) { _garbled.Add(fileName); }
                 fileName = null;
             }
             else if (m.StartsWith("setup failed: ", StringComparison.Ordinal)) SetupFailure = m["setup failed: ".Length..];
@@ -67,6 +71,7 @@ public sealed partial class XlResult
     public string GuestConsole(string name) => Encoding.UTF8.GetString(File($"console/guest-{name}.log"));
 
     public byte[] File(string path) => Files.TryGetValue(path, out var bytes) ? bytes
+        : _garbled.Contains(path) ? throw new InvalidOperationException($"/var/log/xen/{path} arrived garbled (its base64 did not decode); {Describe()}")
         : throw new InvalidOperationException($"/var/log/xen/{path} was not handed over (files: {string.Join(", ", Files.Keys)}); {Describe()}");
 
     // For failure messages: how the run ended and the end of the serial log.

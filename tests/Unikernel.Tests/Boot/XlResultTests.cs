@@ -40,6 +40,14 @@ public class XlResultTests
     }
 
     [Fact]
+    public void A_garbled_file_is_named_when_read()
+    {
+        var result = Parse("@@xl file begin console/guest-hello.log\nSGVsbG8\n@@xl file end console/guest-hello.log\n@@xl done\n");
+        var e = Assert.Throws<InvalidOperationException>(() => result.GuestConsole("hello"));
+        Assert.Contains("console/guest-hello.log arrived garbled", e.Message);
+    }
+
+    [Fact]
     public void A_failed_setup_and_a_missing_log_are_named()
     {
         var result = Parse("@@xl step setup-xenstored begin\nxenstored: error\n@@xl step setup-xenstored rc=1 uptime=2.0\n@@xl setup failed: xenstored\n");
