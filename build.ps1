@@ -3,13 +3,15 @@
 #   dotnet tool restore
 #   dotnet pwsh build.ps1 <verb>
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
-# Xen in QEMU), test (every test: host xUnit and boot tests under real Xen).
+# Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
+# tests under real Xen).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
     [string] $CommandLine = 'hello from the command line',
     [int] $Memory = 256,
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+    [switch] $Xl
 )
 
 $ErrorActionPreference = 'Stop'
@@ -17,8 +19,9 @@ Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
 $Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot.dll"
-# QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy. Xen itself is fetched by ukboot.
-$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14')
+# QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, xz to unpack the dom0 kernel for xl runs.
+# Xen and the dom0 packages themselves are fetched by ukboot (apt-get download).
+$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'xz-utils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
 $Verbs = 'deps', 'build', 'run', 'test', 'help'
 
@@ -65,7 +68,7 @@ function Build-All {
     Install-Deps
     Say "building the solution and guest images ($Configuration)"
     Invoke-Checked 'dotnet build' { & dotnet build (Join-Path $Root 'unikernel.sln') -c $Configuration -nologo -v:minimal }
-    Say 'fetching the Xen hypervisor (downloaded once into .cache/)'
+    Say 'fetching the Xen hypervisor and the dom0 for xl runs (downloaded once into .cache/)'
     Invoke-Checked 'ukboot fetch' { & dotnet $Ukboot fetch --cache $Cache }
 }
 
@@ -77,6 +80,12 @@ function Invoke-Run {
     }
     Build-All
     $image = Join-Path $Root "artifacts/images/$($Sample.ToLowerInvariant()).elf"
+    $cfg = Join-Path $project "$($Sample.ToLowerInvariant()).cfg"
+    if ($Xl) {
+        if (-not (Test-Path $cfg)) { Fail "sample '$Sample' has no $cfg for xl create" }
+        & dotnet $Ukboot xl $image --cfg $cfg --cache $Cache
+        exit $LASTEXITCODE
+    }
     & dotnet $Ukboot run $image --cmdline $CommandLine --memory $Memory --cache $Cache
     exit $LASTEXITCODE
 }

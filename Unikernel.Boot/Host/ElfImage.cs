@@ -2,13 +2,14 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 
 namespace Unikernel.Boot.Host;
 
 // A read-only view of an ELF64 little-endian image: header, program headers and notes.
 public sealed class ElfImage
 {
-    public const uint PtLoad = 1, PtNote = 4;
+    public const uint PtLoad = 1, PtDynamic = 2, PtNote = 4;
     public const uint PfX = 1, PfW = 2, PfR = 4;
 
     public sealed record Segment(uint Type, uint Flags, ulong Offset, ulong VirtualAddress, ulong FileSize, ulong MemorySize);
@@ -57,6 +58,37 @@ public sealed class ElfImage
             }
         }
         return symbols;
+    }
+
+    // The DT_NEEDED entries of a dynamically linked executable or library (sonames such as "libc.so.6"),
+    // read from PT_DYNAMIC; the string table address is mapped to a file offset through the PT_LOAD segments.
+    public static List<string> ReadNeeded(byte[] data)
+    {
+        var image = Parse(data);
+        var span = data.AsSpan();
+        var needed = new List<string>();
+        var dynamic = image.Segments.FirstOrDefault(s => s.Type == PtDynamic);
+        if (dynamic == null) return needed; // statically linked
+        var offsets = new List<ulong>();
+        ulong strtab = 0;
+        for (ulong pos = dynamic.Offset; pos + 16 <= dynamic.Offset + dynamic.FileSize; pos += 16)
+        {
+            long tag = BinaryPrimitives.ReadInt64LittleEndian(span[(int)pos..]);
+            ulong value = BinaryPrimitives.ReadUInt64LittleEndian(span[(int)(pos + 8)..]);
+            if (tag == 0) break;           // DT_NULL
+            if (tag == 1) offsets.Add(value); // DT_NEEDED
+            if (tag == 5) strtab = value;   // DT_STRTAB
+        }
+        var load = image.Segments.FirstOrDefault(s => s.Type == PtLoad && strtab >= s.VirtualAddress && strtab < s.VirtualAddress + s.FileSize)
+            ?? throw new ImageException("DT_STRTAB lies outside every PT_LOAD segment");
+        ulong strtabOffset = strtab - load.VirtualAddress + load.Offset;
+        foreach (var offset in offsets)
+        {
+            int start = (int)(strtabOffset + offset);
+            int end = span[start..].IndexOf((byte)0);
+            needed.Add(System.Text.Encoding.ASCII.GetString(span.Slice(start, end)));
+        }
+        return needed;
     }
 
     public static ElfImage Parse(byte[] data)

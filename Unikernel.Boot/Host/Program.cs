@@ -24,12 +24,14 @@ check.SetAction(result =>
 });
 
 var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
-var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
+var fetch = new Command("fetch", "Download Debian's Xen hypervisor and the dom0 for xl runs into the cache (once)") { cacheOption };
 fetch.SetAction(result =>
 {
     try
     {
         Console.WriteLine($"ukboot: Xen hypervisor at {XenDistribution.EnsureHypervisor(result.GetValue(cacheOption)!, Console.Out)}");
+        var dom0 = Dom0Environment.Ensure(result.GetValue(cacheOption)!, Console.Out);
+        Console.WriteLine($"ukboot: dom0 for xl runs at {dom0.Kernel}, {dom0.BaseInitramfs}");
         return 0;
     }
     catch (Exception e) when (e is InvalidOperationException or IOException)
@@ -39,5 +41,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create(), XlCommand.Create() };
 return root.Parse(args).Invoke();

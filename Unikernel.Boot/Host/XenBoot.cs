@@ -31,6 +31,12 @@ public sealed record BootOptions
     public string? SerialLog { get; init; }
     // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
     public IReadOnlyList<SerialReply> Replies { get; init; } = [];
+    // A second multiboot module, which Xen hands dom0 as its initrd (a Linux dom0's initramfs).
+    public string? Initrd { get; init; }
+    // Deterministic virtual time (-icount) speeds up a tiny dom0; see XlSession for the Linux dom0 case.
+    public bool Icount { get; init; } = true;
+    // QEMU's -cpu; null keeps QEMU's default model.
+    public string? CpuModel { get; init; }
 }
 
 public sealed record SerialReply(string When, string Send);
@@ -45,6 +51,8 @@ public static class XenBoot
     private static readonly (string Marker, BootOutcome Outcome)[] Endings =
     {
         ("Hardware Dom0 halted", BootOutcome.PowerOff),
+        // A Linux dom0 powers off through ACPI S5 (XENPF_enter_acpi_sleep), which also stops QEMU.
+        ("Entering ACPI S5 state", BootOutcome.PowerOff),
         ("Hardware Dom0 crashed", BootOutcome.Crash),
         ("Hardware Dom0 shutdown", BootOutcome.Reboot),
         ("Panic on CPU", BootOutcome.XenPanic),
@@ -53,21 +61,23 @@ public static class XenBoot
     public static BootResult Run(BootOptions options, TextWriter? echo = null)
     {
         if (!File.Exists(options.Image)) throw new FileNotFoundException($"guest image not found: {options.Image}");
-        if (options.Image.Contains(' ') || options.Image.Contains(','))
-            throw new ArgumentException($"the image path may not contain spaces or commas (QEMU's module syntax): {options.Image}");
+        foreach (var module in new[] { options.Image, options.Initrd })
+            if (module != null && (module.Contains(' ') || module.Contains(',')))
+                throw new ArgumentException($"a module path may not contain spaces or commas (QEMU's module syntax): {module}");
         string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
 
         var args = new List<string>
         {
             "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
             "-m", options.MemoryMiB.ToString(),
-            // Deterministic virtual time runs faster than wall-clock time under TCG.
-            "-icount", "shift=7,sleep=off", "-rtc", "clock=vm",
             "-kernel", xen,
-            // Multiboot module: "path args". QEMU separates modules with commas, so double any in the args.
-            "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd(),
+            // Multiboot modules: "path args". QEMU separates modules with commas, so double any in the args.
+            "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd() + (options.Initrd is { } initrd ? "," + initrd : ""),
             "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
         };
+        if (options.CpuModel is { } cpu) args.AddRange(new[] { "-cpu", cpu });
+        // Deterministic virtual time runs faster than wall-clock time under TCG.
+        if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
         var start = new ProcessStartInfo(Qemu)
         {
             RedirectStandardOutput = true,

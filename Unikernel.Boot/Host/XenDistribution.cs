@@ -20,7 +20,7 @@ public static class XenDistribution
     // Returns the path of the unpacked hypervisor, downloading it first if the cache lacks it.
     public static string EnsureHypervisor(string cacheDir, TextWriter progress)
     {
-        string dir = Path.Combine(cacheDir, "xen");
+        string dir = Path.Combine(Path.GetFullPath(cacheDir), "xen"); // apt-get and dpkg-deb run in other folders
         string xen = Path.Combine(dir, "xen-4.17.mb");
         if (File.Exists(xen)) return xen;
 

@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+using Unikernel.Boot.Host;
+using Xunit.Abstractions;
+
+namespace Unikernel.Tests.Xen;
+
+// One QEMU boot of the real toolstack (Linux dom0, xenstored, xenconsoled, xl) shared by the tests below:
+// users' own flow, `xl create hello.cfg`, plus a guest that crashes and is kept for inspection.
+public sealed class XlCreateFixture
+{
+    // Hello is created paused so `xl list` shows it for certain before it runs and powers off.
+    // The crash guest uses on_crash = "preserve": the domain then stays in xl list in state 'c'.
+    public const string Script = """
+        step info xl info
+        step list-before xl list
+        step create-hello xl create -p hello.cfg
+        step list-paused xl list
+        step unpause-hello xl unpause hello
+        step wait-hello wait_gone hello 60
+        step list-after xl list
+        step create-crash xl create crash.cfg
+        step wait-crash wait_state crash c 60
+        step list-crashed xl list
+        step destroy-crash xl destroy crash
+        """;
+
+    public XlResult Run { get; }
+
+    public XlCreateFixture()
+    {
+        var scenario = new XlScenario { Script = Script, CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(240) };
+        scenario.Guests.Add(new XlGuest("hello", Repo.Image("hello"), File.ReadAllText(Path.Combine(Repo.Root, "samples/Hello/hello.cfg"))));
+        scenario.Guests.Add(new XlGuest("crash", Repo.Image("probe"), """
+            name = "crash"
+            type = "pv"
+            kernel = "probe.elf"
+            extra = "mode=exit3"
+            memory = 32
+            on_poweroff = "destroy"
+            on_crash = "preserve"
+            """));
+        Run = XlSession.Run(scenario);
+    }
+}
+
+[Collection(XenCollection.Name)]
+public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : IClassFixture<XlCreateFixture>
+{
+    private readonly XlResult _run = fixture.Run;
+
+    [Fact]
+    public void The_toolstack_comes_up_and_dom0_powers_off_at_the_end()
+    {
+        output.WriteLine($"one xl run: {_run.Boot.Elapsed.TotalSeconds:F1} s (Xen, dom0, scenario, poweroff)");
+        foreach (var line in _run.Boot.Log.Split('\n'))
+            if (line.StartsWith("@@xl step ", StringComparison.Ordinal) && line.Contains(" rc=")) output.WriteLine(line);
+        output.WriteLine(Regex.Match(_run.Step("info").Output, @"(?m)^(total_memory|free_memory)\s*:.*$\n.*").Value);
+        Assert.True(_run.Boot.Outcome == BootOutcome.PowerOff && _run.Completed && _run.SetupFailure == null, _run.Describe());
+        foreach (var module in Dom0Environment.Modules) Assert.Equal(0, _run.Step($"setup-insmod-{module}").ExitCode);
+        Assert.Equal(0, _run.Step("setup-xenstored").ExitCode);
+        Assert.Equal(0, _run.Step("setup-xenconsoled").ExitCode);
+        Assert.Equal(0, _run.Step("setup-xen-init-dom0").ExitCode);
+        Assert.Equal(0, _run.ScenarioExitCode);
+    }
+
+    [Fact]
+    public void Hello_created_with_xl_greets_on_its_console()
+    {
+        AssertStepOk("create-hello");
+        AssertStepOk("wait-hello");
+        string console = _run.GuestConsole("hello");
+        Assert.StartsWith("Hello from Unikernel.NET!\n", console);
+        // As a domU it is not dom0 and its command line is empty (hello.cfg has no extra =).
+        Assert.Matches(@"(?m)^facts: xen=4\.17\.\S+ nr_pages=\d+ dom0=no cmdline=""""$", console);
+        // memory = 32 MiB is 8192 pages, which libxl populates exactly for a PV guest.
+        Assert.Contains(" nr_pages=8192 ", console);
+    }
+
+    [Fact]
+    public void Xl_list_shows_hello_and_then_its_absence_after_it_powered_off()
+    {
+        Assert.DoesNotMatch(DomainLine("hello"), AssertStepOk("list-before"));
+        Assert.Matches(Regex.Escape("hello") + @"\s+\d+\s+\d+\s+\d+\s+--p---", AssertStepOk("list-paused"));
+        Assert.DoesNotMatch(DomainLine("hello"), AssertStepOk("list-after"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-hello.log")); // SHUTDOWN_poweroff
+    }
+
+    [Fact]
+    public void A_crashing_guest_prints_its_panic_and_xl_keeps_it_crashed()
+    {
+        AssertStepOk("create-crash");
+        AssertStepOk("wait-crash");
+        Assert.Contains("panic: Main returned 3", _run.GuestConsole("crash"));
+        // State column: "---sc-" (shut down, crashed).
+        Assert.Matches(@"(?m)^crash\s+\d+\s+\d+\s+\d+\s+[-rbps]*c", AssertStepOk("list-crashed"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 3 ", Text("xl-crash.log")); // SHUTDOWN_crash
+        AssertStepOk("destroy-crash");
+    }
+
+    private string AssertStepOk(string name)
+    {
+        var step = _run.Step(name);
+        Assert.True(step.ExitCode == 0, $"step {name} exited with {step.ExitCode}:\n{step.Output}\n{_run.Describe()}");
+        return step.Output;
+    }
+
+    private string Text(string file) => System.Text.Encoding.UTF8.GetString(_run.File(file));
+
+    private static Regex DomainLine(string name) => new($@"(?m)^{Regex.Escape(name)}\s+\d+");
+}
