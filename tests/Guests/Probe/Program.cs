@@ -19,6 +19,8 @@ public static unsafe class Program
         if (KernelCommandLine.Equals(mode, "exit3")) return 3;
         if (KernelCommandLine.Equals(mode, "irqflags")) return IrqFlagChecks.Run();
         if (KernelCommandLine.Equals(mode, "paravirt")) return ParavirtChecks.Run();
+        if (KernelCommandLine.Equals(mode, "batching")) return BatchingChecks.Run();
+        if (KernelCommandLine.Equals(mode, "batch-fail")) return BatchingChecks.ProvokeFailure();
         if (KernelCommandLine.Equals(mode, "xenstore-wire")) return XenStoreWireChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
         if (KernelCommandLine.Equals(mode, "halt-masked"))
