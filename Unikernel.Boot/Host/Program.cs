@@ -39,5 +39,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create(), BenchCommand.Create() };
 return root.Parse(args).Invoke();
