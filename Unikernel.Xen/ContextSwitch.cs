@@ -14,7 +14,10 @@ namespace Unikernel.Xen
             Multicalls.QueueStackSwitch(XenConstants.FlatKernelSs, kernelStackTop);
             Multicalls.QueueSetSegmentBase(XenConstants.SegbaseFs, fsBase);
             Multicalls.QueueMmuextOp(MmuextOp.NewBasePtr, rootMachineAddress >> XenConstants.PageShift);
-            Multicalls.LeaveLazy(); // issues the three; a failure is fatal and named, so here they all took
+            Multicalls.LeaveLazy();
+            // Inside a caller's lazy section LeaveLazy issues nothing yet; the root must be loaded before we
+            // record it, so issue now (in order, after whatever the caller queued). A failure is fatal and named.
+            Multicalls.Flush();
             XenParavirt.RootChanged(rootMachineAddress);
         }
     }
