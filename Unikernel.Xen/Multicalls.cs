@@ -12,7 +12,8 @@ namespace Unikernel.Xen
     //
     // Use: EnterLazy; Queue* as many calls as wanted; LeaveLazy (the outermost one issues them). Outside a
     // lazy section each Queue* call is issued at once. Code about to make a direct hypercall that must follow
-    // the queued ones calls FlushBeforeDirect first.
+    // the queued ones calls FlushBeforeDirect first (Hypercall's mmu_update, mmuext_op and
+    // update_va_mapping wrappers do).
     //
     // No event handler queues anything today, so the queue is not guarded by event masking; a handler that
     // starts to must mask events around its Reserve..Issue, as Linux's xen_mc_entry does.
@@ -40,7 +41,11 @@ namespace Unikernel.Xen
         public static void EnterLazy() => s_queue.EnterLazy();
         public static void LeaveLazy() => s_queue.LeaveLazy();
         public static void Flush() => s_queue.Flush();
-        public static void FlushBeforeDirect() => s_queue.FlushBeforeDirect();
+        // Cheap when nothing is queued, and safe before Initialize (an empty queue has nothing to issue).
+        public static void FlushBeforeDirect()
+        {
+            if (s_queue.PendingEntries != 0) s_queue.FlushBeforeDirect();
+        }
 
         // One mmu_update request ({ptr, val}, xen.h). With coalesce, it joins the previous entry's array
         // when that entry is an mmu_update whose requests end the argument space (Linux's xen_extend_mmu_update).

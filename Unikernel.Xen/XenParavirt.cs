@@ -9,8 +9,8 @@ namespace Unikernel.Xen
     // The Xen implementation of the paravirt ops table: event masking on vcpu_info[0] in shared_info, cr2
     // from vcpu_info.arch.cr2, halting with SCHEDOP_block, the MMU through mmu_update and mmuext_op, and
     // CPUID through Xen's emulation with Linux's feature filter. In lazy MMU mode SetPte queues its
-    // mmu_update on Multicalls (coalesced into one array entry); every direct MMU hypercall flushes what is
-    // queued first, so Xen sees the updates in program order.
+    // mmu_update on Multicalls (coalesced into one array entry); every direct MMU hypercall (Hypercall's
+    // wrappers) issues what is queued first, so Xen sees the updates in program order.
     public static unsafe class XenParavirt
     {
         // vcpu_info starts with evtchn_upcall_pending then evtchn_upcall_mask: the core's EventFlags.
@@ -70,7 +70,6 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly]
         private static void WriteCr3(ulong machineAddress)
         {
-            Multicalls.FlushBeforeDirect();
             var op = new MmuextOp { Cmd = MmuextOp.NewBasePtr, Arg1 = machineAddress >> XenConstants.PageShift };
             Panic.Check(Hypercall.MmuextOp(&op, 1, null), "mmuext_op(new_baseptr)");
             s_cr3 = machineAddress;
@@ -79,7 +78,6 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly]
         private static void FlushTlbSingle(ulong virtualAddress)
         {
-            Multicalls.FlushBeforeDirect();
             var op = new MmuextOp { Cmd = MmuextOp.InvlpgLocal, Arg1 = virtualAddress };
             Panic.Check(Hypercall.MmuextOp(&op, 1, null), "mmuext_op(invlpg_local)");
         }
@@ -87,7 +85,6 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly]
         private static void FlushTlbAll()
         {
-            Multicalls.FlushBeforeDirect();
             var op = new MmuextOp { Cmd = MmuextOp.TlbFlushLocal };
             Panic.Check(Hypercall.MmuextOp(&op, 1, null), "mmuext_op(tlb_flush_local)");
         }
@@ -102,7 +99,6 @@ namespace Unikernel.Xen
                 Multicalls.QueueMmuUpdate(ptr, value);
                 return;
             }
-            Multicalls.FlushBeforeDirect();
             var update = new MmuUpdate { Ptr = ptr, Val = value };
             Panic.Check(Hypercall.MmuUpdate(&update, 1, null), "mmu_update(normal_pt_update)");
         }

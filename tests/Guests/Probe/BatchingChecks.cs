@@ -77,9 +77,28 @@ public static unsafe class BatchingChecks
         failures += CheckReport.Check("multicall-restore", Matches(area, original, restored: true));
         failures += CheckReport.Check("batching-saved-entries", Multicalls.HypervisorEntries - before < 3 * Pages);
 
+        failures += DirectCallOrderChecks(area, expected);
         failures += ContextSwitchChecks(area);
         XenConsole.WriteLine(failures == 0 ? "batching: 0 failed" : "batching: FAILED");
         return failures;
+    }
+
+    // A direct MMU hypercall inside a lazy section issues the queued updates first: the INVLPG of the remapped
+    // page must find the new PTE in place, and reading the page then shows the new frame.
+    private static int DirectCallOrderChecks(byte* area, ulong* expected)
+    {
+        ref readonly ParavirtOps ops = ref Paravirt.Ops;
+        ulong* pte = PageTableWalk.FindPte((ulong)Window(area, 0));
+        ops.EnterLazyMmu();
+        ops.SetPte(pte, expected[0]);
+        bool queued = *pte == s_original[0] && Multicalls.Queue.PendingEntries == 1;
+        ops.FlushTlbSingle((ulong)Window(area, 0));
+        bool issued = *pte == expected[0] && Multicalls.Queue.PendingEntries == 0 && *(ulong*)Window(area, 0) == Marker(0, true);
+        ops.LeaveLazyMmu();
+        ops.SetPte(pte, s_original[0]);
+        ops.FlushTlbSingle((ulong)Window(area, 0));
+        bool restored = *(ulong*)Window(area, 0) == Marker(0, false);
+        return CheckReport.Check("direct-call-issues-queued-updates-first", queued && issued && restored);
     }
 
     // One multicall carries stack_switch, set_segment_base(FS) and NEW_BASEPTR; %fs:0 then reads the page

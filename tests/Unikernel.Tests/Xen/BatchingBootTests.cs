@@ -16,7 +16,7 @@ public class BatchingBootTests
         Boots.AssertOutcome(BootOutcome.PowerOff, boot);
         var checks = Regex.Matches(boot.Log, @"^check (\S+): (\w+)$", RegexOptions.Multiline);
         Assert.All(checks, c => Assert.True(c.Groups[2].Value == "ok", $"{c.Groups[1].Value} failed:\n{boot.Tail()}"));
-        Assert.Equal(13, checks.Count);
+        Assert.Equal(14, checks.Count);
         Boots.AssertContains("batching: 0 failed", boot);
     }
 
