@@ -16,15 +16,21 @@ public static class BenchCommand
         var output = new Option<string>("--out") { Description = "Folder for hypercalls.csv, .svg and .md", DefaultValueFactory = _ => "artifacts/bench" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds per boot before giving up", DefaultValueFactory = _ => 300 };
         var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
-        var command = new Command("bench", "Run the hypercall batching benchmark guests under Xen and report") { images, output, timeout, cache };
+        var realtime = new Option<bool>("--realtime") { Description = "Run QEMU without -icount: the TSC follows the host clock (noisier) instead of counting instructions" };
+        var command = new Command("bench", "Run the hypercall batching benchmark guests under Xen and report") { images, output, timeout, cache, realtime };
         command.SetAction(result =>
         {
             try
             {
                 string imageDir = Path.GetFullPath(result.GetValue(images)!), outDir = Path.GetFullPath(result.GetValue(output)!);
+                bool counted = !result.GetValue(realtime);
+                string cacheDir = Path.GetFullPath(result.GetValue(cache)!);
                 var lines = new List<BenchLine>();
-                lines.AddRange(Boot(Path.Combine(imageDir, "hypercallbench.elf"), BenchReport.CSharp, result.GetValue(timeout), Path.GetFullPath(result.GetValue(cache)!), outDir));
-                lines.AddRange(Boot(Path.Combine(imageDir, "cbaseline.elf"), BenchReport.C, result.GetValue(timeout), Path.GetFullPath(result.GetValue(cache)!), outDir));
+                lines.AddRange(Boot(Path.Combine(imageDir, "hypercallbench.elf"), BenchReport.CSharp, result.GetValue(timeout), cacheDir, outDir, counted));
+                lines.AddRange(Boot(Path.Combine(imageDir, "cbaseline.elf"), BenchReport.C, result.GetValue(timeout), cacheDir, outDir, counted));
+                Console.WriteLine(counted
+                    ? "ukboot: time base: QEMU -icount shift=7, so TSC cycles count executed instructions (x128 at Xen's 1 GHz TSC)"
+                    : "ukboot: time base: QEMU without -icount, so TSC cycles follow the host clock");
 
                 Directory.CreateDirectory(outDir);
                 File.WriteAllLines(Path.Combine(outDir, "hypercalls.csv"), lines.Select(l => l.ToCsv()).Prepend(BenchLine.CsvHeader));
@@ -44,7 +50,7 @@ public static class BenchCommand
         return command;
     }
 
-    private static List<BenchLine> Boot(string image, string guest, int timeoutSeconds, string cache, string outDir)
+    private static List<BenchLine> Boot(string image, string guest, int timeoutSeconds, string cache, string outDir, bool instructionCountedTime)
     {
         string name = Path.GetFileNameWithoutExtension(image);
         Directory.CreateDirectory(outDir);
@@ -55,6 +61,7 @@ public static class BenchCommand
             Timeout = TimeSpan.FromSeconds(timeoutSeconds),
             CacheDir = cache,
             SerialLog = Path.Combine(outDir, name + ".log"),
+            InstructionCountedTime = instructionCountedTime,
         });
         // A run that did not finish cleanly is no result: partial figures would be read as complete.
         if (boot.Outcome != BootOutcome.PowerOff || !boot.Log.Contains($"bench-end {name}", StringComparison.Ordinal))

@@ -31,6 +31,9 @@ public sealed record BootOptions
     public string? SerialLog { get; init; }
     // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
     public IReadOnlyList<SerialReply> Replies { get; init; } = [];
+    // QEMU's -icount: virtual time advances per executed instruction (deterministic, and faster than the
+    // wall clock). Off, the guest's TSC follows the host's clock instead.
+    public bool InstructionCountedTime { get; init; } = true;
 }
 
 public sealed record SerialReply(string When, string Send);
@@ -61,13 +64,13 @@ public static class XenBoot
         {
             "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
             "-m", options.MemoryMiB.ToString(),
-            // Deterministic virtual time runs faster than wall-clock time under TCG.
-            "-icount", "shift=7,sleep=off", "-rtc", "clock=vm",
             "-kernel", xen,
             // Multiboot module: "path args". QEMU separates modules with commas, so double any in the args.
             "-initrd", $"{options.Image} {options.CommandLine.Replace(",", ",,")}".TrimEnd(),
             "-append", $"console=com1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0=verbose smap=0 {options.XenOptions}".TrimEnd(),
         };
+        // Deterministic virtual time runs faster than wall-clock time under TCG.
+        if (options.InstructionCountedTime) args.InsertRange(args.IndexOf("-kernel"), ["-icount", "shift=7,sleep=off", "-rtc", "clock=vm"]);
         var start = new ProcessStartInfo(Qemu)
         {
             RedirectStandardOutput = true,
