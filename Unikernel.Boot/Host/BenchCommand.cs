@@ -10,6 +10,8 @@ namespace Unikernel.Boot.Host;
 // bench lines and writes hypercalls.csv, hypercalls.svg and the Markdown table (also printed).
 public static class BenchCommand
 {
+    private static string s_tscMhz = "unknown"; // from Xen's "Detected N MHz processor" line
+
     public static Command Create()
     {
         var images = new Option<string>("--images") { Description = "Folder with hypercallbench.elf and cbaseline.elf", DefaultValueFactory = _ => "artifacts/images" };
@@ -29,8 +31,8 @@ public static class BenchCommand
                 lines.AddRange(Boot(Path.Combine(imageDir, "hypercallbench.elf"), BenchReport.CSharp, result.GetValue(timeout), cacheDir, outDir, counted));
                 lines.AddRange(Boot(Path.Combine(imageDir, "cbaseline.elf"), BenchReport.C, result.GetValue(timeout), cacheDir, outDir, counted));
                 Console.WriteLine(counted
-                    ? "ukboot: time base: QEMU -icount shift=7, so TSC cycles count executed instructions (x128 at Xen's 1 GHz TSC)"
-                    : "ukboot: time base: QEMU without -icount, so TSC cycles follow the host clock");
+                    ? $"ukboot: time base: QEMU -icount shift=7 (128 ns of virtual time per instruction) and a {s_tscMhz} MHz TSC as Xen detected it: cycles count executed instructions"
+                    : $"ukboot: time base: QEMU without -icount and a {s_tscMhz} MHz TSC as Xen detected it: cycles follow the host clock");
 
                 Directory.CreateDirectory(outDir);
                 File.WriteAllLines(Path.Combine(outDir, "hypercalls.csv"), lines.Select(l => l.ToCsv()).Prepend(BenchLine.CsvHeader));
@@ -66,6 +68,8 @@ public static class BenchCommand
         // A run that did not finish cleanly is no result: partial figures would be read as complete.
         if (boot.Outcome != BootOutcome.PowerOff || !boot.Log.Contains($"bench-end {name}", StringComparison.Ordinal))
             throw new InvalidOperationException($"{name} did not finish ({boot.Outcome} after {boot.Elapsed.TotalSeconds:F1} s):\n{boot.Tail()}");
+        var mhz = System.Text.RegularExpressions.Regex.Match(boot.Log, @"Detected ([0-9.]+) MHz processor");
+        if (mhz.Success) s_tscMhz = mhz.Groups[1].Value;
         var lines = BenchLine.Parse(guest, boot.Log);
         if (lines.Count == 0) throw new InvalidOperationException($"{name} printed no bench lines");
         Console.WriteLine($"ukboot: {name}: {lines.Count} results in {boot.Elapsed.TotalSeconds:F1} s");
