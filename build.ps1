@@ -114,6 +114,6 @@ switch ($Verb) {
     'run' { Invoke-Run }
     'test' { Invoke-Test }
     'bench' { Invoke-Bench }
-    'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 7 | ForEach-Object { $_.TrimStart('# ') } }
+    'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 6 | ForEach-Object { $_.TrimStart('# ') } }
     default { Fail "unknown verb '$Verb': use one of $($Verbs -join ', ') (for example: dotnet pwsh build.ps1 test)" }
 }
