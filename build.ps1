@@ -4,7 +4,8 @@
 #   dotnet pwsh build.ps1 <verb>
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
-# tests under real Xen).
+# tests under real Xen), bench (hypercall batching benchmark guests under Xen: artifacts/bench/hypercalls.csv,
+# .svg and a Markdown table).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -19,11 +20,11 @@ Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
 $Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot.dll"
-# QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, xz to unpack the dom0 kernel for xl runs.
-# Xen and the dom0 packages themselves are fetched by ukboot (apt-get download).
-$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'xz-utils')
+# QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
+# guest, xz to unpack the dom0 kernel for xl runs. Xen and the dom0 packages are fetched by ukboot.
+$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
-$Verbs = 'deps', 'build', 'run', 'test', 'help'
+$Verbs = 'deps', 'build', 'run', 'test', 'bench', 'help'
 
 function Say([string] $message) { Write-Host "build.ps1: $message" }
 function Fail([string] $message) { Write-Host "build.ps1: error: $message"; exit 1 }
@@ -108,11 +109,19 @@ function Invoke-Test {
     exit 0
 }
 
+function Invoke-Bench {
+    Build-All
+    Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
+    & dotnet $Ukboot bench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    exit $LASTEXITCODE
+}
+
 switch ($Verb) {
     'deps' { Install-Deps; Say 'dependencies are installed' }
     'build' { Build-All }
     'run' { Invoke-Run }
     'test' { Invoke-Test }
+    'bench' { Invoke-Bench }
     'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 6 | ForEach-Object { $_.TrimStart('# ') } }
     default { Fail "unknown verb '$Verb': use one of $($Verbs -join ', ') (for example: dotnet pwsh build.ps1 test)" }
 }

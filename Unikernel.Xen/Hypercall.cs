@@ -5,7 +5,8 @@ using Unikernel.Xen.Abi;
 namespace Unikernel.Xen
 {
     // The raw hypercall gate. uk_hypercall (Unikernel.Boot/asm/start.S) moves the SysV arguments into
-    // Xen's registers (the 4th goes in r10) and enters through the hypercall page.
+    // Xen's registers (the 4th goes in r10) and enters through the hypercall page. The MMU wrappers first
+    // issue whatever Multicalls has queued, so a direct page-table call never overtakes a batched one.
     public static unsafe class Hypercall
     {
         [RuntimeImport("uk_hypercall")]
@@ -24,13 +25,22 @@ namespace Unikernel.Xen
         public static long EventChannelOp(ulong command, void* argument) =>
             Invoke(HypercallNumber.EventChannelOp, command, (ulong)argument);
 
-        public static long MmuUpdate(MmuUpdate* requests, uint count, uint* done) =>
-            Invoke(HypercallNumber.MmuUpdate, (ulong)requests, count, (ulong)done, DomainId.Self);
+        public static long MmuUpdate(MmuUpdate* requests, uint count, uint* done)
+        {
+            Multicalls.FlushBeforeDirect();
+            return Invoke(HypercallNumber.MmuUpdate, (ulong)requests, count, (ulong)done, DomainId.Self);
+        }
 
-        public static long MmuextOp(MmuextOp* ops, uint count, uint* done) =>
-            Invoke(HypercallNumber.MmuextOp, (ulong)ops, count, (ulong)done, DomainId.Self);
+        public static long MmuextOp(MmuextOp* ops, uint count, uint* done)
+        {
+            Multicalls.FlushBeforeDirect();
+            return Invoke(HypercallNumber.MmuextOp, (ulong)ops, count, (ulong)done, DomainId.Self);
+        }
 
-        public static long UpdateVaMapping(ulong virtualAddress, ulong pte, ulong flags) =>
-            Invoke(HypercallNumber.UpdateVaMapping, virtualAddress, pte, flags);
+        public static long UpdateVaMapping(ulong virtualAddress, ulong pte, ulong flags)
+        {
+            Multicalls.FlushBeforeDirect();
+            return Invoke(HypercallNumber.UpdateVaMapping, virtualAddress, pte, flags);
+        }
     }
 }

@@ -8,7 +8,9 @@ namespace Unikernel.Xen
 {
     // The Xen implementation of the paravirt ops table: event masking on vcpu_info[0] in shared_info, cr2
     // from vcpu_info.arch.cr2, halting with SCHEDOP_block, the MMU through mmu_update and mmuext_op, and
-    // CPUID through Xen's emulation with Linux's feature filter.
+    // CPUID through Xen's emulation with Linux's feature filter. In lazy MMU mode SetPte queues its
+    // mmu_update on Multicalls (coalesced into one array entry); every direct MMU hypercall (Hypercall's
+    // wrappers) issues what is queued first, so Xen sees the updates in program order.
     public static unsafe class XenParavirt
     {
         // vcpu_info starts with evtchn_upcall_pending then evtchn_upcall_mask: the core's EventFlags.
@@ -33,6 +35,8 @@ namespace Unikernel.Xen
                 FlushTlbSingle = &FlushTlbSingle,
                 FlushTlbAll = &FlushTlbAll,
                 SetPte = &SetPte,
+                EnterLazyMmu = &EnterLazyMmu,
+                LeaveLazyMmu = &LeaveLazyMmu,
                 Cpuid = &Cpuid,
             });
         }
@@ -60,6 +64,9 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly] private static ulong ReadCr2() => SharedInfoPage.Page->Vcpu0.Cr2;
         [UnmanagedCallersOnly] private static ulong ReadCr3() => s_cr3;
 
+        // Called after something else (a batched context switch) loaded a new root.
+        internal static void RootChanged(ulong machineAddress) => s_cr3 = machineAddress;
+
         [UnmanagedCallersOnly]
         private static void WriteCr3(ulong machineAddress)
         {
@@ -86,9 +93,18 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly]
         private static void SetPte(ulong* entry, ulong value)
         {
-            var update = new MmuUpdate { Ptr = Memory.VirtualToMachine((ulong)entry) | MmuUpdate.NormalPtUpdate, Val = value };
+            ulong ptr = Memory.VirtualToMachine((ulong)entry) | MmuUpdate.NormalPtUpdate;
+            if (Multicalls.IsLazy)
+            {
+                Multicalls.QueueMmuUpdate(ptr, value);
+                return;
+            }
+            var update = new MmuUpdate { Ptr = ptr, Val = value };
             Panic.Check(Hypercall.MmuUpdate(&update, 1, null), "mmu_update(normal_pt_update)");
         }
+
+        [UnmanagedCallersOnly] private static void EnterLazyMmu() => Multicalls.EnterLazy();
+        [UnmanagedCallersOnly] private static void LeaveLazyMmu() => Multicalls.LeaveLazy();
 
         [UnmanagedCallersOnly]
         private static void Cpuid(uint leaf, uint subleaf, CpuidResult* result)

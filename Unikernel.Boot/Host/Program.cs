@@ -41,5 +41,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create(), XlCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create(), XlCommand.Create(), BenchCommand.Create() };
 return root.Parse(args).Invoke();

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Unikernel.Core.Batching
 {
@@ -202,15 +203,25 @@ namespace Unikernel.Core.Batching
             _reportFailure(op, index, result);
         }
 
+        // On every queue operation's path: the check inlines, the throwing stays out of line.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void EnsureUsable()
         {
-            if (_storage == null) throw new InvalidOperationException("batch queue used before construction");
-            if (_flushing) throw new InvalidOperationException("batch queue used from its own flush");
+            if (_storage == null || _flushing) ThrowUnusable();
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void ThrowUnusable()
+        {
+            if (_storage == null) throw new InvalidOperationException("batch queue used before construction");
+            throw new InvalidOperationException("batch queue used from its own flush");
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int AlignArgument(int offset) =>
             (offset + BatchStorage.ArgumentAlignment - 1) & ~(BatchStorage.ArgumentAlignment - 1);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ClearEntry(BatchEntry* entry)
         {
             ulong* words = (ulong*)entry;

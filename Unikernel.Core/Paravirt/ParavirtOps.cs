@@ -19,6 +19,10 @@ namespace Unikernel.Core.Paravirt
         public delegate* unmanaged<ulong, void> FlushTlbSingle; // one virtual address
         public delegate* unmanaged<void> FlushTlbAll;
         public delegate* unmanaged<ulong*, ulong, void> SetPte;  // the entry's virtual address, its new value
+        // Lazy MMU mode (Linux's arch_enter/leave_lazy_mmu_mode): between the two, SetPte may be deferred and
+        // batched; leaving flushes, so every update is in the tables when LeaveLazyMmu returns. Nestable.
+        public delegate* unmanaged<void> EnterLazyMmu;
+        public delegate* unmanaged<void> LeaveLazyMmu;
 
         // CPUID as this platform wants the core to see it (features it cannot support hidden).
         public delegate* unmanaged<uint, uint, CpuidResult*, void> Cpuid;
@@ -26,7 +30,8 @@ namespace Unikernel.Core.Paravirt
         public bool IsComplete =>
             IrqDisable != null && IrqEnable != null && SaveFlags != null && RestoreFlags != null &&
             SafeHalt != null && Halt != null && ReadCr2 != null && ReadCr3 != null && WriteCr3 != null &&
-            FlushTlbSingle != null && FlushTlbAll != null && SetPte != null && Cpuid != null;
+            FlushTlbSingle != null && FlushTlbAll != null && SetPte != null && EnterLazyMmu != null && LeaveLazyMmu != null &&
+            Cpuid != null;
     }
 
     public struct CpuidResult

@@ -5,6 +5,7 @@ namespace Unikernel.Xen.Abi
     {
         MmuUpdate = 1,
         SetTrapTable = 0,
+        StackSwitch = 3,
         SetCallbacks = 4,
         MemoryOp = 12,
         Multicall = 13,
@@ -16,6 +17,7 @@ namespace Unikernel.Xen.Abi
         VmAssist = 21,
         Iret = 23,
         VcpuOp = 24,
+        SetSegmentBase = 25,
         MmuextOp = 26,
         SchedOp = 29,
         CallbackOp = 30,
@@ -38,6 +40,8 @@ namespace Unikernel.Xen.Abi
         public const ulong VmAssistEnable = 0;          // VMASST_CMD_enable, xen.h
         public const ulong VmAssistWritablePageTables = 2; // VMASST_TYPE_writable_pagetables, xen.h
         public const ulong UvmfInvlpg = 2;              // UVMF_INVLPG, xen.h
+        public const ulong SegbaseFs = 0;               // SEGBASE_FS, arch-x86/xen-x86_64.h: set_segment_base
+        public const ulong FlatKernelSs = 0xE02B;       // FLAT_KERNEL_SS (FLAT_RING3_SS64), arch-x86/xen-x86_64.h
         public const ulong Mach2PhysVirtStart = 0xFFFF800000000000; // MACH2PHYS_VIRT_START, arch-x86/xen-x86_64.h
         public const int PageShift = 12;
     }

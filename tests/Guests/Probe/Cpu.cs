@@ -29,4 +29,19 @@ public static class Cpu
     [RuntimeImport("probe_pages_address")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern unsafe byte* TwoPages();
+
+    // 128 page-aligned .bss pages for the batching checks.
+    [RuntimeImport("probe_batch_area_address")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern unsafe byte* BatchArea();
+
+    // Reads the quadword at %fs:0 (through the FS base).
+    [RuntimeImport("probe_read_fs0")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadFs0();
+
+    // Top of the boot stack (start.S).
+    [RuntimeImport("uk_stack_top_address")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong StackTop();
 }

@@ -29,6 +29,8 @@ public static unsafe class Program
             return 0;
         }
         if (KernelCommandLine.Equals(mode, "bad-map")) return BadMemoryMap.Run(cmdline);
+        if (KernelCommandLine.Equals(mode, "batching")) return BatchingChecks.Run();
+        if (KernelCommandLine.Equals(mode, "batch-fail")) return BatchingChecks.ProvokeFailure();
         if (KernelCommandLine.Equals(mode, "xenstore-wire")) return XenStoreWireChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();

@@ -60,3 +60,22 @@ probe_rodata_word:
         .balign 8
 probe_data_word:
         .quad 0x600d
+
+// Pages whose mappings the batching checks rewrite: BatchPages "windows" then BatchPages frames they are
+// pointed at.
+        .text
+        .globl probe_batch_area_address
+probe_batch_area_address:
+        leaq probe_batch_area(%rip), %rax
+        ret
+
+// ulong probe_read_fs0(void): the quadword at %fs:0, i.e. at the FS base Xen loaded for us.
+        .globl probe_read_fs0
+probe_read_fs0:
+        movq %fs:0, %rax
+        ret
+
+        .section .bss.probe_batch_area, "aw", @nobits
+        .balign 4096
+probe_batch_area:
+        .skip 128 * 4096

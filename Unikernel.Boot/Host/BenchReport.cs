@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace Unikernel.Boot.Host;
+
+// The Markdown summary of a benchmark run: per-operation cycles by path and batch size at the largest N,
+// the C#/C ratio of the shared mmu_update loop, and how close multicall batching gets to Xen's native array.
+public static class BenchReport
+{
+    public const string CSharp = "csharp", C = "c";
+
+    public static string Markdown(IReadOnlyList<BenchLine> lines)
+    {
+        int n = lines.Max(l => l.N);
+        var sb = new StringBuilder();
+        sb.AppendLine($"Median cycles per operation (TSC) at N = {n}; `vs direct` = cycles per op relative to one hypercall per op; entries = hypervisor entries for the {n} ops.");
+        sb.AppendLine();
+        sb.AppendLine("| op | path | batch | median cycles/op | min | max | vs direct | entries |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var op in lines.Where(l => l.Guest == CSharp).Select(l => l.Op).Distinct())
+        {
+            var direct = Find(lines, CSharp, op, "direct", 1, n);
+            foreach (var l in lines.Where(l => l.Guest == CSharp && l.Op == op && l.N == n))
+                sb.AppendLine($"| {op} | {l.Path} | {l.Batch} | {l.Median} | {l.Min} | {l.Max} | {Ratio(l, direct)} | {l.Entries} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine($"C# / C, same mmu_update loop (median cycles per op, N = {n}):");
+        sb.AppendLine();
+        sb.AppendLine("| path | batch | C# | C | C#/C |");
+        sb.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var c in lines.Where(l => l.Guest == C && l.N == n))
+        {
+            var cs = Find(lines, CSharp, c.Op, c.Path, c.Batch, n);
+            if (cs != null) sb.AppendLine($"| {c.Path} | {c.Batch} | {cs.Median} | {c.Median} | {Ratio(cs, c)} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine($"Batching against the floor (one native mmu_update of all {n} requests), C# guest:");
+        sb.AppendLine();
+        var native = Find(lines, CSharp, "mmu_update", "native", n, n);
+        var single = Find(lines, CSharp, "mmu_update", "direct", 1, n);
+        foreach (var path in new[] { "multicall", "lazy" })
+        {
+            var b32 = Find(lines, CSharp, "mmu_update", path, 32, n);
+            if (b32 == null || native == null || single == null) continue;
+            sb.AppendLine($"- mmu_update {path}, batch 32: {b32.Median} cycles/op = {Ratio(b32, native)} x the native floor ({native.Median}); {Ratio(b32, single)} x direct ({single.Median}).");
+        }
+        return sb.ToString();
+    }
+
+    public static BenchLine? Find(IReadOnlyList<BenchLine> lines, string guest, string op, string path, int batch, int n) =>
+        lines.FirstOrDefault(l => l.Guest == guest && l.Op == op && l.Path == path && l.Batch == batch && l.N == n);
+
+    private static string Ratio(BenchLine? a, BenchLine? b) =>
+        a == null || b == null || b.Median == 0 ? "-" : ((double)a.Median / b.Median).ToString("0.00", CultureInfo.InvariantCulture);
+}

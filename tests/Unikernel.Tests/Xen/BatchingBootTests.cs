@@ -1,0 +1,32 @@
+using System.Text.RegularExpressions;
+using Unikernel.Boot.Host;
+
+namespace Unikernel.Tests.Xen;
+
+// Multicalls and lazy MMU mode against real Xen (tests/Guests/Probe/BatchingChecks.cs).
+[Collection(XenCollection.Name)]
+public class BatchingBootTests
+{
+    // The same 64 remappings unbatched, in a lazy MMU section (coalesced) and as separate multicall entries
+    // give the same PTEs (read through the page tables) and the same bytes; the context switch is one multicall.
+    [Fact]
+    public void Batched_page_table_updates_match_unbatched_ones()
+    {
+        var boot = Boots.Run("probe", "mode=batching");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        var checks = Regex.Matches(boot.Log, @"^check (\S+): (\w+)$", RegexOptions.Multiline);
+        Assert.All(checks, c => Assert.True(c.Groups[2].Value == "ok", $"{c.Groups[1].Value} failed:\n{boot.Tail()}"));
+        Assert.Equal(14, checks.Count);
+        Boots.AssertContains("batching: 0 failed", boot);
+    }
+
+    // A failing entry inside a multicall crashes the domain, named by hypercall, index and errno.
+    [Fact]
+    public void A_failed_entry_in_a_batch_is_fatal_and_named()
+    {
+        var boot = Boots.Run("probe", "mode=batch-fail");
+        Boots.AssertOutcome(BootOutcome.Crash, boot);
+        Boots.AssertContains("panic: hypercall mmu_update failed in batch entry 2: -22 (EINVAL)", boot);
+        Assert.DoesNotContain("the failed entry was not reported", boot.Log);
+    }
+}
