@@ -10,7 +10,7 @@ public static unsafe class MemoryChecks
     public static int Run()
     {
         int failures = 0;
-        ulong freeBefore = Frames.FreePageCount, populatedBefore = Frames.PopulatedPages;
+        ulong freeBefore = Frames.FreePageCount, populatedBefore = Frames.PopulatedPages, budget = Frames.PopulateBudget;
 
         // Allocate everything, chaining the pages through their own first word; mark each with its address.
         ulong* head = null;
@@ -50,6 +50,8 @@ public static unsafe class MemoryChecks
         text.Append(populated);
         text.Append(" verified=");
         text.Append(verified);
+        text.Append(" budget=");
+        text.Append(budget);
         XenConsole.WriteLine(text.Text);
 
         failures += CheckReport.Check("every-free-page-allocated", allocated == freeBefore + populated && allocated > 0);

@@ -26,6 +26,15 @@ public static unsafe class XlServices
         else for (int i = 0; i < nameLength; i++) text.Append((char)name[i]);
         XenConsole.WriteLine(text.Text);
 
+        // Where xenconsoled put our console (a pty in dom0): the test types into it.
+        Span<byte> tty = stackalloc byte[64];
+        long ttyLength = XenStore.Read("console/tty", tty);
+        text = new TextBuilder(buffer);
+        text.Append("console tty: ");
+        if (ttyLength < 0) text.Append(XenError.Name(ttyLength));
+        else for (int i = 0; i < ttyLength; i++) text.Append((char)tty[i]);
+        XenConsole.WriteLine(text.Text);
+
         ShutdownControl.AddHook(&OnShutdown);
         Panic.Check(XenStore.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
         return ConsoleEcho.Run();

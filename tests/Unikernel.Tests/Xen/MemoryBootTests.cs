@@ -13,7 +13,7 @@ public class MemoryBootTests
         @"^memory: map=(?<map>\d+) entries \((?<sanitized>\d+) sanitized, (?<ram>\d+) RAM pages\) nr_pages=(?<nr>\d+) max_pages=(?<max>\d+) extra=(?<extra>\d+) " +
         @"identity=(?<identity>\d+) released=(?<released>\d+) remapped=(?<remapped>\d+) mapped=(?<mapped>\d+) pages \(\d+ MiB\) free=(?<free>\d+) pages",
         RegexOptions.Multiline);
-    private static readonly Regex MemTest = new(@"^memtest: free=(?<free>\d+) allocated=(?<allocated>\d+) populated=(?<populated>\d+) verified=(?<verified>\d+)$", RegexOptions.Multiline);
+    private static readonly Regex MemTest = new(@"^memtest: free=(?<free>\d+) allocated=(?<allocated>\d+) populated=(?<populated>\d+) verified=(?<verified>\d+) budget=(?<budget>\d+)$", RegexOptions.Multiline);
 
     // -m 4096 puts RAM above a 1 GiB PCI hole, so a quarter of dom0's pages are remapped out of it.
     [Theory]

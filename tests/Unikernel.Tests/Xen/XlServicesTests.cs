@@ -1,0 +1,178 @@
+using System;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Unikernel.Boot.Host;
+
+namespace Unikernel.Tests.Xen;
+
+// The services a domU gets from the toolstack, in one boot of the real toolstack: xenstore (its domid and
+// name, a watch on control/shutdown), the console ring both ways, xl shutdown and xl reboot, memory= and
+// maxmem= with ballooning up, and 1 MiB of output through the ring byte for byte.
+public sealed class XlServicesFixture
+{
+    // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
+    // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
+    // ("console tty: ..."), as `xl console` would.
+    public const string Script = """
+        wait_console() {
+            _i=0
+            while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
+                _i=$((_i + 1))
+                [ $_i -gt $((${3:-60} * 10)) ] && { echo "timeout waiting for '$2' from $1"; return 1; }
+                usleep 100000
+            done
+        }
+        type_console() {
+            _tty=$(sed -n 's/^console tty: //p' "/var/log/xen/console/guest-$1.log" | tail -n 1)
+            [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
+            printf "$2" > "$_tty"
+        }
+        step create-svc xl create svc.cfg
+        step svc-ready wait_console svc "echo ready" 60
+        step type-line type_console svc 'typed over the ring\r'
+        step svc-echo wait_console svc "echo: typed over the ring (19 bytes)" 30
+        step shutdown-svc xl shutdown -w svc
+        step list-after-shutdown xl list
+        step create-rb xl create rb.cfg
+        step rb-ready wait_console rb "echo ready" 60
+        step reboot-rb xl reboot rb
+        step rb-ready-again wait_console rb "echo ready" 60 2
+        step destroy-rb xl destroy rb
+        step create-mem xl create mem.cfg
+        step mem-done wait_gone mem 120
+        step create-mb xl create mb.cfg
+        step mb-done wait_gone mb 180
+        """;
+
+    public XlResult Run { get; }
+
+    public XlServicesFixture()
+    {
+        var scenario = new XlScenario
+        {
+            Script = Script, CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(420),
+            SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", "xl-services.log"), // kept for a look after a failure
+        };
+        string probe = Repo.Image("probe");
+        scenario.Guests.Add(new XlGuest("svc", probe, Config("svc", "mode=xl-services", memory: 32, maxmem: 64)));
+        scenario.Guests.Add(new XlGuest("rb", probe, Config("rb", "mode=xl-services", memory: 32, maxmem: 32)));
+        scenario.Guests.Add(new XlGuest("mem", probe, Config("mem", "mode=memory", memory: 32, maxmem: 48)));
+        scenario.Guests.Add(new XlGuest("mb", probe, Config("mb", "mode=megabyte", memory: 40, maxmem: 40)));
+        Run = XlSession.Run(scenario);
+    }
+
+    // An absolute kernel path: xl rebuilds a rebooted domain from its own working folder, not /scenario.
+    private static string Config(string name, string extra, int memory, int maxmem) => $"""
+        name = "{name}"
+        type = "pv"
+        kernel = "/scenario/probe.elf"
+        extra = "{extra}"
+        memory = {memory}
+        maxmem = {maxmem}
+        on_poweroff = "destroy"
+        on_reboot = "restart"
+        on_crash = "preserve"
+        """;
+}
+
+[Collection(XenCollection.Name)]
+public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServicesFixture>
+{
+    private readonly XlResult _run = fixture.Run;
+
+    private static readonly Regex Summary = new(@"^memory: map=\d+ entries \(\d+ sanitized, (?<ram>\d+) RAM pages\) nr_pages=(?<nr>\d+) max_pages=\d+ extra=(?<extra>\d+) ", RegexOptions.Multiline);
+
+    [Fact]
+    public void The_guest_reads_its_domid_and_name_from_xenstore()
+    {
+        AssertStepOk("create-svc");
+        AssertStepOk("svc-ready");
+        string console = _run.GuestConsole("svc");
+        var ids = Regex.Match(console, @"^xenstore: domid=(?<id>\d+) name=(?<name>\S+)$", RegexOptions.Multiline);
+        Assert.True(ids.Success, console);
+        Assert.Equal("svc", ids.Groups["name"].Value);
+        Assert.True(int.Parse(ids.Groups["id"].Value) > 0, "a domU's id is never 0");
+        Assert.Matches(@"(?m)^console tty: /dev/pts/\d+$", console);
+    }
+
+    [Fact]
+    public void A_line_typed_into_the_console_reaches_the_guest_and_its_reply_comes_back()
+    {
+        AssertStepOk("type-line");
+        AssertStepOk("svc-echo");
+    }
+
+    [Fact]
+    public void Xl_shutdown_runs_the_hook_and_powers_off_cleanly()
+    {
+        AssertStepOk("shutdown-svc");
+        Assert.Contains("shutdown hook: poweroff", _run.GuestConsole("svc"));
+        Assert.DoesNotMatch(@"(?m)^svc\s+\d+", AssertStepOk("list-after-shutdown"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-svc.log")); // SHUTDOWN_poweroff
+    }
+
+    [Fact]
+    public void Xl_reboot_restarts_the_guest()
+    {
+        AssertStepOk("reboot-rb");
+        AssertStepOk("rb-ready-again");
+        string console = _run.GuestConsole("rb");
+        Assert.Contains("shutdown hook: reboot", console);
+        Assert.Equal(2, Regex.Matches(console, "^echo ready$", RegexOptions.Multiline).Count);
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 1 ", Text("xl-rb.log")); // SHUTDOWN_reboot
+        AssertStepOk("destroy-rb");
+    }
+
+    // memory= is what the guest starts with; maxmem= is the RAM of its memory map (the extra space it may be
+    // ballooned into).
+    [Fact]
+    public void Memory_and_maxmem_show_in_the_summary_and_ballooning_reaches_maxmem()
+    {
+        AssertStepOk("mem-done");
+        string console = _run.GuestConsole("mem");
+        var s = Summary.Match(console);
+        Assert.True(s.Success, console);
+        Assert.Equal(32UL * 256, ulong.Parse(s.Groups["nr"].Value));
+        Assert.InRange(ulong.Parse(s.Groups["ram"].Value), 48UL * 256, 48UL * 256 + 8 * 256); // maxmem plus Linux's 8 MiB slack at most
+        Assert.Equal(16UL * 256, ulong.Parse(s.Groups["extra"].Value));
+        var t = Regex.Match(console, @"^memtest: free=(?<free>\d+) allocated=(?<allocated>\d+) populated=(?<populated>\d+) verified=(?<verified>\d+) budget=(?<budget>\d+)$", RegexOptions.Multiline);
+        Assert.True(t.Success, console);
+        // libxl lets a PV guest hold memory= plus 1 MiB (LIBXL_MAXMEM_CONSTANT) until `xl mem-set` raises it:
+        // the guest balloons up exactly to what Xen allows, no further.
+        ulong budget = ulong.Parse(t.Groups["budget"].Value);
+        Assert.Equal(256UL, budget);
+        Assert.Equal(budget, ulong.Parse(t.Groups["populated"].Value));
+        Assert.Equal(t.Groups["allocated"].Value, t.Groups["verified"].Value);
+        Assert.Contains("memory: 0 failed", console);
+
+        var svc = Summary.Match(_run.GuestConsole("svc"));
+        Assert.Equal(32UL * 256, ulong.Parse(svc.Groups["extra"].Value)); // maxmem 64 - memory 32
+    }
+
+    [Fact]
+    public void A_mebibyte_of_output_arrives_byte_for_byte()
+    {
+        AssertStepOk("mb-done");
+        string console = _run.GuestConsole("mb");
+        const string Begin = "megabyte: begin\n", End = "megabyte: end\n";
+        int start = console.IndexOf(Begin, StringComparison.Ordinal), end = console.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "markers missing; console tail: " + console[^Math.Min(400, console.Length)..]);
+        string body = console[(start + Begin.Length)..end];
+        string expected = MegabyteOutput.Expected();
+        Assert.True(expected.Length >= 1 << 20);
+        int firstDifference = Enumerable.Range(0, Math.Min(body.Length, expected.Length)).FirstOrDefault(i => body[i] != expected[i], -1);
+        Assert.True(body.Length == expected.Length && firstDifference < 0,
+            $"got {body.Length} bytes, expected {expected.Length}; first difference at {firstDifference}");
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(expected))),
+            Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(body))));
+    }
+
+    private string AssertStepOk(string name)
+    {
+        var step = _run.Step(name);
+        Assert.True(step.ExitCode == 0, $"step {name} exited with {step.ExitCode}:\n{step.Output}\n{_run.Describe()}");
+        return step.Output;
+    }
+
+    private string Text(string file) => System.Text.Encoding.UTF8.GetString(_run.File(file));
+}
