@@ -41,14 +41,18 @@ namespace Unikernel.Xen
             return entry != null && PageTableEntry.IsPresent(*entry);
         }
 
-        // Removes start-of-day mappings of pfns that became identity (the 640K-1M hole, for instance).
-        internal static void UnmapInitial(ref MmuUpdateBatch batch, ulong startPfn, ulong count)
+        // Removes start-of-day mappings of pfns that became identity (the 640K-1M hole, for instance), as one
+        // lazy MMU section: the updates go out coalesced.
+        internal static void UnmapInitial(ulong startPfn, ulong count)
         {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ops.EnterLazyMmu();
             for (ulong pfn = startPfn; pfn < startPfn + count && pfn < s_firstFree; pfn++)
             {
                 ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
-                if (entry != null && PageTableEntry.IsPresent(*entry)) batch.SetEntry(Memory.VirtualToMachine((ulong)entry), 0);
+                if (entry != null && PageTableEntry.IsPresent(*entry)) ops.SetPte(entry, 0);
             }
+            ops.LeaveLazyMmu();
         }
 
         internal static ulong CountMappedBelow(ulong endPfn)
@@ -216,7 +220,8 @@ namespace Unikernel.Xen
         {
             ulong text = (ulong)ImageStart(), rodata = (ulong)RodataStart(), data = (ulong)DataStart(), end = (ulong)ImageEnd();
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
-            var batch = new MmuUpdateBatch();
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ops.EnterLazyMmu();
             for (ulong va = text; va < end; va += Memory.PageSize)
             {
                 ulong* entry = PageTableWalk.FindPte(va);
@@ -224,10 +229,10 @@ namespace Unikernel.Xen
                 ulong value = *entry & ~(PageTableEntry.Writable | PageTableEntry.NoExecute);
                 if (va >= data) value |= PageTableEntry.Writable | nx;
                 else if (va >= rodata) value |= nx;
-                if (value != *entry) batch.SetEntry(Memory.VirtualToMachine((ulong)entry), value);
+                if (value != *entry) ops.SetPte(entry, value);
             }
-            batch.Flush();
-            Paravirt.Ops.FlushTlbAll();
+            ops.LeaveLazyMmu();
+            ops.FlushTlbAll();
         }
 
         [RuntimeImport("uk_scratch_page_address")] [MethodImpl(MethodImplOptions.InternalCall)] private static extern void* ScratchPage();

@@ -202,7 +202,7 @@ namespace Unikernel.Xen
             for (int i = 0; i < operations.Length; i++)
             {
                 ref readonly MemoryOperation op = ref operations[i];
-                if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(ref batch, op.Source, op.Count);
+                if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(op.Source, op.Count);
                 else if (op.Kind == MemoryOperationKind.Remap)
                     for (ulong k = 0; k < op.Count; k++) batch.SetMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
             }

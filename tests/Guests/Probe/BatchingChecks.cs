@@ -1,3 +1,4 @@
+using Unikernel.Core.Memory;
 using Unikernel.Core.Batching;
 using Unikernel.Core.Paravirt;
 using Unikernel.Xen;
@@ -143,8 +144,8 @@ public static unsafe class BatchingChecks
         for (int i = 0; i < Pages; i++)
         {
             ulong* pte = PageTableWalk.FindPte((ulong)Window(area, i));
-            ulong target = Memory.VirtualToMachine((ulong)Frame(area, i * 7 % Pages)) & PageTableWalk.FrameMask;
-            ops.SetPte(pte, (*pte & ~PageTableWalk.FrameMask) | target);
+            ulong target = Memory.VirtualToMachine((ulong)Frame(area, i * 7 % Pages)) & PageTableEntry.FrameMask;
+            ops.SetPte(pte, (*pte & ~PageTableEntry.FrameMask) | target);
         }
         if (batched) ops.LeaveLazyMmu();
         ops.FlushTlbAll();

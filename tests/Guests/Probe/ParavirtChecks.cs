@@ -1,3 +1,4 @@
+using Unikernel.Core.Memory;
 using System;
 using Unikernel.Core.Paravirt;
 using Unikernel.Xen;
@@ -48,9 +49,9 @@ public static unsafe class ParavirtChecks
         ulong* entry = PageTableWalk.FindPte((ulong)a);
         if (entry == null) return CheckReport.Check("set-pte-finds-entry", false);
         ulong original = *entry;
-        bool pointsAtA = (original & PageTableWalk.FrameMask) == (Memory.VirtualToMachine((ulong)a) & PageTableWalk.FrameMask);
+        bool pointsAtA = (original & PageTableEntry.FrameMask) == (Memory.VirtualToMachine((ulong)a) & PageTableEntry.FrameMask);
 
-        ops.SetPte(entry, (original & ~PageTableWalk.FrameMask) | (Memory.VirtualToMachine((ulong)b) & PageTableWalk.FrameMask));
+        ops.SetPte(entry, (original & ~PageTableEntry.FrameMask) | (Memory.VirtualToMachine((ulong)b) & PageTableEntry.FrameMask));
         ops.FlushTlbSingle((ulong)a);
         bool aliased = a[0] == 0xBB;
         a[1] = 0x11; // lands in B's frame
