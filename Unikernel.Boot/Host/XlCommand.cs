@@ -51,7 +51,13 @@ public static class XlCommand
                 scenario.Guests.Add(new XlGuest(name, imagePath, config));
                 Console.WriteLine($"ukboot: xl create {name}.cfg in a Linux dom0 under Xen in QEMU (TCG)");
                 var run = XlSession.Run(scenario, result.GetValue(verbose) ? Console.Out : null);
-                if (run.Files.ContainsKey($"console/guest-{name}.log")) Console.Write(run.GuestConsole(name));
+                if (run.Files.ContainsKey($"console/guest-{name}.log"))
+                {
+                    // Backtraces get function names from the unstripped image, as with `ukboot run`.
+                    var symbolizer = Symbolizer.ForImage(imagePath);
+                    foreach (var line in run.GuestConsole(name).Split('\n'))
+                        Console.WriteLine(symbolizer != null ? symbolizer.Annotate(line) : line);
+                }
                 bool created = run.Steps.TryGetValue("create", out var create) && create.ExitCode == 0;
                 if (!created || !run.Completed)
                 {
