@@ -112,12 +112,13 @@ namespace Unikernel.Xen
 
         private static void Frame(int depth, ulong address)
         {
-            Span<char> buffer = stackalloc char[40];
+            Span<char> buffer = stackalloc char[200];
             var text = new TextBuilder(buffer);
             text.Append("  #");
             text.Append(depth);
             text.Append(' ');
             text.AppendHex(address);
+            GuestSymbols.AppendName(ref text, address);
             XenConsole.WriteLine(text.Text);
         }
 

@@ -23,6 +23,31 @@ check.SetAction(result =>
     }
 });
 
+var outputOption = new Option<FileInfo?>("--output", "-o") { Description = "Write the guest symbol table (assembly) here" };
+var verifyOption = new Option<bool>("--verify") { Description = "Check the table embedded in the image instead" };
+var symbols = new Command("symbols", "Write an image's function names as an assembly table for the guest's own backtraces, or verify the embedded one") { imageArgument, outputOption, verifyOption };
+symbols.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        byte[] elf = File.ReadAllBytes(path.FullName);
+        if (result.GetValue(verifyOption))
+        {
+            GuestSymbolTable.Verify(elf);
+            return 0;
+        }
+        var output = result.GetValue(outputOption) ?? throw new ImageException("--output is required unless --verify");
+        File.WriteAllText(output.FullName, GuestSymbolTable.ToAssembly(GuestSymbolTable.TextSymbols(elf)));
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
 var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
 var fetch = new Command("fetch", "Download Debian's Xen hypervisor and the dom0 for xl runs into the cache (once)") { cacheOption };
 fetch.SetAction(result =>
@@ -41,5 +66,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, fetch, RunCommand.Create(), XlCommand.Create(), BenchCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create(), XlCommand.Create(), BenchCommand.Create() };
 return root.Parse(args).Invoke();

@@ -31,6 +31,8 @@ public sealed record BootOptions
     public string? SerialLog { get; init; }
     // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
     public IReadOnlyList<SerialReply> Replies { get; init; } = [];
+    // Adds names to bare backtrace addresses from name.sym.elf (guests normally name them themselves).
+    public bool Symbolize { get; init; } = true;
     // A second multiboot module, which Xen hands dom0 as its initrd (a Linux dom0's initramfs).
     public string? Initrd { get; init; }
     // Deterministic virtual time (-icount) speeds up a tiny dom0; see XlSession for the Linux dom0 case.
@@ -93,7 +95,7 @@ public static class XenBoot
             throw new InvalidOperationException($"{Qemu} not found: install Debian package qemu-system-x86 ('dotnet pwsh build.ps1 deps')");
         }
 
-        var symbolizer = Symbolizer.ForImage(options.Image);
+        var symbolizer = options.Symbolize ? Symbolizer.ForImage(options.Image) : null;
         var log = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
         var outcome = BootOutcome.QemuExited;

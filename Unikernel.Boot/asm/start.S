@@ -64,6 +64,7 @@ uk_early_crash:
         address_of uk_stack_top_address, uk_stack_top
         address_of uk_shared_info_page, shared_info_page
         address_of uk_scratch_page_address, scratch_page
+        address_of uk_symbol_table_address, uk_symbol_table
         address_of uk_image_start_address, __uk_image_start     // the image's parts, page-aligned
         address_of uk_rodata_start_address, __uk_rodata_start
         address_of uk_data_start_address, __uk_data_start
@@ -134,6 +135,14 @@ __security_cookie:
         .balign 4096
 shared_info_page:
         .skip 4096
+
+// The guest's function-name table is empty until the build's second link brings the real one
+// (`ukboot symbols`); a weak definition gives way to it.
+        .section .rodata.uk_symbols, "a", @progbits
+        .balign 8
+        .weak uk_symbol_table
+uk_symbol_table:
+        .long 0, 0
 
 // A page whose mapping memory setup points at page-table pages while it fills them.
         .section .bss.scratch, "aw", @nobits

@@ -13,7 +13,7 @@ public sealed class XenCollection
 public static class Boots
 {
     public static BootResult Run(string image, string cmdline = "", string xenOptions = "", int memoryMiB = 256, int timeoutSeconds = 90,
-        params SerialReply[] replies)
+        bool symbolize = true, params SerialReply[] replies)
     {
         var result = XenBoot.Run(new BootOptions
         {
@@ -24,6 +24,7 @@ public static class Boots
             Timeout = TimeSpan.FromSeconds(timeoutSeconds),
             CacheDir = Repo.Cache,
             Replies = replies,
+            Symbolize = symbolize,
         });
         return result;
     }
