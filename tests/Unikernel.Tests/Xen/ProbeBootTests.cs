@@ -139,6 +139,9 @@ public class ProbeBootTests
         var symbols = ElfImage.ReadSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
         ulong guard = symbols["uk_stack_guard"];
         Assert.InRange(faultAddress, guard, guard + 4095);
+        // The runner says what it was and where: Xen's RIP line named, the cr2 line called a stack overflow.
+        Assert.Matches(@"RIP:\s+e03[0-3]:\[<[0-9a-f]{16}>\] Probe_Program__Recurse", boot.Log);
+        Assert.Matches(@"cr2: [0-9a-f]{16} \(stack overflow: in the stack guard page\)", boot.Log);
     }
 
     [Theory]
