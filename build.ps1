@@ -3,7 +3,8 @@
 #   dotnet tool restore
 #   dotnet pwsh build.ps1 <verb>
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
-# Xen in QEMU), test (every test: host xUnit and boot tests under real Xen).
+# Xen in QEMU), test (every test: host xUnit and boot tests under real Xen), pack (the Unikernel.NET NuGet
+# package into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -20,7 +21,7 @@ $Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy. Xen itself is fetched by ukboot.
 $AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
-$Verbs = 'deps', 'build', 'run', 'test', 'help'
+$Verbs = 'deps', 'build', 'run', 'test', 'pack', 'help'
 
 function Say([string] $message) { Write-Host "build.ps1: $message" }
 function Fail([string] $message) { Write-Host "build.ps1: error: $message"; exit 1 }
@@ -81,6 +82,13 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
+# The package an application outside this repository references (Unikernel.Boot/Package/Unikernel.NET.csproj).
+function Invoke-Pack {
+    $packages = Join-Path $Root 'artifacts/packages'
+    Say "packing Unikernel.NET ($Configuration) into $packages"
+    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'Unikernel.Boot/Package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
+}
+
 function Invoke-Test {
     Build-All
     $results = Join-Path $Root 'artifacts/test-results'
@@ -104,6 +112,7 @@ switch ($Verb) {
     'build' { Build-All }
     'run' { Invoke-Run }
     'test' { Invoke-Test }
+    'pack' { Invoke-Pack }
     'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 6 | ForEach-Object { $_.TrimStart('# ') } }
     default { Fail "unknown verb '$Verb': use one of $($Verbs -join ', ') (for example: dotnet pwsh build.ps1 test)" }
 }
