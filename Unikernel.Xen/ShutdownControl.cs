@@ -4,6 +4,8 @@ using Unikernel.Xen.Abi;
 
 namespace Unikernel.Xen
 {
+    public enum ShutdownReason { PowerOff, Reboot }
+
     // The toolstack's shutdown requests: `xl shutdown` writes "poweroff" to control/shutdown, `xl reboot`
     // "reboot". We acknowledge by clearing the key (in a transaction, as Linux's manage.c does), run the
     // application's hooks, and shut down with the matching reason. Requests are seen at idle points.
