@@ -126,9 +126,11 @@ namespace Unikernel.Xen
             if (!s_available) return XenError.ENODEV;
             if (s_busy) Panic.Fail("xenstore: a request was issued while another was in flight");
             s_busy = true;
-            long rc = s_client.Request(type, transaction, payload, reply);
+            // Requests without a result still get a reply ("OK\0"): give it somewhere to land.
+            Span<byte> acknowledgement = stackalloc byte[8];
+            long rc = s_client.Request(type, transaction, payload, reply.IsEmpty ? acknowledgement : reply);
             s_busy = false;
-            return rc;
+            return reply.IsEmpty && rc > 0 ? 0 : rc;
         }
 
         private static void OnEvent(uint port, ulong data) => Idle.Kick();
