@@ -8,12 +8,13 @@ using Unikernel.Core.Text;
 //   del <key>           -> ok
 //   keys                -> keys <n>: <key> <key> ...
 //   stats               -> stats keys=... value_bytes=... capacity=... free_pages=... uptime_ms=...
+//   status              -> status <ready> keys=<n>, as published in xenstore (or "status unpublished ...")
 //   help                -> help: <commands>
 //   quit                -> ok bye, then a clean power-off (the shutdown hook says goodbye)
 // Anything wrong gets "error <reason>" and the appliance goes on serving.
 public static class CommandProcessor
 {
-    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | help | quit";
+    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit";
 
     // False when the client asked to quit.
     public static bool Handle(ReadOnlySpan<byte> line, bool truncated)
@@ -36,6 +37,7 @@ public static class CommandProcessor
         else if (Ascii.Equals(command, "del")) Delete(arguments);
         else if (Ascii.Equals(command, "keys")) Keys();
         else if (Ascii.Equals(command, "stats")) Stats();
+        else if (Ascii.Equals(command, "status")) StatusPublisher.Report();
         else if (Ascii.Equals(command, "help")) Console.WriteLine(Help);
         else if (Ascii.Equals(command, "quit"))
         {

@@ -23,26 +23,26 @@ public class ApplianceBootTests
             new SerialReply("error unknown command 'frobnicate'", $"set big {big}\rget big\r"),
             new SerialReply("value " + big, $"set huge {overlong}\r"),
             new SerialReply("error line too long", garbage + "\r"),
-            new SerialReply("error binary data", "del size\rget size\rget\rkeys\rstats\r"),
+            new SerialReply("error binary data", "del size\rget size\rget\rkeys\rstatus\rstats\r"),
             new SerialReply("stats keys=", "quit\r"),
         ]);
 
         Boots.AssertOutcome(BootOutcome.PowerOff, boot);
         string[] replies = boot.Log.Split('\n')
             .Where(l => l is "ok" or "ok bye" || l.StartsWith("value ") || l.StartsWith("error ") || l.StartsWith("keys ")
-                || l.StartsWith("stats ") || l.StartsWith("help: ") || l.StartsWith("appliance"))
+                || l.StartsWith("stats ") || l.StartsWith("status ") || l.StartsWith("help: ") || l.StartsWith("appliance"))
             .ToArray();
         Assert.Equal(
         [
             "appliance: no xenstore (dom0 or no toolstack): status is not published",
             "appliance ready: key-value store, 64 keys of up to 1024 bytes (type help)",
-            "help: set <key> <value> | get <key> | del <key> | keys | stats | help | quit",
+            "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit",
             "ok", "ok", "value blue",
             "error unknown command 'frobnicate' (try help)",
             "ok", "value " + big,
             "error line too long (max 1100 bytes), ignored",
             "error binary data: requests are printable ASCII",
-            "ok", "error no such key", "error usage: get <key>", "keys 2: color big",
+            "ok", "error no such key", "error usage: get <key>", "keys 2: color big", "status unpublished (no xenstore)",
             replies.Single(l => l.StartsWith("stats ")),
             "ok bye",
             "appliance: goodbye (power off)",
