@@ -8,7 +8,7 @@ namespace Unikernel.Tests.Boot;
 
 // The Unikernel.NET package as a user meets it: packed from this repository into a local folder feed, then
 // a new project in a temporary folder outside the repository references it and builds an image with plain
-// `dotnet build`, which boots under real Xen.
+// `dotnet build` (and `dotnet publish`), which boots under real Xen.
 [Collection(XenCollection.Name)]
 public class PackagedAppTests
 {
@@ -86,6 +86,11 @@ public class PackagedAppTests
             Assert.True(File.Exists(image), "no image after dotnet build:\n" + output);
             Assert.Contains("MyAppliance.elf: ok (", output); // the package's ukboot checked the notes
             Assert.Equal("Unikernel.NET", XenNoteChecker.Check(ElfImage.Load(image)).GuestOs);
+
+            // dotnet publish ships the image.
+            string published = Path.Combine(app, "out");
+            Run("dotnet", app, "publish", "-o", published, "-nologo", "-nodeReuse:false");
+            Assert.True(File.Exists(Path.Combine(published, "MyAppliance.elf")), "dotnet publish left no image in " + published);
 
             var boot = XenBoot.Run(new BootOptions
             {
