@@ -5,7 +5,7 @@
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (hypercall batching benchmark guests under Xen: artifacts/bench/hypercalls.csv,
-# .svg and a Markdown table).
+# .svg and a Markdown table), pack (the Unikernel.NET NuGet package into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -24,7 +24,7 @@ $Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot
 # guest, xz to unpack the dom0 kernel for xl runs. Xen and the dom0 packages are fetched by ukboot.
 $AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
-$Verbs = 'deps', 'build', 'run', 'test', 'bench', 'help'
+$Verbs = 'deps', 'build', 'run', 'test', 'bench', 'pack', 'help'
 
 function Say([string] $message) { Write-Host "build.ps1: $message" }
 function Fail([string] $message) { Write-Host "build.ps1: error: $message"; exit 1 }
@@ -91,6 +91,13 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
+# The package an application outside this repository references (Unikernel.Boot/Package/Unikernel.NET.csproj).
+function Invoke-Pack {
+    $packages = Join-Path $Root 'artifacts/packages'
+    Say "packing Unikernel.NET ($Configuration) into $packages"
+    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'Unikernel.Boot/Package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
+}
+
 function Invoke-Test {
     Build-All
     $results = Join-Path $Root 'artifacts/test-results'
@@ -122,6 +129,7 @@ switch ($Verb) {
     'run' { Invoke-Run }
     'test' { Invoke-Test }
     'bench' { Invoke-Bench }
+    'pack' { Invoke-Pack }
     'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 6 | ForEach-Object { $_.TrimStart('# ') } }
     default { Fail "unknown verb '$Verb': use one of $($Verbs -join ', ') (for example: dotnet pwsh build.ps1 test)" }
 }

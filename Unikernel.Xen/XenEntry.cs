@@ -47,7 +47,7 @@ namespace Unikernel.Xen
                 text.Append(code);
                 Fatal.Fail(text.Text);
             }
-            Domain.PowerOff();
+            ShutdownControl.Shutdown(ShutdownReason.PowerOff); // a clean end: the application's hooks run
         }
 
         private static bool HasMagic(StartInfo* startInfo)

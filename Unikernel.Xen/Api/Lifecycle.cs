@@ -1,0 +1,42 @@
+namespace Unikernel
+{
+    /// <summary>
+    /// How the application waits and how the domain ends. There is one thread: waiting means blocking the
+    /// virtual CPU until an event (console input, a timer, a xenstore reply or watch) makes a condition true.
+    /// A toolstack's shutdown request (<c>xl shutdown</c>, <c>xl reboot</c>) is served at such a wait: the
+    /// shutdown hooks run, then the domain ends. Returning 0 from Main powers off the same way.
+    /// </summary>
+    public static unsafe class Lifecycle
+    {
+        /// <summary>How many shutdown hooks may be registered.</summary>
+        public const int MaxShutdownHooks = Xen.ShutdownControl.MaxHooks;
+
+        /// <summary>
+        /// Registers <paramref name="hook"/> to run, in registration order, before the domain powers off or
+        /// reboots cleanly (not on a crash). A hook may write to the console and the xenstore.
+        /// </summary>
+        public static void AddShutdownHook(delegate*<ShutdownReason, void> hook) =>
+            Xen.ShutdownControl.AddHook((delegate*<Xen.ShutdownReason, void>)hook); // same values, same int: see ShutdownReason
+
+        /// <summary>Runs the shutdown hooks, then powers the domain off. Does not return.</summary>
+        public static void PowerOff() => Xen.ShutdownControl.Shutdown(Xen.ShutdownReason.PowerOff);
+
+        /// <summary>Runs the shutdown hooks, then asks the toolstack to restart the domain. Does not return.</summary>
+        public static void Reboot() => Xen.ShutdownControl.Shutdown(Xen.ShutdownReason.Reboot);
+
+        /// <summary>
+        /// Waits until <paramref name="done"/>(<paramref name="data"/>) is true. It is tested with events
+        /// masked, so a timer or event callback that makes it true cannot be missed; events are enabled while
+        /// waiting.
+        /// </summary>
+        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Xen.Idle.WaitUntil(done, data);
+
+        /// <summary>
+        /// Waits forever, serving timers, xenstore watches and shutdown requests: the main loop of an appliance
+        /// that only reacts to events. Ends only when the domain does.
+        /// </summary>
+        public static void IdleForever() => Xen.Idle.WaitUntil(&Never, 0);
+
+        private static bool Never(ulong unused) => false;
+    }
+}

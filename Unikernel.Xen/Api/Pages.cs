@@ -1,0 +1,29 @@
+namespace Unikernel
+{
+    /// <summary>
+    /// Memory in 4 KiB pages, for buffers and tables that outlive a call. All of the domain's RAM left after
+    /// boot is here, plus what Xen may still give (balloon space up to the maximum reservation). Pages are
+    /// mapped, writable, and not zeroed. (Small objects made with <c>new</c> come from the fixed heap instead,
+    /// which is never freed.)
+    /// </summary>
+    public static unsafe class Pages
+    {
+        /// <summary>The size of a page in bytes.</summary>
+        public const int Size = 4096;
+
+        /// <summary>Pages free now, not counting what Xen may still give on demand.</summary>
+        public static ulong FreeCount => Xen.Frames.FreePageCount;
+
+        /// <summary>One page, or null when memory is exhausted.</summary>
+        public static void* Allocate() => Xen.Frames.AllocatePage();
+
+        /// <summary><paramref name="count"/> contiguous pages, or null when there is no such run.</summary>
+        public static void* Allocate(ulong count) => Xen.Frames.AllocatePages(count);
+
+        /// <summary>Gives back one page from <see cref="Allocate()"/>. Freeing twice, or what was not allocated, is fatal.</summary>
+        public static void Free(void* page) => Xen.Frames.FreePage(page);
+
+        /// <summary>Gives back <paramref name="count"/> pages starting at <paramref name="first"/>.</summary>
+        public static void Free(void* first, ulong count) => Xen.Frames.FreePages(first, count);
+    }
+}

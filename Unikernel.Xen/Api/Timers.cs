@@ -1,0 +1,30 @@
+using Unikernel.Core.Time;
+
+namespace Unikernel
+{
+    /// <summary>
+    /// One-shot timers. A callback runs once, at or after its deadline, from the event upcall with events
+    /// masked: keep it short (set a flag, start another timer) and let the code waiting in
+    /// <see cref="Lifecycle.WaitUntil"/> do the work.
+    /// </summary>
+    public static unsafe class Timers
+    {
+        /// <summary>How many timers may be pending at once (<see cref="Clock.Sleep"/> uses one while it sleeps).</summary>
+        public const int Capacity = Xen.Timers.Capacity;
+
+        /// <summary>
+        /// Runs <paramref name="callback"/>(<paramref name="data"/>) once at or after <paramref name="deadline"/>,
+        /// in <see cref="Clock.Now"/> nanoseconds. A deadline already past fires at once. More than
+        /// <see cref="Capacity"/> pending timers is fatal.
+        /// </summary>
+        public static TimerHandle StartAt(ulong deadline, delegate*<ulong, void> callback, ulong data) =>
+            Xen.Timers.StartAt(deadline, callback, data);
+
+        /// <summary>Like <see cref="StartAt"/>, <paramref name="nanoseconds"/> from now.</summary>
+        public static TimerHandle StartAfter(ulong nanoseconds, delegate*<ulong, void> callback, ulong data) =>
+            Xen.Timers.StartAfter(nanoseconds, callback, data);
+
+        /// <summary>Cancels a pending timer. False when it already fired or was cancelled before.</summary>
+        public static bool Cancel(TimerHandle timer) => Xen.Timers.Cancel(timer);
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+
+namespace Unikernel
+{
+    /// <summary>
+    /// The xenstore: the toolstack's key-value tree, shared with dom0. Present only in a domU that a toolstack
+    /// (<c>xl create</c>) started; check <see cref="IsAvailable"/>. Paths without a leading '/' are relative to
+    /// the domain's home, /local/domain/&lt;domid&gt; (a domain may write below its own <c>data/</c>).
+    /// <para>
+    /// Every call returns a count (0 or more) on success or a negative errno on failure:
+    /// <see cref="NotFound"/> for a missing path, <see cref="NotAvailable"/> without a xenstore,
+    /// <see cref="InvalidArgument"/> for a bad path or <see cref="TooBig"/> for a reply that does not fit;
+    /// <see cref="ErrorName"/> names any of them. Requests wait in the idle loop.
+    /// </para>
+    /// </summary>
+    public static unsafe class XenStore
+    {
+        /// <summary>-ENOENT: the path does not exist.</summary>
+        public const long NotFound = Xen.XenError.ENOENT;
+
+        /// <summary>-ENODEV: this domain has no xenstore (dom0 booted directly, or no toolstack).</summary>
+        public const long NotAvailable = Xen.XenError.ENODEV;
+
+        /// <summary>-EINVAL: an empty, overlong or non-ASCII path.</summary>
+        public const long InvalidArgument = Xen.XenError.EINVAL;
+
+        /// <summary>-E2BIG: the value did not fit the buffer given.</summary>
+        public const long TooBig = Xen.XenError.E2BIG;
+
+        /// <summary>-EACCES: the domain may not read or write there.</summary>
+        public const long AccessDenied = Xen.XenError.EACCES;
+
+        /// <summary>How many watches may be registered.</summary>
+        public const int MaxWatches = Xen.XenStore.MaxWatches;
+
+        /// <summary>True when this domain has a xenstore connection.</summary>
+        public static bool IsAvailable => Xen.XenStore.IsAvailable;
+
+        /// <summary>Reads the value at <paramref name="path"/> into <paramref name="value"/>; returns its length or a negative errno.</summary>
+        public static long Read(ReadOnlySpan<char> path, Span<byte> value) => Xen.XenStore.Read(path, value);
+
+        /// <summary>Writes <paramref name="value"/> (bytes) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
+        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<byte> value) => Xen.XenStore.Write(path, value);
+
+        /// <summary>Writes <paramref name="value"/> (ASCII text) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
+        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<char> value) => Xen.XenStore.Write(path, value);
+
+        /// <summary>
+        /// Lists the children of <paramref name="path"/> into <paramref name="names"/>, each name followed by a
+        /// NUL byte; returns the bytes used or a negative errno.
+        /// </summary>
+        public static long Directory(ReadOnlySpan<char> path, Span<byte> names) => Xen.XenStore.Directory(path, names);
+
+        /// <summary>Removes <paramref name="path"/> and everything below it; returns 0 or a negative errno.</summary>
+        public static long Remove(ReadOnlySpan<char> path) => Xen.XenStore.Remove(path);
+
+        /// <summary>
+        /// Calls <paramref name="callback"/>(changed path, <paramref name="data"/>) from the idle loop whenever
+        /// <paramref name="path"/> or anything below it changes, and once right after registering. The callback
+        /// may use the xenstore itself. Returns 0, or a negative errno (-ENOSPC past <see cref="MaxWatches"/>).
+        /// </summary>
+        public static long Watch(ReadOnlySpan<char> path, delegate*<ReadOnlySpan<byte>, ulong, void> callback, ulong data) =>
+            Xen.XenStore.Watch(path, callback, data);
+
+        /// <summary>The errno name of a negative result, e.g. "ENOENT"; "unknown error" for others.</summary>
+        public static ReadOnlySpan<char> ErrorName(long result) => Xen.XenError.Name(result);
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using Unikernel;
+using Unikernel.Core.Text;
+
+// The line protocol. One request per line, one reply line per request:
+//   set <key> <value>   -> ok                  (value: the rest of the line, spaces included)
+//   get <key>           -> value <value>
+//   del <key>           -> ok
+//   keys                -> keys <n>: <key> <key> ...
+//   stats               -> stats keys=... value_bytes=... capacity=... free_pages=... uptime_ms=...
+//   status              -> status <ready> keys=<n>, as published in xenstore (or "status unpublished ...")
+//   help                -> help: <commands>
+//   quit                -> ok bye, then a clean power-off (the shutdown hook says goodbye)
+// Anything wrong gets "error <reason>" and the appliance goes on serving.
+public static class CommandProcessor
+{
+    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit";
+
+    // False when the client asked to quit.
+    public static bool Handle(ReadOnlySpan<byte> line, bool truncated)
+    {
+        if (truncated)
+        {
+            Error("line too long (max 1100 bytes), ignored");
+            return true;
+        }
+        if (line.IsEmpty) return true;
+        if (!Ascii.IsPrintable(line))
+        {
+            Error("binary data: requests are printable ASCII");
+            return true;
+        }
+
+        ReadOnlySpan<byte> command = Ascii.FirstWord(line, out ReadOnlySpan<byte> arguments);
+        if (Ascii.Equals(command, "set")) Set(arguments);
+        else if (Ascii.Equals(command, "get")) Get(arguments);
+        else if (Ascii.Equals(command, "del")) Delete(arguments);
+        else if (Ascii.Equals(command, "keys")) Keys();
+        else if (Ascii.Equals(command, "stats")) Stats();
+        else if (Ascii.Equals(command, "status")) StatusPublisher.Report();
+        else if (Ascii.Equals(command, "help")) Console.WriteLine(Help);
+        else if (Ascii.Equals(command, "quit"))
+        {
+            Console.WriteLine("ok bye");
+            return false;
+        }
+        else UnknownCommand(command);
+        return true;
+    }
+
+    private static void Set(ReadOnlySpan<byte> arguments)
+    {
+        ReadOnlySpan<byte> key = Ascii.FirstWord(arguments, out ReadOnlySpan<byte> value);
+        if (key.IsEmpty || value.IsEmpty) { Error("usage: set <key> <value>"); return; }
+        StoreResult result = KeyValueStore.Set(key, value);
+        if (result == StoreResult.Ok)
+        {
+            Console.WriteLine("ok");
+            StatusPublisher.KeysChanged();
+        }
+        else Report(result);
+    }
+
+    private static void Get(ReadOnlySpan<byte> arguments)
+    {
+        if (!IsOneKey(arguments)) { Error("usage: get <key>"); return; }
+        if (KeyValueStore.Get(arguments, out ReadOnlySpan<byte> value) != StoreResult.Ok) { Report(StoreResult.NotFound); return; }
+        Span<char> buffer = stackalloc char[KeyValueStore.MaxValue + 8];
+        var reply = new TextBuilder(buffer);
+        reply.Append("value ");
+        Ascii.Append(ref reply, value);
+        Console.WriteLine(reply.Text);
+    }
+
+    private static void Delete(ReadOnlySpan<byte> arguments)
+    {
+        if (!IsOneKey(arguments)) { Error("usage: del <key>"); return; }
+        StoreResult result = KeyValueStore.Delete(arguments);
+        if (result != StoreResult.Ok) { Report(result); return; }
+        Console.WriteLine("ok");
+        StatusPublisher.KeysChanged();
+    }
+
+    private static void Keys()
+    {
+        Span<char> buffer = stackalloc char[KeyValueStore.Capacity * (KeyValueStore.MaxKey + 1) + 16];
+        var reply = new TextBuilder(buffer);
+        reply.Append("keys ");
+        reply.Append(KeyValueStore.Count);
+        reply.Append(':');
+        for (int i = 0; KeyValueStore.KeyAt(i, out ReadOnlySpan<byte> key); i++)
+        {
+            reply.Append(' ');
+            Ascii.Append(ref reply, key);
+        }
+        Console.WriteLine(reply.Text);
+    }
+
+    private static void Stats()
+    {
+        Span<char> buffer = stackalloc char[160];
+        var reply = new TextBuilder(buffer);
+        reply.Append("stats keys=");
+        reply.Append(KeyValueStore.Count);
+        reply.Append(" value_bytes=");
+        reply.Append(KeyValueStore.ValueBytes);
+        reply.Append(" capacity=");
+        reply.Append(KeyValueStore.Capacity);
+        reply.Append(" store_pages=");
+        reply.Append(KeyValueStore.PageCount);
+        reply.Append(" free_pages=");
+        reply.Append(Pages.FreeCount);
+        reply.Append(" uptime_ms=");
+        reply.Append((Clock.Now - Program.StartedAt) / Clock.NanosecondsPerMillisecond);
+        Console.WriteLine(reply.Text);
+    }
+
+    private static bool IsOneKey(ReadOnlySpan<byte> arguments)
+    {
+        if (arguments.IsEmpty) return false;
+        for (int i = 0; i < arguments.Length; i++) if (arguments[i] == (byte)' ') return false;
+        return true;
+    }
+
+    private static void Report(StoreResult result)
+    {
+        if (result == StoreResult.NotFound) Error("no such key");
+        else if (result == StoreResult.Full) Error("store full (64 keys)");
+        else if (result == StoreResult.KeyTooLong) Error("key too long (max 64 bytes)");
+        else if (result == StoreResult.ValueTooLong) Error("value too long (max 1024 bytes)");
+        else Error("internal error");
+    }
+
+    private static void UnknownCommand(ReadOnlySpan<byte> command)
+    {
+        Span<char> buffer = stackalloc char[96];
+        var reply = new TextBuilder(buffer);
+        reply.Append("error unknown command '");
+        Ascii.Append(ref reply, command.Length > 32 ? command.Slice(0, 32) : command);
+        reply.Append("' (try help)");
+        Console.WriteLine(reply.Text);
+    }
+
+    private static void Error(ReadOnlySpan<char> reason)
+    {
+        Span<char> buffer = stackalloc char[96];
+        var reply = new TextBuilder(buffer);
+        reply.Append("error ");
+        reply.Append(reason);
+        Console.WriteLine(reply.Text);
+    }
+}

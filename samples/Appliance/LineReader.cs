@@ -1,0 +1,46 @@
+using System;
+using Unikernel;
+using Unikernel.Core.Text;
+
+// Protocol lines from the console. Console.ReadLine keeps lines up to Console.MaxLine (256 bytes), but a
+// "set" carries values up to 1 KiB, so lines are assembled here from raw reads into a larger buffer.
+// A longer line is cut, flagged, and its rest dropped: the next line starts clean.
+public static unsafe class LineReader
+{
+    public const int MaxLine = 1100; // "set " + 64-byte key + " " + 1024-byte value fits
+
+    private const int ChunkSize = 128; // Xen's dom0 serial input buffer holds 128 bytes
+
+    private struct Storage
+    {
+        public fixed byte Line[MaxLine];
+        public fixed byte Chunk[ChunkSize];
+    }
+
+    private static Storage s_storage;
+    private static LineAssembler s_assembler;
+    private static int s_chunkLength, s_chunkNext;
+    private static bool s_ready;
+
+    // Waits for the next line; the span stays valid until the next call.
+    public static ReadOnlySpan<byte> Next(out bool truncated)
+    {
+        if (!s_ready)
+        {
+            fixed (byte* line = s_storage.Line) s_assembler = new LineAssembler(line, MaxLine);
+            s_ready = true;
+        }
+        while (true)
+        {
+            if (s_chunkNext == s_chunkLength)
+            {
+                fixed (byte* chunk = s_storage.Chunk) s_chunkLength = Console.Read(new Span<byte>(chunk, ChunkSize));
+                s_chunkNext = 0;
+            }
+            byte b = s_storage.Chunk[s_chunkNext++];
+            if (!s_assembler.Feed(b)) continue;
+            truncated = s_assembler.Truncated;
+            return s_assembler.Line;
+        }
+    }
+}

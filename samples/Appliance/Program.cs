@@ -1,0 +1,50 @@
+using System;
+using Unikernel;
+using Unikernel.Core.Text;
+
+// A key-value store appliance: answers a line protocol on the console (CommandProcessor), keeps its data in
+// pages from the page allocator (KeyValueStore), publishes its status in xenstore when there is one
+// (StatusPublisher), and stops cleanly on "quit" or the toolstack's shutdown request (xl shutdown).
+public static unsafe class Program
+{
+    public static ulong StartedAt;
+
+    public static int Main()
+    {
+        StartedAt = Clock.Now;
+        if (!KeyValueStore.Initialize())
+        {
+            Console.WriteLine("appliance: not enough memory for the store");
+            return 1;
+        }
+        Lifecycle.AddShutdownHook(&OnShutdown);
+        StatusPublisher.Start();
+        Greet();
+
+        while (true)
+        {
+            ReadOnlySpan<byte> line = LineReader.Next(out bool truncated);
+            if (!CommandProcessor.Handle(line, truncated)) break;
+        }
+        return 0; // a clean power-off: the shutdown hook runs
+    }
+
+    private static void Greet()
+    {
+        Span<char> buffer = stackalloc char[160];
+        var text = new TextBuilder(buffer);
+        text.Append("appliance ready: key-value store, ");
+        text.Append(KeyValueStore.Capacity);
+        text.Append(" keys of up to ");
+        text.Append(KeyValueStore.MaxValue);
+        text.Append(" bytes (type help)");
+        Console.WriteLine(text.Text);
+    }
+
+    // Runs for "quit" and for xl shutdown/reboot alike.
+    private static void OnShutdown(ShutdownReason reason)
+    {
+        StatusPublisher.Stopped();
+        Console.WriteLine(reason == ShutdownReason.Reboot ? "appliance: goodbye (reboot)" : "appliance: goodbye (power off)");
+    }
+}
