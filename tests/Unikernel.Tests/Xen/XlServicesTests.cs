@@ -12,7 +12,7 @@ public sealed class XlServicesFixture
 {
     // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
     // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
-    // ("console tty: ..."), as `xl console` would.
+    // (/dev/pts/N, read from its xenstore console/tty), as `xl console` would.
     public const string Script = """
         wait_console() {
             _i=0
@@ -23,7 +23,7 @@ public sealed class XlServicesFixture
             done
         }
         type_console() {
-            _tty=$(sed -n 's/^console tty: //p' "/var/log/xen/console/guest-$1.log" | tail -n 1)
+            _tty=$(grep -o '/dev/pts/[0-9]*' "/var/log/xen/console/guest-$1.log" | tail -n 1)
             [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
             printf "$2" > "$_tty"
         }
@@ -42,6 +42,11 @@ public sealed class XlServicesFixture
         step mem-done wait_gone mem 120
         step create-mb xl create mb.cfg
         step mb-done wait_gone mb 180
+        step create-appliance xl create appliance.cfg
+        step appliance-ready wait_console appliance "appliance ready" 60
+        step appliance-type type_console appliance 'set a 1\rset b 2\rget b\rfrobnicate\rstatus\r'
+        step appliance-status wait_console appliance "status ready keys=2" 30
+        step shutdown-appliance xl shutdown -w appliance
         """;
 
     public XlResult Run { get; }
@@ -58,6 +63,9 @@ public sealed class XlServicesFixture
         scenario.Guests.Add(new XlGuest("rb", probe, Config("rb", "mode=xl-services", memory: 32, maxmem: 32)));
         scenario.Guests.Add(new XlGuest("mem", probe, Config("mem", "mode=memory", memory: 32, maxmem: 48)));
         scenario.Guests.Add(new XlGuest("mb", probe, Config("mb", "mode=megabyte", memory: 40, maxmem: 40)));
+        // The sample as shipped, with its own xl config.
+        scenario.Guests.Add(new XlGuest("appliance", Repo.Image("appliance"),
+            System.IO.File.ReadAllText(System.IO.Path.Combine(Repo.Root, "samples", "Appliance", "appliance.cfg"))));
         Run = XlSession.Run(scenario);
     }
 
@@ -165,6 +173,23 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
             $"got {body.Length} bytes, expected {expected.Length}; first difference at {firstDifference}");
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(expected))),
             Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(body))));
+    }
+
+    // The appliance sample under xl: answers over the console ring, publishes its status in xenstore (read
+    // back by its status command), and xl shutdown runs its hook before a clean poweroff.
+    [Fact]
+    public void The_appliance_serves_over_xl_console_and_stops_on_xl_shutdown()
+    {
+        AssertStepOk("appliance-ready");
+        AssertStepOk("appliance-type");
+        AssertStepOk("appliance-status");
+        AssertStepOk("shutdown-appliance");
+        string console = _run.GuestConsole("appliance");
+        Assert.Matches(@"(?m)^appliance: domain \d+ 'appliance', console /dev/pts/\d+, status in /local/domain/\d+/data/appliance$", console);
+        Assert.Matches(@"(?m)^value 2$", console);
+        Assert.Matches(@"(?m)^error ", console); // frobnicate
+        Assert.Contains("appliance: goodbye (power off)", console);
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-appliance.log"));
     }
 
     private string AssertStepOk(string name)
