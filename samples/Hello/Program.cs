@@ -22,6 +22,20 @@ public static class Program
         for (int i = 0; i < cmdline.Length; i++) facts.Append((char)cmdline[i]);
         facts.Append('"');
         Console.WriteLine(facts.Text);
+
+        // Started by a toolstack (xl create), the domain also knows its id and name from xenstore.
+        if (XenStore.IsAvailable)
+        {
+            Span<byte> name = stackalloc byte[64];
+            long length = DomainFacts.ReadName(name);
+            var domain = new TextBuilder(buffer);
+            domain.Append("domain: id=");
+            domain.Append(DomainFacts.DomainId);
+            domain.Append(" name=");
+            if (length < 0) domain.Append(XenStore.ErrorName(length));
+            else for (int i = 0; i < length; i++) domain.Append((char)name[i]);
+            Console.WriteLine(domain.Text);
+        }
         return 0;
     }
 }

@@ -77,6 +77,8 @@ public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : 
         Assert.Matches(@"(?m)^facts: xen=4\.17\.\S+ nr_pages=\d+ dom0=no cmdline=""""$", console);
         // memory = 32 MiB is 8192 pages, which libxl populates exactly for a PV guest.
         Assert.Contains(" nr_pages=8192 ", console);
+        // Its id and name, read from xenstore.
+        Assert.Matches(@"(?m)^domain: id=[1-9]\d* name=hello$", console);
     }
 
     [Fact]
