@@ -32,7 +32,9 @@ namespace Unikernel.Xen
             else
             {
                 var ring = (ConsoleInterface*)Memory.MachineFrameToVirtual(startInfo->ConsoleMfn);
+#pragma warning disable CS0420 // ByteRing accesses the indices through Volatile itself
                 s_ring = new ByteRing(ring->In, ConsoleInterface.InSize, &ring->InProd, &ring->InCons);
+#pragma warning restore CS0420
                 s_port = startInfo->ConsoleEvtchn;
                 s_fromRing = true;
                 EventChannels.Attach(s_port, &OnInput, 0);

@@ -19,7 +19,7 @@ namespace Unikernel.Core.Memory
         public ulong EndAddress => _entries.Length == 0 ? 0 : _entries[_entries.Length - 1].End;
 
         // Validates the first reportedCount entries of the hypervisor's buffer and sanitizes them into storage.
-        public static MemoryStatus Build(ReadOnlySpan<MemoryRegion> raw, uint reportedCount, in MemoryMapOptions options,
+        public static MemoryStatus Build(ReadOnlySpan<MemoryRegion> raw, uint reportedCount, scoped in MemoryMapOptions options,
             Span<MemoryRegion> storage, out MemoryMap map, out int badIndex)
         {
             map = default;

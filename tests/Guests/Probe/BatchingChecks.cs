@@ -174,5 +174,5 @@ public static unsafe class BatchingChecks
 
     private static byte* Window(byte* area, int i) => area + (ulong)i * Memory.PageSize;
     private static byte* Frame(byte* area, int i) => area + (ulong)(Pages + i) * Memory.PageSize;
-    private static ulong Marker(int i, bool frame) => (frame ? 0xF0F0_0000_0000_0000UL : 0x0A0A_0000_0000_0000UL) | (ulong)i;
+    private static ulong Marker(int i, bool frame) => (frame ? 0xF0F0_0000_0000_0000UL : 0x0A0A_0000_0000_0000UL) | (uint)i;
 }

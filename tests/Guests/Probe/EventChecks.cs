@@ -59,6 +59,7 @@ public static unsafe class EventChecks
     {
         int failures = 0;
         ulong delay = 100_000; // 100 us, then x10 up to 100 ms
+        Span<char> buffer = stackalloc char[96];
         for (int i = 0; i < 4; i++, delay *= 10)
         {
             TimerProbe probe = default;
@@ -66,7 +67,6 @@ public static unsafe class EventChecks
             Timers.StartAt(deadline, &RecordFiring, (ulong)&probe);
             Idle.WaitUntil(&HasFired, (ulong)&probe);
             ulong late = probe.FiredAt - deadline;
-            Span<char> buffer = stackalloc char[96];
             var text = new TextBuilder(buffer);
             text.Append("timer delay=");
             text.Append(delay);
