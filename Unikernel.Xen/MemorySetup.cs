@@ -37,6 +37,7 @@ namespace Unikernel.Xen
         private static MemorySetupSummary s_summary;
         private static uint s_rawEntries;
         private static ulong s_mappedPages, s_maxReservation, s_p2mPages, s_ramPages;
+        private static ulong s_notReleased; // pages in holes whose M2P entry was not ours: kept, not released
 
         public static ref readonly MemorySetupSummary Summary => ref s_summary;
         public static uint RawMapEntries => s_rawEntries;
@@ -217,9 +218,16 @@ namespace Unikernel.Xen
                 for (ulong done = 0; done < op.Count;)
                 {
                     int n = op.Count - done < (ulong)frames.Length ? (int)(op.Count - done) : frames.Length;
-                    for (int k = 0; k < n; k++) frames[k] = InitialP2m[op.Source + done + (ulong)k];
-                    long released = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, n));
-                    if (released != n) Panic.HypercallFailed("memory_op(XENMEM_decrease_reservation)", released < 0 ? released : XenError.EBUSY);
+                    // As Linux's xen_free_mfn path checks: only a frame the M2P says is ours at that pfn goes back.
+                    int m = 0;
+                    for (int k = 0; k < n; k++)
+                    {
+                        ulong pfn = op.Source + done + (ulong)k, mfn = InitialP2m[pfn];
+                        if (Memory.MachineToPhysicalFrame(mfn) == pfn) frames[m++] = mfn;
+                        else s_notReleased++;
+                    }
+                    long released = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, m));
+                    if (released != m) Panic.HypercallFailed("memory_op(XENMEM_decrease_reservation)", released < 0 ? released : XenError.EBUSY);
                     done += (ulong)n;
                 }
             }
@@ -272,6 +280,12 @@ namespace Unikernel.Xen
             text.Append(s.ReleasedPages);
             text.Append(" remapped=");
             text.Append(s.RemappedPages);
+            if (s_notReleased != 0)
+            {
+                text.Append(" (");
+                text.Append(s_notReleased);
+                text.Append(" not released: their M2P entry was not ours)");
+            }
             text.Append(" mapped=");
             text.Append(s_mappedPages);
             text.Append(" pages (");

@@ -26,6 +26,19 @@ public static unsafe class XlServices
         else for (int i = 0; i < nameLength; i++) text.Append((char)name[i]);
         XenConsole.WriteLine(text.Text);
 
+        // What the toolstack put in our home directory.
+        Span<byte> names = stackalloc byte[512];
+        Span<char> homeBuffer = stackalloc char[32];
+        var home = new TextBuilder(homeBuffer);
+        home.Append("/local/domain/");
+        home.Append(domid);
+        long listed = XenStore.Directory(home.Text, names);
+        text = new TextBuilder(buffer);
+        text.Append("xenstore home:");
+        if (listed < 0) { text.Append(' '); text.Append(XenError.Name(listed)); }
+        else for (int i = 0; i < listed; i++) text.Append(names[i] == 0 ? ' ' : (char)names[i]);
+        XenConsole.WriteLine(text.Text);
+
         // Where xenconsoled put our console (a pty in dom0): the test types into it.
         Span<byte> tty = stackalloc byte[64];
         long ttyLength = XenStore.Read("console/tty", tty);

@@ -101,6 +101,14 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
         Assert.Equal("svc", ids.Groups["name"].Value);
         Assert.True(int.Parse(ids.Groups["id"].Value) > 0, "a domU's id is never 0");
         Assert.Matches(@"(?m)^console tty: /dev/pts/\d+$", console);
+        // XS_DIRECTORY of its home lists what libxl wrote there.
+        var home = Regex.Match(console, @"^xenstore home:(?<names>.*)$", RegexOptions.Multiline);
+        Assert.True(home.Success, console);
+        var names = home.Groups["names"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("name", names);
+        Assert.Contains("domid", names);
+        Assert.Contains("console", names);
+        Assert.Contains("control", names);
     }
 
     [Fact]
