@@ -54,16 +54,7 @@ namespace Unikernel.Xen
         // when that entry is an mmu_update whose requests end the argument space (Linux's xen_extend_mmu_update).
         public static void QueueMmuUpdate(ulong ptr, ulong value, bool coalesce = true)
         {
-            const int size = 16; // sizeof(struct mmu_update)
-            void* slot;
-            if (!coalesce || !s_queue.TryExtendLast((ulong)HypercallNumber.MmuUpdate, size, CountArgument, out slot))
-            {
-                s_queue.Reserve((ulong)HypercallNumber.MmuUpdate, size, out BatchEntry* entry, out slot);
-                entry->Args[ArrayArgument] = (ulong)slot;
-                entry->Args[CountArgument] = 1;
-                entry->Args[DomainArgument] = DomainId.Self;
-            }
-            var update = (MmuUpdate*)slot;
+            var update = (MmuUpdate*)ArrayElement(HypercallNumber.MmuUpdate, sizeof(MmuUpdate), coalesce);
             update->Ptr = ptr;
             update->Val = value;
             s_queue.Issue();
@@ -72,20 +63,23 @@ namespace Unikernel.Xen
         // One mmuext_op (xen.h), coalesced like mmu_update when asked.
         public static void QueueMmuextOp(uint command, ulong arg1, ulong arg2 = 0, bool coalesce = true)
         {
-            int size = sizeof(MmuextOp);
-            void* slot;
-            if (!coalesce || !s_queue.TryExtendLast((ulong)HypercallNumber.MmuextOp, size, CountArgument, out slot))
-            {
-                s_queue.Reserve((ulong)HypercallNumber.MmuextOp, size, out BatchEntry* entry, out slot);
-                entry->Args[ArrayArgument] = (ulong)slot;
-                entry->Args[CountArgument] = 1;
-                entry->Args[DomainArgument] = DomainId.Self;
-            }
-            var op = (MmuextOp*)slot;
+            var op = (MmuextOp*)ArrayElement(HypercallNumber.MmuextOp, sizeof(MmuextOp), coalesce);
             op->Cmd = command;
             op->Arg1 = arg1;
             op->Arg2 = arg2;
             s_queue.Issue();
+        }
+
+        // Room for one more element of an array-taking call (op(array, count, done, domid)): appended to
+        // the previous entry's array when it may be, else a new entry of one.
+        private static void* ArrayElement(HypercallNumber op, int size, bool coalesce)
+        {
+            if (coalesce && s_queue.TryExtendLast((ulong)op, size, CountArgument, out void* more)) return more;
+            s_queue.Reserve((ulong)op, size, out BatchEntry* entry, out void* slot);
+            entry->Args[ArrayArgument] = (ulong)slot;
+            entry->Args[CountArgument] = 1;
+            entry->Args[DomainArgument] = DomainId.Self;
+            return slot;
         }
 
         // update_va_mapping(va, pte, flags), xen.h.

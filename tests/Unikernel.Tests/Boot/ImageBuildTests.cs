@@ -33,7 +33,7 @@ public class ImageBuildTests
     {
         string root = Path.Combine(Path.GetTempPath(), $"uk-repro-{Environment.ProcessId}-{name}");
         if (Directory.Exists(root)) Directory.Delete(root, true);
-        foreach (var file in Run("git", Repo.Root, "ls-files", "--cached", "--others", "--exclude-standard").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var file in Tool.Run("git", Repo.Root, "ls-files", "--cached", "--others", "--exclude-standard").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string source = Path.Combine(Repo.Root, file);
             if (!File.Exists(source)) continue; // deleted but not yet committed
@@ -43,21 +43,9 @@ public class ImageBuildTests
         }
         try
         {
-            Run("dotnet", root, "build", "samples/Hello", "-nologo", "-v:q");
+            Tool.Run("dotnet", root, "build", "samples/Hello", "-nologo", "-v:q");
             return File.ReadAllBytes(Path.Combine(root, "artifacts", "images", "hello.elf"));
         }
         finally { Directory.Delete(root, true); }
-    }
-
-    private static string Run(string tool, string dir, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed in {dir}:\n{stdout}\n{stderr.Result}");
-        return stdout;
     }
 }

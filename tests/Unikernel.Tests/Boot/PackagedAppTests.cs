@@ -63,7 +63,7 @@ public class PackagedAppTests
         Directory.CreateDirectory(app);
         try
         {
-            Run("dotnet", Repo.Root, "pack", "Unikernel.Boot/Package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
+            Tool.Run("dotnet", Repo.Root, "pack", "Unikernel.Boot/Package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
                 $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
 
@@ -81,7 +81,7 @@ public class PackagedAppTests
             File.WriteAllText(Path.Combine(app, "MyAppliance.csproj"), string.Format(AppProject, version));
             File.WriteAllText(Path.Combine(app, "Program.cs"), AppProgram);
 
-            string output = Run("dotnet", app, "build", "-nologo", "-nodeReuse:false");
+            string output = Tool.Run("dotnet", app, "build", "-nologo", "-nodeReuse:false");
             string image = Path.Combine(app, "bin", "Debug", "net10.0", "MyAppliance.elf");
             Assert.True(File.Exists(image), "no image after dotnet build:\n" + output);
             Assert.Contains("MyAppliance.elf: ok (", output); // the package's ukboot checked the notes
@@ -89,7 +89,7 @@ public class PackagedAppTests
 
             // dotnet publish ships the image.
             string published = Path.Combine(app, "out");
-            Run("dotnet", app, "publish", "-o", published, "-nologo", "-nodeReuse:false");
+            Tool.Run("dotnet", app, "publish", "-o", published, "-nologo", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(published, "MyAppliance.elf")), "dotnet publish left no image in " + published);
 
             var boot = XenBoot.Run(new BootOptions
@@ -128,17 +128,5 @@ public class PackagedAppTests
         var props = System.Xml.Linq.XDocument.Load(Path.Combine(Repo.Root, "Directory.Build.props"));
         foreach (var element in props.Descendants("UnikernelVersion")) return element.Value.Trim();
         throw new InvalidOperationException("Directory.Build.props has no UnikernelVersion");
-    }
-
-    private static string Run(string tool, string dir, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed in {dir}:\n{stdout}\n{stderr.Result}");
-        return stdout;
     }
 }
