@@ -15,6 +15,7 @@ namespace Unikernel.Xen
         public static ulong PhysicalToMachineFrame(ulong pfn) => PhysicalMemory.MachineFrame(pfn);
 
         // Machine address behind a virtual address of the start-of-day mapping (virtual = pseudo-physical).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ulong VirtualToMachine(ulong virtualAddress) =>
             (PhysicalToMachineFrame(virtualAddress >> XenConstants.PageShift) << XenConstants.PageShift) | (virtualAddress & (PageSize - 1));
 

@@ -52,6 +52,7 @@ namespace Unikernel.Xen
 
         // One mmu_update request ({ptr, val}, xen.h). With coalesce, it joins the previous entry's array
         // when that entry is an mmu_update whose requests end the argument space (Linux's xen_extend_mmu_update).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void QueueMmuUpdate(ulong ptr, ulong value, bool coalesce = true)
         {
             var update = (MmuUpdate*)ArrayElement(HypercallNumber.MmuUpdate, sizeof(MmuUpdate), coalesce);
@@ -72,9 +73,15 @@ namespace Unikernel.Xen
 
         // Room for one more element of an array-taking call (op(array, count, done, domid)): appended to
         // the previous entry's array when it may be, else a new entry of one.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void* ArrayElement(HypercallNumber op, int size, bool coalesce)
         {
             if (coalesce && s_queue.TryExtendLast((ulong)op, size, CountArgument, out void* more)) return more;
+            return NewArrayEntry(op, size);
+        }
+
+        private static void* NewArrayEntry(HypercallNumber op, int size)
+        {
             s_queue.Reserve((ulong)op, size, out BatchEntry* entry, out void* slot);
             entry->Args[ArrayArgument] = (ulong)slot;
             entry->Args[CountArgument] = 1;

@@ -13,11 +13,16 @@ namespace Unikernel.Xen
         public static ulong Size => s_size;
         public static bool IsBuilt => s_table != null;
 
+        // Every set_pte translates its entry's address through here: the common case inlines.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ulong MachineFrame(ulong pfn)
         {
-            if (s_table != null) return pfn < s_size ? s_table[pfn] : P2mTable.IdentityFrame(pfn);
-            return MemorySetup.PlannedMachineFrame(pfn);
+            if (s_table != null && pfn < s_size) return s_table[pfn];
+            return MachineFrameSlow(pfn);
         }
+
+        private static ulong MachineFrameSlow(ulong pfn) =>
+            s_table != null ? P2mTable.IdentityFrame(pfn) : MemorySetup.PlannedMachineFrame(pfn);
 
         public static bool IsBacked(ulong entry) => entry != P2mTable.InvalidEntry && (entry & P2mTable.IdentityFrameBit) == 0;
 

@@ -123,11 +123,12 @@ namespace Unikernel.Core.Batching
         // Args[countArgumentIndex], so repeated requests of the same op (mmu_update, say) share one entry
         // (Linux's xen_mc_extend_args). Succeeds only when the last entry has this op, its arguments are
         // the last allocation and there is room; otherwise the caller reserves a new entry as usual.
+        // On the hot path of every coalesced request (lazy MMU updates): inlined, its checks out of line.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool TryExtendLast(ulong op, int argumentBytes, int countArgumentIndex, out void* more)
         {
             EnsureUsable();
-            if (argumentBytes <= 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "extension must add bytes");
-            if ((uint)countArgumentIndex >= BatchEntry.ArgumentCount) throw new ArgumentOutOfRangeException(nameof(countArgumentIndex), "no such argument");
+            if (argumentBytes <= 0 || (uint)countArgumentIndex >= BatchEntry.ArgumentCount) ThrowBadExtension(argumentBytes);
             more = null;
             int last = _entryCount - 1;
             if (last < 0 || _lastArgumentOwner != last) return false;
@@ -208,6 +209,13 @@ namespace Unikernel.Core.Batching
         private void EnsureUsable()
         {
             if (_storage == null || _flushing) ThrowUnusable();
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowBadExtension(int argumentBytes)
+        {
+            if (argumentBytes <= 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "extension must add bytes");
+            throw new ArgumentOutOfRangeException("countArgumentIndex", "no such argument");
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
