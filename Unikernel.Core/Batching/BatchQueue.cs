@@ -32,6 +32,7 @@ namespace Unikernel.Core.Batching
         private int _lastArgumentOwner; // slot whose arguments end at _argumentEnd, or -1
         private int _lazyDepth;
         private bool _flushing;
+        private int _callbacks; // entries of this batch with a callback; their slots are zero otherwise
         private BatchStatistics _statistics;
 
         public BatchQueue(BatchStorage* storage, in BatchIssuer issuer, delegate*<ulong, int, long, void> reportFailure)
@@ -47,6 +48,8 @@ namespace Unikernel.Core.Batching
             _lastArgumentOwner = -1;
             _lazyDepth = 0;
             _flushing = false;
+            _callbacks = 0;
+            for (int i = 0; i < BatchStorage.EntryCapacity; i++) storage->CallbackFunctions[i] = 0;
             _statistics = default;
         }
 
@@ -60,10 +63,11 @@ namespace Unikernel.Core.Batching
 
         // Reserves a slot for op with argumentBytes of argument space (null when 0), flushing first if
         // either is exhausted. The slot's Args start zeroed.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public BatchStatus Reserve(ulong op, int argumentBytes, out BatchEntry* entry, out void* arguments)
         {
             EnsureUsable();
-            if (argumentBytes < 0) throw new ArgumentOutOfRangeException(nameof(argumentBytes), "negative argument size");
+            if (argumentBytes < 0) ThrowNegativeArguments();
             entry = null;
             arguments = null;
             if (argumentBytes > BatchStorage.ArgumentBytes) return BatchStatus.ArgumentsTooLarge;
@@ -80,8 +84,6 @@ namespace Unikernel.Core.Batching
             ClearEntry(entry);
             entry->Op = op;
             entry->Result = NotIssuedResult;
-            _storage->CallbackFunctions[index] = 0;
-            _storage->CallbackData[index] = 0;
             if (argumentBytes != 0)
             {
                 arguments = _storage->Arguments + start;
@@ -115,6 +117,7 @@ namespace Unikernel.Core.Batching
             EnsureUsable();
             if (_entryCount == 0) throw new InvalidOperationException("no entry to attach a callback to");
             if (callback == null) throw new ArgumentException("null callback");
+            if (_storage->CallbackFunctions[_entryCount - 1] == 0) _callbacks++;
             _storage->CallbackFunctions[_entryCount - 1] = (ulong)callback;
             _storage->CallbackData[_entryCount - 1] = data;
         }
@@ -186,10 +189,17 @@ namespace Unikernel.Core.Batching
             {
                 if (entries[i].Result < 0) Fail(entries[i].Op, i, entries[i].Result);
             }
-            for (int i = 0; i < count; i++)
+            // Most batches have no callbacks: skip the pass, and keep unused slots zero so none is needed.
+            if (_callbacks != 0)
             {
-                ulong callback = _storage->CallbackFunctions[i];
-                if (callback != 0) ((delegate*<ulong, long, void>)callback)(_storage->CallbackData[i], entries[i].Result);
+                for (int i = 0; i < count; i++)
+                {
+                    ulong callback = _storage->CallbackFunctions[i];
+                    if (callback == 0) continue;
+                    _storage->CallbackFunctions[i] = 0;
+                    ((delegate*<ulong, long, void>)callback)(_storage->CallbackData[i], entries[i].Result);
+                }
+                _callbacks = 0;
             }
 
             _entryCount = 0;
@@ -210,6 +220,10 @@ namespace Unikernel.Core.Batching
         {
             if (_storage == null || _flushing) ThrowUnusable();
         }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowNegativeArguments() =>
+            throw new ArgumentOutOfRangeException("argumentBytes", "negative argument size");
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void ThrowBadExtension(int argumentBytes)
