@@ -36,13 +36,12 @@ namespace Unikernel.Xen
         private static ulong InitialPages => Domain.StartInfo->NrPages;
         private static MemorySetupSummary s_summary;
         private static uint s_rawEntries;
-        private static ulong s_mappedPages, s_maxReservation, s_p2mPages, s_ramPages;
+        private static ulong s_mappedPages, s_ramPages;
         private static ulong s_notReleased; // pages in holes whose M2P entry was not ours: kept, not released
 
         public static ref readonly MemorySetupSummary Summary => ref s_summary;
         public static uint RawMapEntries => s_rawEntries;
         public static ulong MappedPages => s_mappedPages;
-        public static ulong P2mPages => s_p2mPages;
 
         internal static void Run(StartInfo* startInfo)
         {
@@ -51,8 +50,10 @@ namespace Unikernel.Xen
             // Limits first: the -ENOSYS fallback map is sized from them.
             BoolOption limit512 = new KernelCommandLine(Domain.CommandLine).GetBool("xen_512gb_limit", true);
             if (limit512.BadValue) XenConsole.WriteLine("memory: xen_512gb_limit has a bad value (want 0/1/on/off/true/false/y/n): keeping the default, on");
-            s_maxReservation = dom0 ? (ulong)Panic.Check(ReservationOf(MemoryOp.MaximumReservation), "memory_op(XENMEM_maximum_reservation)") : 0;
-            PageLimits limits = PageLimits.Compute(startInfo->NrPages, s_maxReservation, dom0, limit512.Value);
+            // Read once: dom0's limits need it (a failure is fatal there); everyone's balloon budget uses it.
+            long maxReservation = ReservationOf(MemoryOp.MaximumReservation);
+            if (dom0) Panic.Check(maxReservation, "memory_op(XENMEM_maximum_reservation)");
+            PageLimits limits = PageLimits.Compute(startInfo->NrPages, dom0 ? (ulong)maxReservation : 0, dom0, limit512.Value);
 
             Span<MemoryRegion> raw = stackalloc MemoryRegion[MaxMapEntries];
             uint count = FetchMap(raw, dom0, limits);
@@ -75,11 +76,10 @@ namespace Unikernel.Xen
                 // The p2m holds what is RAM now or may become RAM; identity above that is implicit (the
                 // planner's TopPfn reaches the end of the map, reserved ranges up to 1 TiB included).
                 ulong topPfn = P2mEnd(plan.Operations, extra.EndPfn());
-                s_p2mPages = topPfn;
                 ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
                 LinearMap.Build(firstFree, topPfn, ref extra, out ulong tablePages, out ulong mapped);
                 s_mappedPages = mapped + LinearMap.CountMappedBelow(firstFree);
-                Frames.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(dom0));
+                Frames.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(maxReservation));
             }
             LinearMap.ProtectImage();
             PrintSummary();
@@ -249,9 +249,8 @@ namespace Unikernel.Xen
         }
 
         // How many more pages Xen will give us: the maximum reservation less what we hold.
-        private static ulong PopulateBudget(bool dom0)
+        private static ulong PopulateBudget(long max)
         {
-            long max = ReservationOf(MemoryOp.MaximumReservation);
             long current = ReservationOf(MemoryOp.CurrentReservation);
             if (max < 0 || current < 0 || max <= current) return 0;
             return (ulong)(max - current);
