@@ -72,14 +72,21 @@ namespace Unikernel.Xen
         }
 
         // Room for one more element of an array-taking call (op(array, count, done, domid)): appended to
-        // the previous entry's array when it may be, else a new entry of one.
+        // the previous entry's array when it may be, else a new entry of one. Inlined into each queueing
+        // call; a new entry is then inlined too when it is every element's path (no coalescing) and kept
+        // out of line when coalescing makes it the rare one.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void* ArrayElement(HypercallNumber op, int size, bool coalesce)
         {
-            if (coalesce && s_queue.TryExtendLast((ulong)op, size, CountArgument, out void* more)) return more;
-            return NewArrayEntry(op, size);
+            if (!coalesce) return NewArrayEntry(op, size);
+            if (s_queue.TryExtendLast((ulong)op, size, CountArgument, out void* more)) return more;
+            return NewArrayEntryOutOfLine(op, size);
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void* NewArrayEntryOutOfLine(HypercallNumber op, int size) => NewArrayEntry(op, size);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void* NewArrayEntry(HypercallNumber op, int size)
         {
             s_queue.Reserve((ulong)op, size, out BatchEntry* entry, out void* slot);

@@ -16,6 +16,13 @@ namespace Unikernel.Xen
             return rc;
         }
 
+        // The common case, a literal name: converted to a span only on failure, off the success path.
+        public static long Check(long rc, string call)
+        {
+            if (rc < 0) HypercallFailed(call, rc);
+            return rc;
+        }
+
         public static void HypercallFailed(ReadOnlySpan<char> call, long rc)
         {
             Span<char> buffer = stackalloc char[160];

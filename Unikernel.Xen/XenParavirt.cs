@@ -11,6 +11,7 @@ namespace Unikernel.Xen
     // CPUID through Xen's emulation with Linux's feature filter. In lazy MMU mode SetPte queues its
     // mmu_update on Multicalls (coalesced into one array entry); every direct MMU hypercall (Hypercall's
     // wrappers) issues what is queued first, so Xen sees the updates in program order.
+    // Every entry suppresses the GC transition, as the guest's ParavirtOps types require (no GC here).
     public static unsafe class XenParavirt
     {
         // vcpu_info starts with evtchn_upcall_pending then evtchn_upcall_mask: the core's EventFlags.
@@ -44,30 +45,30 @@ namespace Unikernel.Xen
         // Any hypercall makes Xen deliver pending events on the way out; Linux uses xen_version(0) too.
         private static void ForceCallback() => Hypercall.XenVersion(XenConstants.XenVerVersion, null);
 
-        [UnmanagedCallersOnly] private static void IrqDisable() => EventMask.Disable(Flags);
-        [UnmanagedCallersOnly] private static void IrqEnable() => EventMask.Enable(Flags, &ForceCallback);
-        [UnmanagedCallersOnly] private static ulong SaveFlags() => EventMask.SaveFlags(Flags);
-        [UnmanagedCallersOnly] private static void RestoreFlags(ulong flags) => EventMask.Restore(Flags, flags, &ForceCallback);
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void IrqDisable() => EventMask.Disable(Flags);
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void IrqEnable() => EventMask.Enable(Flags, &ForceCallback);
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static ulong SaveFlags() => EventMask.SaveFlags(Flags);
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void RestoreFlags(ulong flags) => EventMask.Restore(Flags, flags, &ForceCallback);
 
         // SCHEDOP_block unmasks events and checks for pending ones atomically with blocking.
-        [UnmanagedCallersOnly] private static void SafeHalt() => Idle.Block();
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void SafeHalt() => Idle.Block();
 
         // Blocking with events masked would be woken by nothing we could handle: a single-vCPU guest would
         // hang silently, so it is an error (Linux takes the vCPU down instead).
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void Halt()
         {
             if (EventMask.SaveFlags(Flags) == 0) Panic.Fail("halt with events masked would never wake");
             Idle.Block();
         }
 
-        [UnmanagedCallersOnly] private static ulong ReadCr2() => SharedInfoPage.Page->Vcpu0.Cr2;
-        [UnmanagedCallersOnly] private static ulong ReadCr3() => s_cr3;
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static ulong ReadCr2() => SharedInfoPage.Page->Vcpu0.Cr2;
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static ulong ReadCr3() => s_cr3;
 
         // Called after something else (a batched context switch) loaded a new root.
         internal static void RootChanged(ulong machineAddress) => s_cr3 = machineAddress;
 
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void WriteCr3(ulong machineAddress)
         {
             var op = new MmuextOp { Cmd = MmuextOp.NewBasePtr, Arg1 = machineAddress >> XenConstants.PageShift };
@@ -75,14 +76,14 @@ namespace Unikernel.Xen
             s_cr3 = machineAddress;
         }
 
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void FlushTlbSingle(ulong virtualAddress)
         {
             var op = new MmuextOp { Cmd = MmuextOp.InvlpgLocal, Arg1 = virtualAddress };
             Panic.Check(Hypercall.MmuextOp(&op, 1, null), "mmuext_op(invlpg_local)");
         }
 
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void FlushTlbAll()
         {
             var op = new MmuextOp { Cmd = MmuextOp.TlbFlushLocal };
@@ -90,7 +91,7 @@ namespace Unikernel.Xen
         }
 
         // Page-table pages are read-only to a PV guest: Xen validates and writes the entry.
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void SetPte(ulong* entry, ulong value)
         {
             ulong ptr = Memory.VirtualToMachine((ulong)entry) | MmuUpdate.NormalPtUpdate;
@@ -103,10 +104,10 @@ namespace Unikernel.Xen
             Panic.Check(Hypercall.MmuUpdate(&update, 1, null), "mmu_update(normal_pt_update)");
         }
 
-        [UnmanagedCallersOnly] private static void EnterLazyMmu() => Multicalls.EnterLazy();
-        [UnmanagedCallersOnly] private static void LeaveLazyMmu() => Multicalls.LeaveLazy();
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void EnterLazyMmu() => Multicalls.EnterLazy();
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })] private static void LeaveLazyMmu() => Multicalls.LeaveLazy();
 
-        [UnmanagedCallersOnly]
+        [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void Cpuid(uint leaf, uint subleaf, CpuidResult* result)
         {
             XenCpuid(leaf, subleaf, result);

@@ -29,7 +29,7 @@ namespace Unikernel.Core.Batching
         private readonly delegate*<ulong, int, long, void> _reportFailure; // (op, index, result)
         private int _entryCount;
         private int _argumentEnd;       // end of the last argument allocation, unaligned so it can grow in place
-        private int _lastArgumentOwner; // slot whose arguments end at _argumentEnd, or -1
+        private BatchEntry* _extendable; // the last entry when its arguments end at _argumentEnd, else null
         private int _lazyDepth;
         private bool _flushing;
         private int _callbacks; // entries of this batch with a callback; their slots are zero otherwise
@@ -45,7 +45,7 @@ namespace Unikernel.Core.Batching
             _reportFailure = reportFailure;
             _entryCount = 0;
             _argumentEnd = 0;
-            _lastArgumentOwner = -1;
+            _extendable = null;
             _lazyDepth = 0;
             _flushing = false;
             _callbacks = 0;
@@ -81,14 +81,16 @@ namespace Unikernel.Core.Batching
 
             int index = _entryCount++;
             entry = Entries + index;
-            ClearEntry(entry);
             entry->Op = op;
             entry->Result = NotIssuedResult;
+            ulong* args = entry->Args; // unrolled: a loop here costs more than the stores
+            args[0] = 0; args[1] = 0; args[2] = 0; args[3] = 0; args[4] = 0; args[5] = 0;
+            _extendable = null;
             if (argumentBytes != 0)
             {
                 arguments = _storage->Arguments + start;
                 _argumentEnd = start + argumentBytes;
-                _lastArgumentOwner = index;
+                _extendable = entry;
             }
             _statistics.EntriesQueued++;
             return BatchStatus.Ok;
@@ -133,11 +135,8 @@ namespace Unikernel.Core.Batching
             EnsureUsable();
             if (argumentBytes <= 0 || (uint)countArgumentIndex >= BatchEntry.ArgumentCount) ThrowBadExtension(argumentBytes);
             more = null;
-            int last = _entryCount - 1;
-            if (last < 0 || _lastArgumentOwner != last) return false;
-            BatchEntry* entry = Entries + last;
-            if (entry->Op != op) return false;
-            if (_argumentEnd + argumentBytes > BatchStorage.ArgumentBytes) return false;
+            BatchEntry* entry = _extendable;
+            if (entry == null || entry->Op != op || _argumentEnd + argumentBytes > BatchStorage.ArgumentBytes) return false;
 
             more = _storage->Arguments + _argumentEnd;
             _argumentEnd += argumentBytes;
@@ -204,7 +203,7 @@ namespace Unikernel.Core.Batching
 
             _entryCount = 0;
             _argumentEnd = 0;
-            _lastArgumentOwner = -1;
+            _extendable = null;
             _flushing = false;
         }
 
@@ -242,12 +241,5 @@ namespace Unikernel.Core.Batching
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int AlignArgument(int offset) =>
             (offset + BatchStorage.ArgumentAlignment - 1) & ~(BatchStorage.ArgumentAlignment - 1);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ClearEntry(BatchEntry* entry)
-        {
-            ulong* words = (ulong*)entry;
-            for (int i = 0; i < BatchEntry.SizeInWords; i++) words[i] = 0;
-        }
     }
 }

@@ -1,3 +1,22 @@
+#if UNIKERNEL_GUEST
+// The guest has no GC and one thread, so the GC transition the compiler wraps around every unmanaged
+// call would be dead code on the hottest paths (event masking, SetPte in lazy MMU sections). Guest
+// implementations are [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })].
+using unsafe VoidOp = delegate* unmanaged[SuppressGCTransition]<void>;
+using unsafe ReadOp = delegate* unmanaged[SuppressGCTransition]<ulong>;
+using unsafe WriteOp = delegate* unmanaged[SuppressGCTransition]<ulong, void>;
+using unsafe SetPteOp = delegate* unmanaged[SuppressGCTransition]<ulong*, ulong, void>;
+using unsafe CpuidOp = delegate* unmanaged[SuppressGCTransition]<uint, uint, Unikernel.Core.Paravirt.CpuidResult*, void>;
+#else
+// On the host (xUnit under CoreCLR) the transition is required: entering an [UnmanagedCallersOnly]
+// method without it is a fatal error there.
+using unsafe VoidOp = delegate* unmanaged<void>;
+using unsafe ReadOp = delegate* unmanaged<ulong>;
+using unsafe WriteOp = delegate* unmanaged<ulong, void>;
+using unsafe SetPteOp = delegate* unmanaged<ulong*, ulong, void>;
+using unsafe CpuidOp = delegate* unmanaged<uint, uint, Unikernel.Core.Paravirt.CpuidResult*, void>;
+#endif
+
 namespace Unikernel.Core.Paravirt
 {
     // The privileged operations the core needs, as one table of unmanaged function pointers (after Linux's
@@ -5,27 +24,27 @@ namespace Unikernel.Core.Paravirt
     public unsafe struct ParavirtOps
     {
         // Event (interrupt) masking: irq.c's pv_ops.irq.
-        public delegate* unmanaged<void> IrqDisable;
-        public delegate* unmanaged<void> IrqEnable;
-        public delegate* unmanaged<ulong> SaveFlags;      // X86_EFLAGS_IF when events are enabled
-        public delegate* unmanaged<ulong, void> RestoreFlags;
-        public delegate* unmanaged<void> SafeHalt;        // enable events and wait for one, atomically
-        public delegate* unmanaged<void> Halt;            // wait for an event; events must be enabled
+        public VoidOp IrqDisable;
+        public VoidOp IrqEnable;
+        public ReadOp SaveFlags;    // X86_EFLAGS_IF when events are enabled
+        public WriteOp RestoreFlags;
+        public VoidOp SafeHalt;     // enable events and wait for one, atomically
+        public VoidOp Halt;         // wait for an event; events must be enabled
 
         // MMU: addresses of page-table roots and PTE values are the platform's (machine) form.
-        public delegate* unmanaged<ulong> ReadCr2;
-        public delegate* unmanaged<ulong> ReadCr3;
-        public delegate* unmanaged<ulong, void> WriteCr3;
-        public delegate* unmanaged<ulong, void> FlushTlbSingle; // one virtual address
-        public delegate* unmanaged<void> FlushTlbAll;
-        public delegate* unmanaged<ulong*, ulong, void> SetPte;  // the entry's virtual address, its new value
+        public ReadOp ReadCr2;
+        public ReadOp ReadCr3;
+        public WriteOp WriteCr3;
+        public WriteOp FlushTlbSingle; // one virtual address
+        public VoidOp FlushTlbAll;
+        public SetPteOp SetPte;      // the entry's virtual address, its new value
         // Lazy MMU mode (Linux's arch_enter/leave_lazy_mmu_mode): between the two, SetPte may be deferred and
         // batched; leaving flushes, so every update is in the tables when LeaveLazyMmu returns. Nestable.
-        public delegate* unmanaged<void> EnterLazyMmu;
-        public delegate* unmanaged<void> LeaveLazyMmu;
+        public VoidOp EnterLazyMmu;
+        public VoidOp LeaveLazyMmu;
 
         // CPUID as this platform wants the core to see it (features it cannot support hidden).
-        public delegate* unmanaged<uint, uint, CpuidResult*, void> Cpuid;
+        public CpuidOp Cpuid;
 
         public bool IsComplete =>
             IrqDisable != null && IrqEnable != null && SaveFlags != null && RestoreFlags != null &&
