@@ -120,11 +120,6 @@ function Invoke-Bench {
     Build-All
     Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
     & dotnet $Ukboot bench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
-    # Cross-check with the host clock as time base: noisier, but a hypervisor entry is charged what TCG
-    # really spends on it rather than its instruction count.
-    Say 'again without -icount (cycles follow the host clock): artifacts/bench/realtime'
-    & dotnet $Ukboot bench --realtime --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench/realtime') --cache $Cache
     exit $LASTEXITCODE
 }
 
