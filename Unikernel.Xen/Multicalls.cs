@@ -147,10 +147,7 @@ namespace Unikernel.Xen
                 text.Append(index);
                 text.Append(": ");
             }
-            text.Append(result);
-            text.Append(" (");
-            text.Append(XenError.Name(result));
-            text.Append(")");
+            XenError.AppendResult(ref text, result);
             Panic.Fail(text.Text);
         }
     }

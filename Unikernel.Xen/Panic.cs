@@ -10,13 +10,7 @@ namespace Unikernel.Xen
         public static void Fail(ReadOnlySpan<char> what) => Fatal.Fail(what);
 
         // Checks a hypercall's result; a negative one is fatal and named with the call and its errno.
-        public static long Check(long rc, ReadOnlySpan<char> call)
-        {
-            if (rc < 0) HypercallFailed(call, rc);
-            return rc;
-        }
-
-        // The common case, a literal name: converted to a span only on failure, off the success path.
+        // Takes the name as a string so it becomes a span only on failure, off the success path.
         public static long Check(long rc, string call)
         {
             if (rc < 0) HypercallFailed(call, rc);
@@ -30,10 +24,7 @@ namespace Unikernel.Xen
             text.Append("hypercall ");
             text.Append(call);
             text.Append(" failed: ");
-            text.Append(rc);
-            text.Append(" (");
-            text.Append(XenError.Name(rc));
-            text.Append(")");
+            XenError.AppendResult(ref text, rc);
             Fatal.Fail(text.Text);
         }
     }

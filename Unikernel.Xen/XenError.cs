@@ -1,4 +1,5 @@
 using System;
+using Unikernel.Core.Text;
 
 namespace Unikernel.Xen
 {
@@ -24,6 +25,15 @@ namespace Unikernel.Xen
         {
             for (int i = 0; i < text.Length; i++) if (text[i] != bytes[i]) return false;
             return true;
+        }
+
+        // A failed call's result as reports show it: "-22 (EINVAL)".
+        public static void AppendResult(ref TextBuilder text, long rc)
+        {
+            text.Append(rc);
+            text.Append(" (");
+            text.Append(Name(rc));
+            text.Append(")");
         }
 
         public static ReadOnlySpan<char> Name(long rc) => -rc switch

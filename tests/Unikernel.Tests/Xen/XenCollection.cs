@@ -1,4 +1,5 @@
 using System;
+using System.Text.RegularExpressions;
 using Unikernel.Boot.Host;
 
 namespace Unikernel.Tests.Xen;
@@ -37,4 +38,13 @@ public static class Boots
     public static void AssertContains(string expected, BootResult result) =>
         Assert.True(result.Log.Contains(expected, StringComparison.Ordinal),
             $"serial log lacks \"{expected}\"; tail:\n{result.Tail()}");
+
+    // The probe prints "check <name>: ok|FAIL" per in-guest check (CheckReport.cs); all must be ok.
+    // Returns how many there were, for the caller to compare with what the mode runs.
+    public static int AssertGuestChecksPassed(BootResult result)
+    {
+        var checks = Regex.Matches(result.Log, @"^check (\S+): (\w+)$", RegexOptions.Multiline);
+        Assert.All(checks, c => Assert.True(c.Groups[2].Value == "ok", $"{c.Groups[1].Value} failed:\n{result.Tail()}"));
+        return checks.Count;
+    }
 }
