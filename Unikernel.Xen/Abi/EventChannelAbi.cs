@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Unikernel.Xen.Abi
 {
     // EVTCHNOP_* commands and their argument structs, xen/include/public/event_channel.h.
-    public static class EventChannelOp
+    internal static class EventChannelOp
     {
         public const ulong BindVirq = 1;    // EVTCHNOP_bind_virq
         public const ulong Close = 3;       // EVTCHNOP_close
@@ -14,7 +14,7 @@ namespace Unikernel.Xen.Abi
 
     // struct evtchn_bind_virq
     [StructLayout(LayoutKind.Sequential)]
-    public struct EvtchnBindVirq
+    internal struct EvtchnBindVirq
     {
         public uint Virq;   // virq: VIRQ_*
         public uint Vcpu;   // vcpu
@@ -23,7 +23,7 @@ namespace Unikernel.Xen.Abi
 
     // struct evtchn_bind_ipi
     [StructLayout(LayoutKind.Sequential)]
-    public struct EvtchnBindIpi
+    internal struct EvtchnBindIpi
     {
         public uint Vcpu;   // vcpu
         public uint Port;   // port (out)
@@ -31,13 +31,13 @@ namespace Unikernel.Xen.Abi
 
     // struct evtchn_send, evtchn_close and evtchn_unmask are all { evtchn_port_t port; }
     [StructLayout(LayoutKind.Sequential)]
-    public struct EvtchnPort
+    internal struct EvtchnPort
     {
         public uint Port;
     }
 
     // VIRQ_* from xen/include/public/xen.h.
-    public static class Virq
+    internal static class Virq
     {
         public const uint Timer = 0;    // VIRQ_TIMER: the one-shot timer of set_timer_op
         public const uint Debug = 1;    // VIRQ_DEBUG
@@ -46,7 +46,7 @@ namespace Unikernel.Xen.Abi
 
     // struct callback_register, xen/include/public/callback.h (x86_64: xen_callback_t is an address).
     [StructLayout(LayoutKind.Explicit, Size = 16)]
-    public struct CallbackRegister
+    internal struct CallbackRegister
     {
         public const ulong OpRegister = 0;          // CALLBACKOP_register
         public const ushort TypeEvent = 0;          // CALLBACKTYPE_event

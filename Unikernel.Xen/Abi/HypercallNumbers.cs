@@ -1,7 +1,7 @@
 namespace Unikernel.Xen.Abi
 {
     // __HYPERVISOR_* from xen/include/public/xen.h.
-    public enum HypercallNumber : ulong
+    internal enum HypercallNumber : ulong
     {
         MmuUpdate = 1,
         SetTrapTable = 0,
@@ -25,7 +25,7 @@ namespace Unikernel.Xen.Abi
         PhysdevOp = 33,
     }
 
-    public static class XenConstants
+    internal static class XenConstants
     {
         public const ulong ConsoleIoWrite = 0;          // CONSOLEIO_write, xen.h
         public const ulong ConsoleIoRead = 1;           // CONSOLEIO_read, xen.h

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Unikernel.Xen.Abi
 {
     // XENMEM_* commands of the memory_op hypercall, xen/include/public/memory.h.
-    public static class MemoryOp
+    internal static class MemoryOp
     {
         public const ulong IncreaseReservation = 0;   // XENMEM_increase_reservation
         public const ulong DecreaseReservation = 1;   // XENMEM_decrease_reservation
@@ -16,7 +16,7 @@ namespace Unikernel.Xen.Abi
 
     // struct xen_memory_reservation, memory.h.
     [StructLayout(LayoutKind.Explicit, Size = 32)]
-    public struct XenMemoryReservation
+    internal struct XenMemoryReservation
     {
         [FieldOffset(0)] public ulong ExtentStart;    // extent_start: guest handle to xen_pfn_t[]
         [FieldOffset(8)] public ulong NrExtents;      // nr_extents
@@ -27,7 +27,7 @@ namespace Unikernel.Xen.Abi
 
     // struct xen_memory_map, memory.h: nr_entries is the buffer's capacity in, the entries written out.
     [StructLayout(LayoutKind.Explicit, Size = 16)]
-    public struct XenMemoryMap
+    internal struct XenMemoryMap
     {
         [FieldOffset(0)] public uint NrEntries;       // nr_entries
         [FieldOffset(8)] public ulong Buffer;         // buffer: struct e820entry[]

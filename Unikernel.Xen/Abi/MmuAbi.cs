@@ -5,7 +5,7 @@ namespace Unikernel.Xen.Abi
     // struct mmu_update, xen/include/public/xen.h: ptr is the machine address of the entry, its low bits
     // the command.
     [StructLayout(LayoutKind.Sequential)]
-    public struct MmuUpdate
+    internal struct MmuUpdate
     {
         public const ulong NormalPtUpdate = 0;  // MMU_NORMAL_PT_UPDATE
         public const ulong MachPhysUpdate = 1;  // MMU_MACHPHYS_UPDATE
@@ -15,7 +15,7 @@ namespace Unikernel.Xen.Abi
 
     // struct mmuext_op, xen/include/public/xen.h.
     [StructLayout(LayoutKind.Explicit, Size = 24)]
-    public struct MmuextOp
+    internal struct MmuextOp
     {
         public const uint NewBasePtr = 5;       // MMUEXT_NEW_BASEPTR: arg1 = mfn of the new L4
         public const uint TlbFlushLocal = 6;    // MMUEXT_TLB_FLUSH_LOCAL
@@ -26,7 +26,7 @@ namespace Unikernel.Xen.Abi
         [FieldOffset(16)] public ulong Arg2;    // arg2: nr_ents, vcpumask or src_mfn
     }
 
-    public static class DomainId
+    internal static class DomainId
     {
         public const ulong Self = 0x7FF0;       // DOMID_SELF, xen.h
     }

@@ -4,7 +4,7 @@ namespace Unikernel.Xen.Abi
 {
     // struct vcpu_time_info, xen/include/public/xen.h.
     [StructLayout(LayoutKind.Explicit, Size = 32)]
-    public struct VcpuTimeInfo
+    internal struct VcpuTimeInfo
     {
         [FieldOffset(0)] public uint Version;            // version: odd while Xen updates the record
         [FieldOffset(8)] public ulong TscTimestamp;      // tsc_timestamp
@@ -16,7 +16,7 @@ namespace Unikernel.Xen.Abi
 
     // struct vcpu_info, xen/include/public/xen.h (with arch-x86/xen-x86_64.h's arch_vcpu_info).
     [StructLayout(LayoutKind.Explicit, Size = 64)]
-    public struct VcpuInfo
+    internal struct VcpuInfo
     {
         [FieldOffset(0)] public byte EvtchnUpcallPending;   // evtchn_upcall_pending
         [FieldOffset(1)] public byte EvtchnUpcallMask;      // evtchn_upcall_mask
@@ -27,7 +27,7 @@ namespace Unikernel.Xen.Abi
 
     // struct shared_info, xen/include/public/xen.h (XEN_LEGACY_MAX_VCPUS = 32 on x86).
     [StructLayout(LayoutKind.Explicit, Size = 3136)]
-    public unsafe struct SharedInfo
+    internal unsafe struct SharedInfo
     {
         public const int LegacyMaxVcpus = 32;
         [FieldOffset(0)] public VcpuInfo Vcpu0;                   // vcpu_info[0]
@@ -47,7 +47,7 @@ namespace Unikernel.Xen.Abi
 
     // struct xencons_interface, xen/include/public/io/console.h.
     [StructLayout(LayoutKind.Explicit, Size = 3088)]
-    public unsafe struct ConsoleInterface
+    internal unsafe struct ConsoleInterface
     {
         public const uint InSize = 1024, OutSize = 2048;
         [FieldOffset(0)] public fixed byte In[1024];    // in

@@ -4,7 +4,7 @@ namespace Unikernel.Xen.Abi
 {
     // struct start_info, xen/include/public/xen.h (x86_64 layout).
     [StructLayout(LayoutKind.Explicit, Size = 1168)]
-    public unsafe struct StartInfo
+    internal unsafe struct StartInfo
     {
         public const int MagicLength = 32;
         public const int MaxGuestCmdline = 1024;    // MAX_GUEST_CMDLINE

@@ -4,7 +4,7 @@ namespace Unikernel.Xen.Abi
 {
     // struct trap_info, xen/include/public/arch-x86/xen.h. A zero address ends the table.
     [StructLayout(LayoutKind.Sequential)]
-    public struct TrapInfo
+    internal struct TrapInfo
     {
         public byte Vector;      // vector
         public byte Flags;       // flags: bits 0-1 DPL, bit 2 mask events on entry (TI_SET_IF clear)

@@ -31,12 +31,12 @@ namespace Unikernel
         /// The domain's id, read from the xenstore, or a negative errno
         /// (<see cref="XenStore.NotAvailable"/> when there is no xenstore).
         /// </summary>
-        public static long DomainId => Xen.XenStore.ReadDomainId();
+        public static long DomainId => Xen.XenStoreService.ReadDomainId();
 
         /// <summary>
         /// Reads the domain's name (the cfg's <c>name</c>) from the xenstore into <paramref name="name"/>;
         /// returns its length or a negative errno (<see cref="XenStore.NotAvailable"/> when there is none).
         /// </summary>
-        public static long ReadName(Span<byte> name) => Xen.XenStore.Read("name", name);
+        public static long ReadName(Span<byte> name) => Xen.XenStoreService.Read("name", name);
     }
 }

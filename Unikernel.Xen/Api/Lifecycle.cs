@@ -16,13 +16,13 @@ namespace Unikernel
         /// reboots cleanly (not on a crash). A hook may write to the console and the xenstore.
         /// </summary>
         public static void AddShutdownHook(delegate*<ShutdownReason, void> hook) =>
-            Xen.ShutdownControl.AddHook((delegate*<Xen.ShutdownReason, void>)hook); // same values, same int: see ShutdownReason
+            Xen.ShutdownControl.AddHook(hook);
 
         /// <summary>Runs the shutdown hooks, then powers the domain off. Does not return.</summary>
-        public static void PowerOff() => Xen.ShutdownControl.Shutdown(Xen.ShutdownReason.PowerOff);
+        public static void PowerOff() => Xen.ShutdownControl.Shutdown(ShutdownReason.PowerOff);
 
         /// <summary>Runs the shutdown hooks, then asks the toolstack to restart the domain. Does not return.</summary>
-        public static void Reboot() => Xen.ShutdownControl.Shutdown(Xen.ShutdownReason.Reboot);
+        public static void Reboot() => Xen.ShutdownControl.Shutdown(ShutdownReason.Reboot);
 
         /// <summary>
         /// Waits until <paramref name="done"/>(<paramref name="data"/>) is true. It is tested with events

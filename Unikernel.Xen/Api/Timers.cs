@@ -10,7 +10,7 @@ namespace Unikernel
     public static unsafe class Timers
     {
         /// <summary>How many timers may be pending at once (<see cref="Clock.Sleep"/> uses one while it sleeps).</summary>
-        public const int Capacity = Xen.Timers.Capacity;
+        public const int Capacity = Xen.VcpuTimer.Capacity;
 
         /// <summary>
         /// Runs <paramref name="callback"/>(<paramref name="data"/>) once at or after <paramref name="deadline"/>,
@@ -18,13 +18,13 @@ namespace Unikernel
         /// <see cref="Capacity"/> pending timers is fatal.
         /// </summary>
         public static TimerHandle StartAt(ulong deadline, delegate*<ulong, void> callback, ulong data) =>
-            Xen.Timers.StartAt(deadline, callback, data);
+            Xen.VcpuTimer.StartAt(deadline, callback, data);
 
         /// <summary>Like <see cref="StartAt"/>, <paramref name="nanoseconds"/> from now.</summary>
         public static TimerHandle StartAfter(ulong nanoseconds, delegate*<ulong, void> callback, ulong data) =>
-            Xen.Timers.StartAfter(nanoseconds, callback, data);
+            Xen.VcpuTimer.StartAfter(nanoseconds, callback, data);
 
         /// <summary>Cancels a pending timer. False when it already fired or was cancelled before.</summary>
-        public static bool Cancel(TimerHandle timer) => Xen.Timers.Cancel(timer);
+        public static bool Cancel(TimerHandle timer) => Xen.VcpuTimer.Cancel(timer);
     }
 }

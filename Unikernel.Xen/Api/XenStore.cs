@@ -31,28 +31,28 @@ namespace Unikernel
         public const long AccessDenied = Xen.XenError.EACCES;
 
         /// <summary>How many watches may be registered.</summary>
-        public const int MaxWatches = Xen.XenStore.MaxWatches;
+        public const int MaxWatches = Xen.XenStoreService.MaxWatches;
 
         /// <summary>True when this domain has a xenstore connection.</summary>
-        public static bool IsAvailable => Xen.XenStore.IsAvailable;
+        public static bool IsAvailable => Xen.XenStoreService.IsAvailable;
 
         /// <summary>Reads the value at <paramref name="path"/> into <paramref name="value"/>; returns its length or a negative errno.</summary>
-        public static long Read(ReadOnlySpan<char> path, Span<byte> value) => Xen.XenStore.Read(path, value);
+        public static long Read(ReadOnlySpan<char> path, Span<byte> value) => Xen.XenStoreService.Read(path, value);
 
         /// <summary>Writes <paramref name="value"/> (bytes) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
-        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<byte> value) => Xen.XenStore.Write(path, value);
+        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<byte> value) => Xen.XenStoreService.Write(path, value);
 
         /// <summary>Writes <paramref name="value"/> (ASCII text) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
-        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<char> value) => Xen.XenStore.Write(path, value);
+        public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<char> value) => Xen.XenStoreService.Write(path, value);
 
         /// <summary>
         /// Lists the children of <paramref name="path"/> into <paramref name="names"/>, each name followed by a
         /// NUL byte; returns the bytes used or a negative errno.
         /// </summary>
-        public static long Directory(ReadOnlySpan<char> path, Span<byte> names) => Xen.XenStore.Directory(path, names);
+        public static long Directory(ReadOnlySpan<char> path, Span<byte> names) => Xen.XenStoreService.Directory(path, names);
 
         /// <summary>Removes <paramref name="path"/> and everything below it; returns 0 or a negative errno.</summary>
-        public static long Remove(ReadOnlySpan<char> path) => Xen.XenStore.Remove(path);
+        public static long Remove(ReadOnlySpan<char> path) => Xen.XenStoreService.Remove(path);
 
         /// <summary>
         /// Calls <paramref name="callback"/>(changed path, <paramref name="data"/>) from the idle loop whenever
@@ -60,7 +60,7 @@ namespace Unikernel
         /// may use the xenstore itself. Returns 0, or a negative errno (-ENOSPC past <see cref="MaxWatches"/>).
         /// </summary>
         public static long Watch(ReadOnlySpan<char> path, delegate*<ReadOnlySpan<byte>, ulong, void> callback, ulong data) =>
-            Xen.XenStore.Watch(path, callback, data);
+            Xen.XenStoreService.Watch(path, callback, data);
 
         /// <summary>The errno name of a negative result, e.g. "ENOENT"; "unknown error" for others.</summary>
         public static ReadOnlySpan<char> ErrorName(long result) => Xen.XenError.Name(result);

@@ -6,7 +6,7 @@ using Unikernel.Xen.Abi;
 // The benchmark's working set: MaxOps pages of .bss (bench.S) and, for each, the machine address of its
 // PTE, the PTE's value and an mmu_update request rewriting it with that same value. Each operation thus
 // makes Xen validate and write a live entry without changing any mapping, on every path alike.
-public static unsafe class BenchArea
+internal static unsafe class BenchArea
 {
     public const int MaxOps = 4096;
 

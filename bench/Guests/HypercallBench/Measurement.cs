@@ -5,7 +5,7 @@ using Unikernel.Xen;
 // Times one workload: Repeats runs after one warm-up run, each timed with the TSC; prints cycles per operation
 // (min/median/max over the runs) and the hypervisor entries one run made, as one machine-readable line:
 //   bench,<op>,<path>,<batch>,<n>,<min>,<median>,<max>,<entries>
-public static unsafe class Measurement
+internal static unsafe class Measurement
 {
     public const int Repeats = 7;
 
@@ -17,9 +17,9 @@ public static unsafe class Measurement
         for (int r = 0; r < Repeats; r++)
         {
             ulong before = Workloads.DirectEntries + Multicalls.HypervisorEntries;
-            ulong start = Clock.ReadTsc();
+            ulong start = PvClock.ReadTsc();
             work(n, batch);
-            ulong cycles = Clock.ReadTsc() - start;
+            ulong cycles = PvClock.ReadTsc() - start;
             entries = Workloads.DirectEntries + Multicalls.HypervisorEntries - before;
             perOp[r] = cycles / (ulong)n;
         }

@@ -3,7 +3,7 @@ using Unikernel.Xen;
 // Hypercall batching benchmark (bench/README.md): each operation unbatched, through multicalls of 1..32
 // entries, coalesced in lazy MMU mode where Linux does that, and as one native array (the floor), for
 // N = 1, 16, 256 and 4096 operations.
-public static unsafe class Program
+internal static unsafe class Program
 {
     public static int Main()
     {

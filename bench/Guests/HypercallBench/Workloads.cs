@@ -8,7 +8,7 @@ using Unikernel.Xen.Abi;
 //   lazy      the ops table's SetPte inside lazy MMU sections of `batch` updates: coalesced into one
 //             mmu_update array entry per section, as Linux does
 //   native    one hypercall carrying the whole array of n (Xen's own batching: the floor)
-public static unsafe class Workloads
+internal static unsafe class Workloads
 {
     // Hypercalls made outside Multicalls (whose own count is Multicalls.HypervisorEntries).
     public static ulong DirectEntries;

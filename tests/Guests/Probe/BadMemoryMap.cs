@@ -5,7 +5,7 @@ using Unikernel.Xen;
 
 // Feeds memory setup's map check a broken map, as if Xen had returned it (kind= on the command line).
 // Each must end in a crash that names the problem.
-public static class BadMemoryMap
+internal static class BadMemoryMap
 {
     public static int Run(KernelCommandLine cmdline)
     {

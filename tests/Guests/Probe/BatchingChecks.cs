@@ -7,7 +7,7 @@ using Unikernel.Xen.Abi;
 // Batched page-table updates against real Xen: the same remapping done unbatched, in a lazy MMU section
 // (coalesced mmu_update arrays) and as separate multicall entries must leave the same PTEs and show the same
 // bytes; plus the batched context switch (stack_switch + set_segment_base + NEW_BASEPTR in one multicall).
-public static unsafe class BatchingChecks
+internal static unsafe class BatchingChecks
 {
     private const int Pages = 64;   // two flushes' worth of coalesced mmu_updates (32 fit the argument space)
 

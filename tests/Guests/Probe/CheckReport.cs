@@ -1,7 +1,7 @@
 using Unikernel.Xen;
 
 // One line per in-guest check, "check <name>: ok|FAIL", which the boot tests parse.
-public static class CheckReport
+internal static class CheckReport
 {
     public static int Check(string name, bool ok)
     {

@@ -4,7 +4,7 @@ using Unikernel.Core.Text;
 using Unikernel.Xen;
 
 // Reads console lines and answers each one, until "quit". The boot test types the lines.
-public static class ConsoleEcho
+internal static class ConsoleEcho
 {
     public static int Run()
     {

@@ -2,7 +2,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 
 // Instructions that fault on purpose, from probe.S.
-public static class Cpu
+internal static class Cpu
 {
     [RuntimeImport("probe_ud2")]
     [MethodImpl(MethodImplOptions.InternalCall)]

@@ -6,7 +6,7 @@ using Unikernel.Xen;
 
 // Event delivery, timers and idle under real Xen, each printed as "check <name>: ok|FAIL" with figures the
 // boot test reads ("timer ...", "storm ...").
-public static unsafe class EventChecks
+internal static unsafe class EventChecks
 {
     private const int StormPorts = 8;
     private const int StormSends = 10_000;
@@ -43,15 +43,15 @@ public static unsafe class EventChecks
 
     private static int ClockChecks()
     {
-        ulong previous = Clock.Now;
+        ulong previous = PvClock.Now;
         bool monotonic = true;
         for (int i = 0; i < 1000; i++)
         {
-            ulong now = Clock.Now;
+            ulong now = PvClock.Now;
             if (now < previous) monotonic = false;
             previous = now;
         }
-        Line("wallclock unix-seconds=", Clock.WallClock / Clock.NanosecondsPerSecond);
+        Line("wallclock unix-seconds=", PvClock.WallClock / PvClock.NanosecondsPerSecond);
         return CheckReport.Check("clock-monotonic", monotonic && previous != 0);
     }
 
@@ -63,8 +63,8 @@ public static unsafe class EventChecks
         for (int i = 0; i < 4; i++, delay *= 10)
         {
             TimerProbe probe = default;
-            ulong deadline = Clock.Now + delay;
-            Timers.StartAt(deadline, &RecordFiring, (ulong)&probe);
+            ulong deadline = PvClock.Now + delay;
+            VcpuTimer.StartAt(deadline, &RecordFiring, (ulong)&probe);
             Idle.WaitUntil(&HasFired, (ulong)&probe);
             ulong late = probe.FiredAt - deadline;
             var text = new TextBuilder(buffer);
@@ -79,21 +79,21 @@ public static unsafe class EventChecks
 
         // Two timers started out of order run in deadline order; a cancelled one never runs.
         TimerProbe first = default, second = default, cancelled = default;
-        ulong now = Clock.Now;
-        Timers.StartAt(now + 2_000_000, &RecordFiring, (ulong)&second);
-        var handle = Timers.StartAt(now + 1_500_000, &RecordFiring, (ulong)&cancelled);
-        Timers.StartAt(now + 1_000_000, &RecordFiring, (ulong)&first);
-        bool wasCancelled = Timers.Cancel(handle);
+        ulong now = PvClock.Now;
+        VcpuTimer.StartAt(now + 2_000_000, &RecordFiring, (ulong)&second);
+        var handle = VcpuTimer.StartAt(now + 1_500_000, &RecordFiring, (ulong)&cancelled);
+        VcpuTimer.StartAt(now + 1_000_000, &RecordFiring, (ulong)&first);
+        bool wasCancelled = VcpuTimer.Cancel(handle);
         Idle.WaitUntil(&HasFired, (ulong)&second);
         failures += CheckReport.Check("timers-in-deadline-order", first.Fired == 1 && first.FiredAt <= second.FiredAt);
-        failures += CheckReport.Check("timer-cancel", wasCancelled && cancelled.Fired == 0 && !Timers.Cancel(handle));
+        failures += CheckReport.Check("timer-cancel", wasCancelled && cancelled.Fired == 0 && !VcpuTimer.Cancel(handle));
         return failures;
     }
 
     private static void RecordFiring(ulong address)
     {
         var probe = (TimerProbe*)address;
-        probe->FiredAt = Clock.Now;
+        probe->FiredAt = PvClock.Now;
         probe->Fired++;
     }
 
@@ -103,9 +103,9 @@ public static unsafe class EventChecks
     private static int IdleChecks()
     {
         const ulong nap = 20_000_000;
-        ulong blocksBefore = Idle.BlockCount, start = Clock.Now;
+        ulong blocksBefore = Idle.BlockCount, start = PvClock.Now;
         Idle.Sleep(nap);
-        ulong elapsed = Clock.Now - start, blocks = Idle.BlockCount - blocksBefore;
+        ulong elapsed = PvClock.Now - start, blocks = Idle.BlockCount - blocksBefore;
         Line("idle blocks=", blocks);
         return CheckReport.Check("sleep-blocks-not-spins", elapsed >= nap && blocks >= 1 && blocks <= 4);
     }

@@ -2,7 +2,7 @@ using Unikernel.Core.Paravirt;
 using Unikernel.Xen;
 
 // Event masking through the installed ops table, checked against the real vcpu_info.evtchn_upcall_mask.
-public static unsafe class IrqFlagChecks
+internal static unsafe class IrqFlagChecks
 {
     private static byte Mask => SharedInfoPage.Page->Vcpu0.EvtchnUpcallMask;
 

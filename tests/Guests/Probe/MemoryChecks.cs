@@ -5,7 +5,7 @@ using Unikernel.Xen;
 
 // Memory setup, checked from inside: every free page (and the balloon space Xen lets us populate) can be
 // allocated, written and read back without a fault or an alias; freeing gives all of it back.
-public static unsafe class MemoryChecks
+internal static unsafe class MemoryChecks
 {
     public static int Run()
     {

@@ -4,7 +4,7 @@ using Unikernel.Core.Paravirt;
 using Unikernel.Xen;
 
 // The MMU, halt and CPUID entries of the installed ops table, against real Xen.
-public static unsafe class ParavirtChecks
+internal static unsafe class ParavirtChecks
 {
     public static int Run()
     {
@@ -79,7 +79,7 @@ public static unsafe class ParavirtChecks
     {
         ref readonly ParavirtOps ops = ref Paravirt.Ops;
         ulong fired = 0;
-        Timers.StartAfter(1_000_000, &Set, (ulong)&fired);
+        VcpuTimer.StartAfter(1_000_000, &Set, (ulong)&fired);
         ops.IrqDisable();
         while (true)
         {

@@ -4,7 +4,7 @@ using Unikernel.Core.Text;
 using Unikernel.Xen;
 
 // Exercises the runtime and the failure paths. Each mode prints what it checks; the boot tests judge.
-public static unsafe class Program
+internal static unsafe class Program
 {
     public static int Main()
     {
@@ -45,7 +45,7 @@ public static unsafe class Program
         {
             // A seed= on the command line replays a storm; otherwise the TSC picks one (printed).
             ulong seed = cmdline.TryGet("seed", out ReadOnlySpan<byte> text, out _) && KernelCommandLine.TryParseUInt64(text, out ulong given)
-                ? given : Clock.ReadTsc();
+                ? given : PvClock.ReadTsc();
             return EventChecks.Run(seed);
         }
         if (KernelCommandLine.Equals(mode, "hypercall"))

@@ -3,7 +3,7 @@ using Unikernel.Core.Text;
 using Unikernel.Xen;
 
 // The language features the guest runtime must support, each printed as "check <name>: ok|FAIL".
-public static class RuntimeChecks
+internal static class RuntimeChecks
 {
     private static readonly string Greeting = "static string";
     private static readonly int[] Primes = { 2, 3, 5, 7, 11 };

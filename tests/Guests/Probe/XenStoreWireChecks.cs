@@ -5,7 +5,7 @@ using Unikernel.Xen.Abi;
 // The xenstore client's handling of replies, against a ring in memory filled with crafted messages (no
 // xenstored needed, so it runs in the dom0-direct boot): good replies, errors, watch events in between,
 // stray and oversized replies, corrupt indices.
-public static unsafe class XenStoreWireChecks
+internal static unsafe class XenStoreWireChecks
 {
     private struct PageStorage { public fixed byte Bytes[2080]; }
     private static PageStorage s_storage;

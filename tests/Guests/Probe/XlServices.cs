@@ -1,22 +1,23 @@
 using System;
 using Unikernel.Core.Text;
+using Unikernel;
 using Unikernel.Xen;
 
 // What a domU started by xl gets from its toolstack: its id and name in xenstore, a console it can be
 // typed into, 1 MiB of output that must arrive whole, and shutdown requests. The xl tests drive it.
-public static unsafe class XlServices
+internal static unsafe class XlServices
 {
     // Prints the domain's id and name from xenstore, then answers console lines until shut down.
     public static int Serve()
     {
-        if (!XenStore.IsAvailable)
+        if (!XenStoreService.IsAvailable)
         {
             XenConsole.WriteLine("xl-services: no xenstore (not started by a toolstack)");
             return 2;
         }
         Span<byte> name = stackalloc byte[64];
-        long domid = XenStore.ReadDomainId();
-        long nameLength = XenStore.Read("name", name);
+        long domid = XenStoreService.ReadDomainId();
+        long nameLength = XenStoreService.Read("name", name);
         Span<char> buffer = stackalloc char[160];
         var text = new TextBuilder(buffer);
         text.Append("xenstore: domid=");
@@ -32,7 +33,7 @@ public static unsafe class XlServices
         var home = new TextBuilder(homeBuffer);
         home.Append("/local/domain/");
         home.Append(domid);
-        long listed = XenStore.Directory(home.Text, names);
+        long listed = XenStoreService.Directory(home.Text, names);
         text = new TextBuilder(buffer);
         text.Append("xenstore home:");
         if (listed < 0) { text.Append(' '); text.Append(XenError.Name(listed)); }
@@ -41,7 +42,7 @@ public static unsafe class XlServices
 
         // Where xenconsoled put our console (a pty in dom0): the test types into it.
         Span<byte> tty = stackalloc byte[64];
-        long ttyLength = XenStore.Read("console/tty", tty);
+        long ttyLength = XenStoreService.Read("console/tty", tty);
         text = new TextBuilder(buffer);
         text.Append("console tty: ");
         if (ttyLength < 0) text.Append(XenError.Name(ttyLength));
@@ -49,14 +50,14 @@ public static unsafe class XlServices
         XenConsole.WriteLine(text.Text);
 
         ShutdownControl.AddHook(&OnShutdown);
-        Panic.Check(XenStore.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
+        Panic.Check(XenStoreService.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
         return ConsoleEcho.Run();
     }
 
     private static void OnShutdown(ShutdownReason reason)
     {
         XenConsole.WriteLine(reason == ShutdownReason.Reboot ? "shutdown hook: reboot" : "shutdown hook: poweroff");
-        XenStore.Write("data/probe-status", "stopped");
+        XenStoreService.Write("data/probe-status", "stopped");
     }
 
     // 1 MiB (and a little) of numbered lines whose content the test regenerates and compares byte for byte.

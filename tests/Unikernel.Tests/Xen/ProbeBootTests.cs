@@ -114,7 +114,8 @@ public class ProbeBootTests
         Assert.Matches(@"panic: page fault at rip=0x[0-9a-f]+ error=0x[0-9a-f]+ address=0x0 \(read, not present\): null dereference", boot.Log);
         Assert.Matches(@" rip=0x[0-9a-f]{16} rflags=0x[0-9a-f]{16} cs=0x000000000000e03[0-3]", boot.Log);
         Assert.Matches(@"  #0 0x[0-9a-f]+ Probe_Program__Main", boot.Log);
-        Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Unikernel_Xen_Unikernel_Xen_XenEntry__Boot", boot.Log);
+        Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Probe_UnikernelEntry__Main", boot.Log); // the generated uk_app_main
+        Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Unikernel_Xen_Unikernel_Xen_XenEntry__Entry", boot.Log); // uk_boot_entry
     }
 
     // The stack guard page is unmapped at entry, so running off the stack faults instead of corrupting

@@ -40,7 +40,7 @@ namespace Internal.Runtime
             fixed (char* p = text) s_write(p, text.Length);
         }
 
-        // Boot stub: shuts the domain down as crashed through the hypercall page; never returns.
+        // The platform's stub: ends the guest as crashed with no help from managed code; never returns.
         [RuntimeImport("uk_early_crash")]
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
         private static extern void EarlyCrash();

@@ -1,0 +1,90 @@
+using Unikernel.Core.Paravirt;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // Waiting without spinning. The condition is tested with events masked, and SCHEDOP_block unmasks
+    // them atomically with blocking, so an event that makes the condition true cannot slip in between the
+    // test and the block (the lost-wakeup race).
+    internal static unsafe class Idle
+    {
+        public const int MaxPollers = 4;
+
+        private static ulong s_blocks;
+        private static bool s_kicked, s_polling;
+        private static Pollers s_pollers;
+
+        private struct Pollers { public fixed ulong Functions[MaxPollers]; } // delegate*<void>
+
+        public static ulong BlockCount => s_blocks;
+
+        // Work an event handler cannot do itself (it runs with events masked, on the interrupted stack):
+        // the handler calls Kick, and every poller runs at the next idle point with events enabled.
+        public static void AddPoller(delegate*<void> poller)
+        {
+            for (int i = 0; i < MaxPollers; i++)
+            {
+                if (s_pollers.Functions[i] != 0) continue;
+                s_pollers.Functions[i] = (ulong)poller;
+                return;
+            }
+            Panic.Fail("idle: more than 4 pollers");
+        }
+
+        public static void Kick() => s_kicked = true;
+
+        // Waits until done(data) is true; event handlers (timers, channels) are what make it true, and
+        // pollers run while waiting. Events are enabled while waiting and left as they were on return.
+        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: true);
+
+        // The same without running pollers: for code a poller may itself be inside of (the console, while
+        // it writes), so nothing re-enters it.
+        public static void WaitUntilQuietly(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: false);
+
+        private static void Wait(delegate*<ulong, bool> done, ulong data, bool runPollers)
+        {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ulong flags = ops.SaveFlags();
+            while (true)
+            {
+                ops.IrqDisable();
+                if (done(data)) break;
+                if (runPollers && s_kicked && !s_polling)
+                {
+                    s_kicked = false;
+                    ops.IrqEnable();
+                    RunPollers();
+                    continue;
+                }
+                Block();
+            }
+            ops.RestoreFlags(flags);
+        }
+
+        // A poller may wait itself (a xenstore request); pollers do not nest.
+        private static void RunPollers()
+        {
+            s_polling = true;
+            for (int i = 0; i < MaxPollers; i++)
+                if (s_pollers.Functions[i] != 0) ((delegate*<void>)s_pollers.Functions[i])();
+            s_polling = false;
+        }
+
+        public static void Sleep(ulong nanoseconds)
+        {
+            ulong woke = 0;
+            VcpuTimer.StartAfter(nanoseconds, &SetFlag, (ulong)&woke);
+            WaitUntil(&IsSet, (ulong)&woke);
+        }
+
+        // Blocks the vCPU until an event arrives; Xen re-enables events and delivers it on the way back.
+        public static void Block()
+        {
+            s_blocks++;
+            Panic.Check(Hypercall.SchedOp(XenConstants.SchedOpBlock, null), "sched_op(block)");
+        }
+
+        private static void SetFlag(ulong address) => *(ulong*)address = 1;
+        private static bool IsSet(ulong address) => *(ulong*)address != 0;
+    }
+}

@@ -1,0 +1,74 @@
+using Unikernel.Core.Paravirt;
+using Unikernel.Core.Time;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // One-shot timers on Xen's single per-vCPU timer: set_timer_op arms it for the earliest deadline and
+    // VIRQ_TIMER reports it fired. Callbacks run in the upcall with events masked, never before their
+    // deadline (an early VIRQ only re-arms).
+    internal static unsafe class VcpuTimer
+    {
+        public const int Capacity = 32;
+
+        private struct Slots { public fixed byte Bytes[Capacity * 32]; } // TimerSlot[Capacity]
+
+        private static Slots s_slots;
+        private static TimerQueue s_queue;
+        private static ulong s_armed; // deadline given to Xen, 0 when disarmed
+        private static ulong s_fired;
+
+        public static ulong VirqCount => s_fired;
+
+        internal static void Initialize()
+        {
+            if (sizeof(TimerSlot) * Capacity > sizeof(Slots)) Panic.Fail("timer slot storage too small");
+            fixed (byte* slots = s_slots.Bytes) s_queue = new TimerQueue((TimerSlot*)slots, Capacity);
+            EventChannels.BindVirq(Virq.Timer, &OnTimer, 0);
+        }
+
+        // Runs callback(data) once at or after the absolute deadline (PvClock.Now nanoseconds).
+        public static TimerHandle StartAt(ulong deadline, delegate*<ulong, void> callback, ulong data)
+        {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ulong flags = ops.SaveFlags();
+            ops.IrqDisable();
+            if (!s_queue.TryStart(deadline, callback, data, out TimerHandle handle))
+                Panic.Fail("timers: all 32 timer slots are in use");
+            Arm();
+            ops.RestoreFlags(flags);
+            return handle;
+        }
+
+        public static TimerHandle StartAfter(ulong nanoseconds, delegate*<ulong, void> callback, ulong data) =>
+            StartAt(PvClock.Now + nanoseconds, callback, data);
+
+        public static bool Cancel(TimerHandle handle)
+        {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ulong flags = ops.SaveFlags();
+            ops.IrqDisable();
+            bool cancelled = s_queue.Cancel(handle);
+            Arm();
+            ops.RestoreFlags(flags);
+            return cancelled;
+        }
+
+        private static void OnTimer(uint port, ulong data)
+        {
+            s_fired++;
+            s_armed = 0;
+            s_queue.RunExpired(PvClock.Now);
+            Arm();
+        }
+
+        // Gives Xen the earliest deadline; a deadline already past fires at once.
+        private static void Arm()
+        {
+            ulong earliest = s_queue.EarliestDeadline;
+            if (earliest == ulong.MaxValue || earliest == s_armed) return;
+            Panic.Check(Hypercall.Invoke(HypercallNumber.SetTimerOp, earliest), "set_timer_op");
+            s_armed = earliest;
+        }
+    }
+}

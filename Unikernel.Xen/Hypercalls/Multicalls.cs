@@ -1,0 +1,154 @@
+using System;
+using System.Runtime.CompilerServices;
+using Unikernel.Core.Batching;
+using Unikernel.Core.Text;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // The Xen side of hypercall batching (after Linux's arch/x86/xen/multicalls.c): one BatchQueue for the
+    // vCPU (we run on vCPU 0 only, so "per-CPU" is one queue) over static storage, issued with
+    // HYPERVISOR_multicall, a batch of one as the plain hypercall. Xen writes each entry's result; a failed
+    // entry is fatal and named by its hypercall, its index in the batch and its errno.
+    //
+    // Use: EnterLazy; Queue* as many calls as wanted; LeaveLazy (the outermost one issues them). Outside a
+    // lazy section each Queue* call is issued at once. Code about to make a direct hypercall that must follow
+    // the queued ones calls FlushBeforeDirect first (Hypercall's mmu_update, mmuext_op and
+    // update_va_mapping wrappers do).
+    //
+    // No event handler queues anything today, so the queue is not guarded by event masking; a handler that
+    // starts to must mask events around its Reserve..Issue, as Linux's xen_mc_entry does.
+    internal static unsafe class Multicalls
+    {
+        // multicall_entry.args of the array-taking calls (xen.h): mmu_update(req, count, done, domid) and
+        // mmuext_op(op, count, done, domid).
+        public const int ArrayArgument = 0, CountArgument = 1, DoneArgument = 2, DomainArgument = 3;
+
+        private static BatchStorage s_storage;
+        private static BatchQueue s_queue;
+
+        internal static void Initialize()
+        {
+            var issuer = new BatchIssuer { IssueBatch = &IssueBatch, IssueSingle = &IssueSingle };
+            fixed (BatchStorage* storage = &s_storage) s_queue = new BatchQueue(storage, issuer, &ReportFailure);
+        }
+
+        public static ref BatchQueue Queue => ref s_queue;
+        public static BatchStatistics Statistics => s_queue.Statistics;
+        // Each non-empty flush is exactly one hypercall: the hypervisor entries the queue has made.
+        public static ulong HypervisorEntries => s_queue.Statistics.Flushes;
+        public static bool IsLazy => s_queue.IsLazy;
+
+        public static void EnterLazy() => s_queue.EnterLazy();
+        public static void LeaveLazy() => s_queue.LeaveLazy();
+        public static void Flush() => s_queue.Flush();
+        // Cheap when nothing is queued (inlined into every direct MMU hypercall), and safe before Initialize
+        // (an empty queue has nothing to issue).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void FlushBeforeDirect()
+        {
+            if (s_queue.PendingEntries != 0) s_queue.FlushBeforeDirect();
+        }
+
+        // One mmu_update request ({ptr, val}, xen.h). With coalesce, it joins the previous entry's array
+        // when that entry is an mmu_update whose requests end the argument space (Linux's xen_extend_mmu_update).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void QueueMmuUpdate(ulong ptr, ulong value, bool coalesce = true)
+        {
+            var update = (MmuUpdate*)ArrayElement(HypercallNumber.MmuUpdate, sizeof(MmuUpdate), coalesce);
+            update->Ptr = ptr;
+            update->Val = value;
+            s_queue.Issue();
+        }
+
+        // One mmuext_op (xen.h), coalesced like mmu_update when asked.
+        public static void QueueMmuextOp(uint command, ulong arg1, ulong arg2 = 0, bool coalesce = true)
+        {
+            var op = (MmuextOp*)ArrayElement(HypercallNumber.MmuextOp, sizeof(MmuextOp), coalesce);
+            op->Cmd = command;
+            op->Arg1 = arg1;
+            op->Arg2 = arg2;
+            s_queue.Issue();
+        }
+
+        // Room for one more element of an array-taking call (op(array, count, done, domid)): appended to
+        // the previous entry's array when it may be, else a new entry of one. Inlined into each queueing
+        // call; a new entry is then inlined too when it is every element's path (no coalescing) and kept
+        // out of line when coalescing makes it the rare one.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void* ArrayElement(HypercallNumber op, int size, bool coalesce)
+        {
+            if (!coalesce) return NewArrayEntry(op, size);
+            if (s_queue.TryExtendLast((ulong)op, size, CountArgument, out void* more)) return more;
+            return NewArrayEntryOutOfLine(op, size);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void* NewArrayEntryOutOfLine(HypercallNumber op, int size) => NewArrayEntry(op, size);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void* NewArrayEntry(HypercallNumber op, int size)
+        {
+            s_queue.Reserve((ulong)op, size, out BatchEntry* entry, out void* slot);
+            entry->Args[ArrayArgument] = (ulong)slot;
+            entry->Args[CountArgument] = 1;
+            entry->Args[DomainArgument] = DomainId.Self;
+            return slot;
+        }
+
+        // update_va_mapping(va, pte, flags), xen.h.
+        public static void QueueUpdateVaMapping(ulong virtualAddress, ulong pte, ulong flags) =>
+            QueueImmediate(HypercallNumber.UpdateVaMapping, virtualAddress, pte, flags);
+
+        // stack_switch(ss, sp), xen.h: the kernel stack Xen switches to on entry from guest user mode.
+        public static void QueueStackSwitch(ulong stackSegment, ulong stackPointer) =>
+            QueueImmediate(HypercallNumber.StackSwitch, stackSegment, stackPointer);
+
+        // set_segment_base(which, base), xen.h; which is SEGBASE_* (arch-x86/xen-x86_64.h).
+        public static void QueueSetSegmentBase(ulong which, ulong segmentBase) =>
+            QueueImmediate(HypercallNumber.SetSegmentBase, which, segmentBase);
+
+        // xen_version(cmd, arg), version.h: the cheapest hypercall there is.
+        public static void QueueXenVersion(ulong command) => QueueImmediate(HypercallNumber.XenVersion, command);
+
+        // A call whose arguments all fit in the entry.
+        public static void QueueImmediate(HypercallNumber number, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0)
+        {
+            BatchEntry* entry = s_queue.Reserve((ulong)number);
+            entry->Args[0] = a1;
+            entry->Args[1] = a2;
+            entry->Args[2] = a3;
+            s_queue.Issue();
+        }
+
+        // HYPERVISOR_multicall(call_list, nr_calls), xen.h: Xen runs the entries in order and writes each
+        // result; its own return is nonzero only if it could not read the list.
+        private static long IssueBatch(BatchEntry* entries, int count) =>
+            Hypercall.Invoke(HypercallNumber.Multicall, (ulong)entries, (ulong)count);
+
+        // A batch of one costs a hypervisor entry either way: make the call itself, no multicall around it.
+        // x86_64 hypercalls take at most five arguments.
+        private static long IssueSingle(ref BatchEntry entry) =>
+            Hypercall.Invoke((HypercallNumber)entry.Op, entry.Args[0], entry.Args[1], entry.Args[2], entry.Args[3], entry.Args[4]);
+
+        private static void ReportFailure(ulong op, int index, long result)
+        {
+            Span<char> buffer = stackalloc char[160];
+            var text = new TextBuilder(buffer);
+            if (index == BatchQueue.WholeBatchIndex)
+            {
+                text.Append("hypercall multicall rejected the batch: ");
+            }
+            else
+            {
+                text.Append("hypercall ");
+                text.Append(HypercallName.Of(op));
+                text.Append(" failed in batch entry ");
+                text.Append(index);
+                text.Append(": ");
+            }
+            XenError.AppendResult(ref text, result);
+            Panic.Fail(text.Text);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using Unikernel.Core.Memory;
+using Unikernel.Core.Text;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // Page frames for the application: every free RAM page after memory setup, plus the balloon space
+    // (extra regions) that XENMEM_populate_physmap backs on demand, up to the maximum reservation. A page's
+    // address is its pseudo-physical address: all RAM is mapped there.
+    internal static unsafe class Frames
+    {
+        private static FrameAllocator s_allocator;
+        private static bool s_ready;
+
+        public static ulong FreePageCount => s_ready ? s_allocator.FreePages : 0;
+        public static ulong PopulatedPages => s_ready ? s_allocator.PopulatedPages : 0;
+        public static ulong PopulateBudget => s_ready ? s_allocator.PopulateBudget : 0;
+
+        // The full p2m and the allocator's bitmaps take the first free frames (all mapped by now).
+        internal static void Initialize(ulong reserveStart, ulong topPfn, ref ExtraMemory extra, ulong budget)
+        {
+            ulong p2mPages = (topPfn * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
+            ulong words = FrameAllocator.StorageWords(topPfn);
+            ulong bitmapPages = (words * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
+            for (ulong pfn = reserveStart; pfn < reserveStart + p2mPages + bitmapPages; pfn++)
+                if (!PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m after the page tables");
+
+            var p2m = (ulong*)(reserveStart << XenConstants.PageShift);
+            for (ulong pfn = 0; pfn < topPfn; pfn++) p2m[pfn] = PhysicalMemory.MachineFrame(pfn);
+            PhysicalMemory.Install(p2m, topPfn);
+
+            s_allocator = new FrameAllocator((ulong*)((reserveStart + p2mPages) << XenConstants.PageShift), words, 0, topPfn);
+            ulong pfnFree = reserveStart + p2mPages + bitmapPages;
+            while (pfnFree < topPfn)
+            {
+                bool backed = PhysicalMemory.IsBacked(p2m[pfnFree]);
+                bool balloon = !backed && extra.Contains(pfnFree);
+                ulong run = pfnFree;
+                while (run < topPfn && PhysicalMemory.IsBacked(p2m[run]) == backed && (backed || extra.Contains(run) == balloon)) run++;
+                if (backed) Check(s_allocator.AddFree(pfnFree, run - pfnFree), "add free RAM");
+                else if (balloon) Check(s_allocator.AddUnpopulated(pfnFree, run - pfnFree), "add balloon space");
+                pfnFree = run;
+            }
+            s_allocator.SetPopulateHook(&Populate, null, budget);
+            s_ready = true;
+        }
+
+        // One page, or null when memory (including what Xen may still give us) is exhausted.
+        public static void* AllocatePage() => AllocatePages(1);
+
+        public static void* AllocatePages(ulong count)
+        {
+            if (!s_ready) Panic.Fail("frames: used before memory setup");
+            FrameStatus status = count == 1 ? s_allocator.Allocate(out ulong pfn) : s_allocator.AllocateRun(count, out pfn);
+            if (status == FrameStatus.OutOfMemory) return null;
+            Check(status, "allocate");
+            return (void*)(pfn << XenConstants.PageShift);
+        }
+
+        public static void FreePage(void* page) => FreePages(page, 1);
+
+        // Freeing what was not allocated (or twice) is a bug in the caller: fatal, with the address.
+        public static void FreePages(void* first, ulong count)
+        {
+            ulong address = (ulong)first;
+            if ((address & (Memory.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
+            FrameStatus status = s_allocator.FreeRun(address >> XenConstants.PageShift, count);
+            if (status == FrameStatus.DoubleFree) Fail("double free of the page at ", address);
+            if (status != FrameStatus.Ok) Fail("free of a page that is not ours at ", address);
+        }
+
+        // Balloon up: XENMEM_populate_physmap backs the pfns (Xen writes the new frames over the list), then
+        // the p2m, the M2P and the linear mapping learn them.
+        private static ulong Populate(void* context, ulong startPfn, ulong count)
+        {
+            Span<ulong> frames = stackalloc ulong[64];
+            var batch = new MmuUpdateBatch();
+            ulong done = 0;
+            while (done < count)
+            {
+                int n = count - done < (ulong)frames.Length ? (int)(count - done) : frames.Length;
+                for (int i = 0; i < n; i++) frames[i] = startPfn + done + (ulong)i;
+                long got = MemorySetup.ChangeReservation(MemoryOp.PopulatePhysmap, frames.Slice(0, n));
+                if (got < 0) Panic.HypercallFailed("memory_op(XENMEM_populate_physmap)", got);
+                for (int i = 0; i < (int)got; i++)
+                {
+                    ulong pfn = startPfn + done + (ulong)i, mfn = frames[i];
+                    PhysicalMemory.Set(pfn, mfn);
+                    batch.SetMachineToPhysical(mfn, pfn);
+                    ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
+                    if (entry == null) Panic.Fail("frames: balloon space without a page table");
+                    batch.SetEntry(Memory.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
+                }
+                batch.Flush();
+                done += (ulong)got;
+                if (got < n) break; // Xen has no more for us
+            }
+            return done;
+        }
+
+        private static void Check(FrameStatus status, string what)
+        {
+            if (status == FrameStatus.Ok) return;
+            Span<char> buffer = stackalloc char[96];
+            var text = new TextBuilder(buffer);
+            text.Append("frames: ");
+            text.Append(what);
+            text.Append(" failed with status ");
+            text.Append((int)status);
+            Panic.Fail(text.Text);
+        }
+
+        private static void Fail(string what, ulong address)
+        {
+            Span<char> buffer = stackalloc char[96];
+            var text = new TextBuilder(buffer);
+            text.Append("frames: ");
+            text.Append(what);
+            text.AppendHex(address);
+            Panic.Fail(text.Text);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
+using Unikernel.Core.Memory;
+using Unikernel.Core.Paravirt;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // Maps every RAM page at virtual address = pseudo-physical address, the layout Xen's start-of-day
+    // mapping already uses for its first megabytes. As Linux's xen_pagetable_init does, Xen's tables are the
+    // template: entries are only added where none exist. New page-table pages come from a run of free
+    // frames right after the start-of-day mapping; each is filled through a scratch mapping, which is gone
+    // before Xen sees the page as a table (Xen refuses tables that are writable anywhere), and every page of
+    // that run is mapped read-only. Links go out in batched mmu_updates.
+    internal static unsafe class LinearMap
+    {
+        private static ulong s_firstFree, s_tableBase, s_tableCount, s_tablesUsed;
+        private static ulong s_dataFlags, s_readOnlyFlags;
+        private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
+        private static bool s_noExecute;
+
+        public static ulong DataFlags => s_dataFlags;
+        public static ulong TablePages => s_tableCount;
+
+        // First pfn past Xen's start-of-day mapping: it ends on a 4 MiB boundary after the bootstrap stack
+        // (which follows the initial page tables).
+        internal static ulong InitialMappingEndPfn(StartInfo* startInfo)
+        {
+            if (s_firstFree != 0) return s_firstFree;
+            const ulong FourMiB = 4UL << 20;
+            ulong end = (startInfo->PtBase + (startInfo->NrPtFrames + 1) * Memory.PageSize + FourMiB - 1) & ~(FourMiB - 1);
+            while (IsMapped(end)) end += FourMiB;
+            if (!IsMapped(end - Memory.PageSize)) Panic.Fail("memory setup: Xen's start-of-day mapping does not end where expected");
+            s_firstFree = end >> XenConstants.PageShift;
+            return s_firstFree;
+        }
+
+        private static bool IsMapped(ulong virtualAddress)
+        {
+            ulong* entry = PageTableWalk.FindPte(virtualAddress);
+            return entry != null && PageTableEntry.IsPresent(*entry);
+        }
+
+        // Removes start-of-day mappings of pfns that became identity (the 640K-1M hole, for instance), as one
+        // lazy MMU section: the updates go out coalesced.
+        internal static void UnmapInitial(ulong startPfn, ulong count)
+        {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ops.EnterLazyMmu();
+            for (ulong pfn = startPfn; pfn < startPfn + count && pfn < s_firstFree; pfn++)
+            {
+                ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
+                if (entry != null && PageTableEntry.IsPresent(*entry)) ops.SetPte(entry, 0);
+            }
+            ops.LeaveLazyMmu();
+        }
+
+        internal static ulong CountMappedBelow(ulong endPfn)
+        {
+            ulong n = 0;
+            for (ulong pfn = 0; pfn < endPfn; pfn++)
+                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
+            return n;
+        }
+
+        internal static void Build(ulong firstFree, ulong topPfn, ref ExtraMemory extra, out ulong tablePages, out ulong mapped)
+        {
+            LearnFlags();
+            s_tableBase = firstFree;
+            // A dry run counts the tables, so the final one knows which pages to map read-only.
+            var none = new MmuUpdateBatch();
+            s_tableCount = ulong.MaxValue;
+            s_tablesUsed = 0;
+            Walk(dryRun: true, firstFree, topPfn, ref extra, ref none, out _);
+            s_tableCount = s_tablesUsed;
+            s_tablesUsed = 0;
+
+            var batch = new MmuUpdateBatch();
+            Walk(dryRun: false, firstFree, topPfn, ref extra, ref batch, out mapped);
+            ReleaseScratch();
+            batch.Flush();
+            tablePages = s_tableCount;
+        }
+
+        private static void Walk(bool dryRun, ulong firstFree, ulong topPfn, ref ExtraMemory extra, ref MmuUpdateBatch batch, out ulong mapped)
+        {
+            mapped = 0;
+            ulong block = PageTableEntry.Span(2);
+            ulong start = firstFree << XenConstants.PageShift, end = ((topPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
+            ulong l3Region = ulong.MaxValue, l2Region = ulong.MaxValue, l3Mfn = 0, l2Mfn = 0;
+            bool l3New = false, l2New = false;
+            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+
+            for (ulong va = start; va < end; va += block)
+            {
+                if (!BlockNeedsTable(va >> XenConstants.PageShift, topPfn, ref extra)) continue;
+
+                if (va >> 39 != l3Region)
+                {
+                    l3Region = va >> 39;
+                    l2Region = ulong.MaxValue;
+                    ulong entry = root[PageTableEntry.Index(va, 4)];
+                    l3New = !PageTableEntry.IsPresent(entry);
+                    if (l3New)
+                    {
+                        l3Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow(ref batch, Memory.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
+                    }
+                    else l3Mfn = PageTableEntry.Frame(entry);
+                }
+                if (va >> 30 != l2Region)
+                {
+                    l2Region = va >> 30;
+                    ulong entry = l3New ? 0 : TableOf(l3Mfn)[PageTableEntry.Index(va, 3)];
+                    l2New = !PageTableEntry.IsPresent(entry);
+                    if (l2New)
+                    {
+                        l2Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow(ref batch, (l3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(l2Mfn, s_l3Flags));
+                    }
+                    else l2Mfn = PageTableEntry.Frame(entry);
+                }
+                // Xen's tables already cover this block: leave it as it is.
+                if (!l2New && PageTableEntry.IsPresent(TableOf(l2Mfn)[PageTableEntry.Index(va, 2)])) continue;
+
+                ulong l1Mfn = NewTable(dryRun);
+                if (dryRun) continue;
+                mapped += FillLeafTable(va >> XenConstants.PageShift, topPfn);
+                batch.SetEntry((l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8, PageTableEntry.Make(l1Mfn, s_l2Flags));
+            }
+        }
+
+        // A block gets a leaf table if any of its pfns is RAM now or balloon space later.
+        private static bool BlockNeedsTable(ulong firstPfn, ulong topPfn, ref ExtraMemory extra)
+        {
+            for (ulong pfn = firstPfn; pfn < firstPfn + PageTableEntry.EntriesPerTable && pfn < topPfn; pfn++)
+                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
+            return false;
+        }
+
+        // Xen's own tables are mapped (read-only) in the start-of-day mapping; ours are only read after setup.
+        private static ulong* TableOf(ulong mfn) => (ulong*)Memory.MachineFrameToVirtual(mfn);
+
+        private static ulong NewTable(bool dryRun)
+        {
+            ulong pfn = s_tableBase + s_tablesUsed++;
+            if (dryRun) return 0;
+            if (s_tablesUsed > s_tableCount) Panic.Fail("memory setup: more page tables needed than counted");
+            ulong mfn = PhysicalMemory.MachineFrame(pfn);
+            if (!PhysicalMemory.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
+            ulong* page = PointScratchAt(mfn);
+            for (int i = 0; i < PageTableEntry.EntriesPerTable; i++) page[i] = 0;
+            return mfn;
+        }
+
+        // The leaf table being filled is the one under the scratch mapping.
+        private static ulong FillLeafTable(ulong firstPfn, ulong topPfn)
+        {
+            ulong* page = (ulong*)ScratchPage();
+            ulong mapped = 0;
+            for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
+            {
+                ulong pfn = firstPfn + (ulong)i;
+                if (pfn >= topPfn) break;
+                ulong mfn = PhysicalMemory.MachineFrame(pfn);
+                if (!PhysicalMemory.IsBacked(mfn)) continue;
+                bool table = pfn >= s_tableBase && pfn - s_tableBase < s_tableCount;
+                page[i] = PageTableEntry.Make(mfn, table ? s_readOnlyFlags : s_dataFlags);
+                mapped++;
+            }
+            return mapped;
+        }
+
+        // An upper-level link must be in place before the walk goes on below it.
+        private static void LinkNow(ref MmuUpdateBatch batch, ulong entryMachineAddress, ulong value)
+        {
+            ReleaseScratch();
+            batch.SetEntry(entryMachineAddress, value);
+            batch.Flush();
+        }
+
+        private static ulong* PointScratchAt(ulong mfn)
+        {
+            ulong scratch = (ulong)ScratchPage();
+            Panic.Check(Hypercall.UpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg), "update_va_mapping(scratch)");
+            return (ulong*)scratch;
+        }
+
+        private static void ReleaseScratch()
+        {
+            ulong scratch = (ulong)ScratchPage();
+            PointScratchAt(PhysicalMemory.MachineFrame(scratch >> XenConstants.PageShift));
+        }
+
+        // Entry flags as Xen set them in its own tables (kernel mappings of a PV guest carry _PAGE_USER, for
+        // instance), with no-execute added for data where the CPU has it.
+        private static void LearnFlags()
+        {
+            ulong va = (ulong)ScratchPage();
+            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+            ulong l4 = root[PageTableEntry.Index(va, 4)];
+            ulong l3 = TableOf(PageTableEntry.Frame(l4))[PageTableEntry.Index(va, 3)];
+            ulong l2 = TableOf(PageTableEntry.Frame(l3))[PageTableEntry.Index(va, 2)];
+            s_l4Flags = PageTableEntry.Flags(l4);
+            s_l3Flags = PageTableEntry.Flags(l3);
+            s_l2Flags = PageTableEntry.Flags(l2);
+
+            CpuidResult extended;
+            Paravirt.Ops.Cpuid(0x80000001, 0, &extended);
+            s_noExecute = (extended.Edx & (1u << 20)) != 0; // CPUID.80000001H:EDX.NX
+            ulong leaf = PageTableEntry.Flags(*PageTableWalk.FindPte(va)) & ~PageTableEntry.NoExecute;
+            s_dataFlags = leaf | PageTableEntry.Present | PageTableEntry.Writable | PageTableEntry.Accessed | PageTableEntry.Dirty
+                | (s_noExecute ? PageTableEntry.NoExecute : 0);
+            s_readOnlyFlags = s_dataFlags & ~(PageTableEntry.Writable | PageTableEntry.Dirty);
+        }
+
+        // Text read-execute, read-only data read-only and no-execute, data no-execute: Xen mapped the whole
+        // image writable and executable.
+        internal static void ProtectImage()
+        {
+            ulong text = (ulong)ImageStart(), rodata = (ulong)RodataStart(), data = (ulong)DataStart(), end = (ulong)ImageEnd();
+            ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ops.EnterLazyMmu();
+            for (ulong va = text; va < end; va += Memory.PageSize)
+            {
+                ulong* entry = PageTableWalk.FindPte(va);
+                if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // the stack guard stays unmapped
+                ulong value = *entry & ~(PageTableEntry.Writable | PageTableEntry.NoExecute);
+                if (va >= data) value |= PageTableEntry.Writable | nx;
+                else if (va >= rodata) value |= nx;
+                if (value != *entry) ops.SetPte(entry, value);
+            }
+            ops.LeaveLazyMmu();
+            ops.FlushTlbAll();
+        }
+
+        [RuntimeImport("uk_scratch_page_address")] [MethodImpl(MethodImplOptions.InternalCall)] private static extern void* ScratchPage();
+        [RuntimeImport("uk_image_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* ImageStart();
+        [RuntimeImport("uk_rodata_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* RodataStart();
+        [RuntimeImport("uk_data_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* DataStart();
+        [RuntimeImport("uk_image_end_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* ImageEnd();
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using Unikernel.Core.Text;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // The toolstack's shutdown requests: `xl shutdown` writes "poweroff" to control/shutdown, `xl reboot`
+    // "reboot". We acknowledge by clearing the key (in a transaction, as Linux's manage.c does), run the
+    // application's hooks, and shut down with the matching reason. Requests are seen at idle points.
+    internal static unsafe class ShutdownControl
+    {
+        public const int MaxHooks = 8;
+
+        private static Hooks s_hooks;
+
+        private struct Hooks { public fixed ulong Functions[MaxHooks]; } // delegate*<ShutdownReason, void>
+
+        public static void AddHook(delegate*<ShutdownReason, void> hook)
+        {
+            for (int i = 0; i < MaxHooks; i++)
+            {
+                if (s_hooks.Functions[i] != 0) continue;
+                s_hooks.Functions[i] = (ulong)hook;
+                return;
+            }
+            Panic.Fail("shutdown: more than 8 hooks");
+        }
+
+        internal static void Initialize()
+        {
+            if (!XenStoreService.IsAvailable) return;
+            Panic.Check(XenStoreService.Watch("control/shutdown", &OnRequest, 0), "xenstore watch control/shutdown");
+        }
+
+        // Runs the hooks, then ends the domain. Also what the application calls to stop itself cleanly.
+        public static void Shutdown(ShutdownReason reason)
+        {
+            for (int i = 0; i < MaxHooks; i++)
+                if (s_hooks.Functions[i] != 0) ((delegate*<ShutdownReason, void>)s_hooks.Functions[i])(reason);
+            Domain.Shutdown(reason == ShutdownReason.Reboot ? XenConstants.ShutdownReboot : XenConstants.ShutdownPowerOff);
+        }
+
+        private static void OnRequest(ReadOnlySpan<byte> path, ulong data)
+        {
+            Span<byte> request = stackalloc byte[32];
+            int length;
+            while (true)
+            {
+                long transaction = XenStoreService.StartTransaction();
+                if (transaction < 0) { Report("transaction_start", transaction); return; }
+                long n = XenStoreService.Read("control/shutdown", request, (uint)transaction);
+                if (n <= 0)
+                {
+                    // Gone or empty: our own acknowledgement, or the watch's first firing.
+                    XenStoreService.EndTransaction((uint)transaction, false);
+                    return;
+                }
+                length = (int)n;
+                long rc = XenStoreService.Write("control/shutdown", "", (uint)transaction);
+                if (rc < 0) { XenStoreService.EndTransaction((uint)transaction, false); Report("write", rc); return; }
+                rc = XenStoreService.EndTransaction((uint)transaction, true);
+                if (rc == XenError.EAGAIN) continue;
+                if (rc < 0) { Report("transaction_end", rc); return; }
+                break;
+            }
+
+            ReadOnlySpan<byte> what = request.Slice(0, length);
+            if (Is(what, "poweroff") || Is(what, "halt")) Shutdown(ShutdownReason.PowerOff);
+            else if (Is(what, "reboot")) Shutdown(ShutdownReason.Reboot);
+            else
+            {
+                Span<char> buffer = stackalloc char[96];
+                var text = new TextBuilder(buffer);
+                text.Append("shutdown: ignoring unsupported request '");
+                for (int i = 0; i < what.Length && i < 32; i++) text.Append(what[i] >= 0x20 && what[i] < 0x7f ? (char)what[i] : '?');
+                text.Append("'");
+                XenConsole.WriteLine(text.Text);
+            }
+        }
+
+        private static bool Is(ReadOnlySpan<byte> value, string expected) => Core.KernelCommandLine.Equals(value, expected);
+
+        private static void Report(string step, long rc)
+        {
+            Span<char> buffer = stackalloc char[96];
+            var text = new TextBuilder(buffer);
+            text.Append("shutdown: xenstore ");
+            text.Append(step);
+            text.Append(" failed: ");
+            text.Append(XenError.Name(rc));
+            XenConsole.WriteLine(text.Text);
+        }
+    }
+}
