@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using Unikernel.Core.Text;
 
-namespace Unikernel.Tests.Core;
+namespace Unikernel.Tests.Core.Text;
 
 public class Utf8EncoderTests
 {

@@ -1,7 +1,7 @@
 using System;
 using Unikernel.Core.Text;
 
-namespace Unikernel.Tests.Core;
+namespace Unikernel.Tests.Core.Text;
 
 public class TextBuilderTests
 {

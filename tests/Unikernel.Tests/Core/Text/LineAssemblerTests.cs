@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Unikernel.Core.Text;
 
-namespace Unikernel.Tests.Core;
+namespace Unikernel.Tests.Core.Text;
 
 public unsafe class LineAssemblerTests
 {
