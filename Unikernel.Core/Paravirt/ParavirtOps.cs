@@ -66,6 +66,9 @@ namespace Unikernel.Core.Paravirt
 
         public static ref readonly ParavirtOps Ops => ref s_ops;
 
+        // Before Install the table is empty (the platform's earliest code runs with events masked).
+        public static bool IsInstalled => s_ops.SaveFlags != null;
+
         public static void Install(in ParavirtOps ops)
         {
             if (!ops.IsComplete) throw new System.ArgumentException("paravirt ops table has empty entries");

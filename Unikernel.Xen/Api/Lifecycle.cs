@@ -29,13 +29,13 @@ namespace Unikernel
         /// masked, so a timer or event callback that makes it true cannot be missed; events are enabled while
         /// waiting.
         /// </summary>
-        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Xen.Idle.WaitUntil(done, data);
+        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Xen.Idle.WaitUntil(done, data, "Lifecycle.WaitUntil");
 
         /// <summary>
         /// Waits forever, serving timers, xenstore watches and shutdown requests: the main loop of an appliance
         /// that only reacts to events. Ends only when the domain does.
         /// </summary>
-        public static void IdleForever() => Xen.Idle.WaitUntil(&Never, 0);
+        public static void IdleForever() => Xen.Idle.WaitUntil(&Never, 0, "Lifecycle.IdleForever");
 
         private static bool Never(ulong unused) => false;
     }

@@ -33,6 +33,7 @@ namespace Unikernel.Xen
         // SCHEDOP_shutdown does not return on success.
         internal static void Shutdown(uint reason)
         {
+            XenConsole.BoundWaits(); // a stalled console must not keep the domain from ending
             XenConsole.Flush();
             uint shutdownReason = reason; // struct sched_shutdown { unsigned int reason; }
             Hypercall.SchedOp(XenConstants.SchedOpShutdown, &shutdownReason);

@@ -53,7 +53,7 @@ namespace Unikernel.Xen
                 s_signalled = false; // before reading: a signal that comes after the read wakes the wait
                 int n = s_fromRing ? ReadRing(buffer) : ReadConsoleIo(buffer);
                 if (n > 0) return n;
-                Idle.WaitUntil(&HasInput, 0);
+                Idle.WaitUntil(&HasInput, 0, "console read");
             }
         }
 

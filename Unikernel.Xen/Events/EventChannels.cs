@@ -104,8 +104,16 @@ namespace Unikernel.Xen
         private static void Upcall()
         {
             s_upcalls++;
+            s_inHandler++;
             s_events.Dispatch(&Deliver);
+            s_inHandler--;
         }
+
+        private static int s_inHandler;
+
+        // True while an event handler or a timer callback runs: on the interrupted stack, events masked.
+        // Nothing there may wait (Idle refuses), since waiting would re-enter the upcall on this stack.
+        public static bool InHandler => s_inHandler != 0;
 
         private static void Deliver(uint port)
         {

@@ -35,11 +35,21 @@ namespace Unikernel.Xen
 
         // Waits until done(data) is true; event handlers (timers, channels) are what make it true, and
         // pollers run while waiting. Events are enabled while waiting and left as they were on return.
-        public static void WaitUntil(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: true);
+        // Not from an event handler or timer callback: what names the wait in the panic that says so.
+        public static void WaitUntil(delegate*<ulong, bool> done, ulong data, string what)
+        {
+            if (EventChannels.InHandler) RefuseInHandler(what);
+            Wait(done, data, runPollers: true);
+        }
 
-        // The same without running pollers: for code a poller may itself be inside of (the console, while
-        // it writes), so nothing re-enters it.
-        public static void WaitUntilQuietly(delegate*<ulong, bool> done, ulong data) => Wait(done, data, runPollers: false);
+        private static void RefuseInHandler(string what)
+        {
+            System.Span<char> buffer = stackalloc char[160];
+            var text = new Core.Text.TextBuilder(buffer);
+            text.Append(what);
+            text.Append(" inside an event handler or timer callback: callbacks must not wait (it would re-enter the handler on its own stack); do the work in the main loop");
+            Panic.Fail(text.Text);
+        }
 
         private static void Wait(delegate*<ulong, bool> done, ulong data, bool runPollers)
         {
@@ -73,8 +83,9 @@ namespace Unikernel.Xen
         public static void Sleep(ulong nanoseconds)
         {
             ulong woke = 0;
+            if (EventChannels.InHandler) RefuseInHandler("Clock.Sleep");
             VcpuTimer.StartAfter(nanoseconds, &SetFlag, (ulong)&woke);
-            WaitUntil(&IsSet, (ulong)&woke);
+            WaitUntil(&IsSet, (ulong)&woke, "Clock.Sleep");
         }
 
         // Blocks the vCPU until an event arrives; Xen re-enables events and delivers it on the way back.

@@ -35,6 +35,7 @@ namespace Unikernel.Xen
         // Runs the hooks, then ends the domain. Also what the application calls to stop itself cleanly.
         public static void Shutdown(ShutdownReason reason)
         {
+            XenConsole.BoundWaits(); // the hooks' output must not keep the domain from ending
             for (int i = 0; i < MaxHooks; i++)
                 if (s_hooks.Functions[i] != 0) ((delegate*<ShutdownReason, void>)s_hooks.Functions[i])(reason);
             Domain.Shutdown(reason == ShutdownReason.Reboot ? XenConstants.ShutdownReboot : XenConstants.ShutdownPowerOff);

@@ -139,7 +139,7 @@ namespace Unikernel.Xen
 
         private static bool Wait(bool forSpace)
         {
-            Idle.WaitUntil(forSpace ? &HasSpace : &HasResponse, 0);
+            Idle.WaitUntil(forSpace ? &HasSpace : &HasResponse, 0, "xenstore request");
             return true;
         }
 

@@ -65,7 +65,7 @@ internal static unsafe class EventChecks
             TimerProbe probe = default;
             ulong deadline = PvClock.Now + delay;
             VcpuTimer.StartAt(deadline, &RecordFiring, (ulong)&probe);
-            Idle.WaitUntil(&HasFired, (ulong)&probe);
+            Idle.WaitUntil(&HasFired, (ulong)&probe, "probe");
             ulong late = probe.FiredAt - deadline;
             var text = new TextBuilder(buffer);
             text.Append("timer delay=");
@@ -84,7 +84,7 @@ internal static unsafe class EventChecks
         var handle = VcpuTimer.StartAt(now + 1_500_000, &RecordFiring, (ulong)&cancelled);
         VcpuTimer.StartAt(now + 1_000_000, &RecordFiring, (ulong)&first);
         bool wasCancelled = VcpuTimer.Cancel(handle);
-        Idle.WaitUntil(&HasFired, (ulong)&second);
+        Idle.WaitUntil(&HasFired, (ulong)&second, "probe");
         failures += CheckReport.Check("timers-in-deadline-order", first.Fired == 1 && first.FiredAt <= second.FiredAt);
         failures += CheckReport.Check("timer-cancel", wasCancelled && cancelled.Fired == 0 && !VcpuTimer.Cancel(handle));
         return failures;

@@ -96,6 +96,7 @@ public class ProbeBootTests
     [InlineData("heap", "panic: out of heap memory: raise UnikernelHeapSize (")]
     [InlineData("nonsense", "probe: unknown mode")]
     [InlineData("halt-masked", "panic: halt with events masked would never wake")]
+    [InlineData("sleep-in-callback", "panic: Clock.Sleep inside an event handler or timer callback: callbacks must not wait")]
     public void Failures_print_what_failed_and_crash_the_domain(string mode, string message)
     {
         var boot = Boots.Run("probe", "mode=" + mode);

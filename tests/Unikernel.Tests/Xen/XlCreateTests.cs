@@ -68,8 +68,8 @@ public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : 
     [Fact]
     public void Hello_created_with_xl_greets_on_its_console()
     {
-        AssertStepOk("create-hello");
-        AssertStepOk("wait-hello");
+        _run.AssertStepOk("create-hello");
+        _run.AssertStepOk("wait-hello");
         string console = _run.GuestConsole("hello");
         // The platform's memory summary comes first, then the application's greeting.
         Assert.Matches(@"^memory: .*\nHello from Unikernel\.NET!\n", console);
@@ -84,32 +84,23 @@ public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : 
     [Fact]
     public void Xl_list_shows_hello_and_then_its_absence_after_it_powered_off()
     {
-        Assert.DoesNotMatch(DomainLine("hello"), AssertStepOk("list-before"));
-        Assert.Matches(Regex.Escape("hello") + @"\s+\d+\s+\d+\s+\d+\s+--p---", AssertStepOk("list-paused"));
-        Assert.DoesNotMatch(DomainLine("hello"), AssertStepOk("list-after"));
-        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-hello.log")); // SHUTDOWN_poweroff
+        Assert.DoesNotMatch(DomainLine("hello"), _run.AssertStepOk("list-before"));
+        Assert.Matches(Regex.Escape("hello") + @"\s+\d+\s+\d+\s+\d+\s+--p---", _run.AssertStepOk("list-paused"));
+        Assert.DoesNotMatch(DomainLine("hello"), _run.AssertStepOk("list-after"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text("xl-hello.log")); // SHUTDOWN_poweroff
     }
 
     [Fact]
     public void A_crashing_guest_prints_its_panic_and_xl_keeps_it_crashed()
     {
-        AssertStepOk("create-crash");
-        AssertStepOk("wait-crash");
+        _run.AssertStepOk("create-crash");
+        _run.AssertStepOk("wait-crash");
         Assert.Contains("panic: Main returned 3", _run.GuestConsole("crash"));
         // State column: "---sc-" (shut down, crashed).
-        Assert.Matches(@"(?m)^crash\s+\d+\s+\d+\s+\d+\s+[-rbps]*c", AssertStepOk("list-crashed"));
-        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 3 ", Text("xl-crash.log")); // SHUTDOWN_crash
-        AssertStepOk("destroy-crash");
+        Assert.Matches(@"(?m)^crash\s+\d+\s+\d+\s+\d+\s+[-rbps]*c", _run.AssertStepOk("list-crashed"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 3 ", _run.Text("xl-crash.log")); // SHUTDOWN_crash
+        _run.AssertStepOk("destroy-crash");
     }
-
-    private string AssertStepOk(string name)
-    {
-        var step = _run.Step(name);
-        Assert.True(step.ExitCode == 0, $"step {name} exited with {step.ExitCode}:\n{step.Output}\n{_run.Describe()}");
-        return step.Output;
-    }
-
-    private string Text(string file) => System.Text.Encoding.UTF8.GetString(_run.File(file));
 
     private static Regex DomainLine(string name) => new($@"(?m)^{Regex.Escape(name)}\s+\d+");
 }

@@ -13,7 +13,7 @@ public sealed class XlServicesFixture
     // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
     // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
     // (/dev/pts/N, read from its xenstore console/tty), as `xl console` would.
-    public const string Script = """
+    public const string ConsoleHelpers = """
         wait_console() {
             _i=0
             while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
@@ -27,6 +27,10 @@ public sealed class XlServicesFixture
             [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
             printf "$2" > "$_tty"
         }
+
+        """;
+
+    public const string Script = ConsoleHelpers + """
         step create-svc xl create svc.cfg
         step svc-ready wait_console svc "echo ready" 60
         step type-line type_console svc 'typed over the ring\r'
@@ -59,28 +63,16 @@ public sealed class XlServicesFixture
             SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", "xl-services.log"), // kept for a look after a failure
         };
         string probe = Repo.Image("probe");
-        scenario.Guests.Add(new XlGuest("svc", probe, Config("svc", "mode=xl-services", memory: 32, maxmem: 64)));
-        scenario.Guests.Add(new XlGuest("rb", probe, Config("rb", "mode=xl-services", memory: 32, maxmem: 32)));
-        scenario.Guests.Add(new XlGuest("mem", probe, Config("mem", "mode=memory", memory: 32, maxmem: 48)));
-        scenario.Guests.Add(new XlGuest("mb", probe, Config("mb", "mode=megabyte", memory: 40, maxmem: 40)));
+        scenario.Guests.Add(new XlGuest("svc", probe, XlAsserts.ProbeConfig("svc", "mode=xl-services", memory: 32, maxmem: 64)));
+        scenario.Guests.Add(new XlGuest("rb", probe, XlAsserts.ProbeConfig("rb", "mode=xl-services", memory: 32, maxmem: 32)));
+        scenario.Guests.Add(new XlGuest("mem", probe, XlAsserts.ProbeConfig("mem", "mode=memory", memory: 32, maxmem: 48)));
+        scenario.Guests.Add(new XlGuest("mb", probe, XlAsserts.ProbeConfig("mb", "mode=megabyte", memory: 40, maxmem: 40)));
         // The sample as shipped, with its own xl config.
         scenario.Guests.Add(new XlGuest("appliance", Repo.Image("appliance"),
             System.IO.File.ReadAllText(System.IO.Path.Combine(Repo.Root, "samples", "Appliance", "appliance.cfg"))));
         Run = XlSession.Run(scenario);
     }
 
-    // An absolute kernel path: xl rebuilds a rebooted domain from its own working folder, not /scenario.
-    private static string Config(string name, string extra, int memory, int maxmem) => $"""
-        name = "{name}"
-        type = "pv"
-        kernel = "/scenario/probe.elf"
-        extra = "{extra}"
-        memory = {memory}
-        maxmem = {maxmem}
-        on_poweroff = "destroy"
-        on_reboot = "restart"
-        on_crash = "preserve"
-        """;
 }
 
 [Collection(XenCollection.Name)]
@@ -93,8 +85,8 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
     [Fact]
     public void The_guest_reads_its_domid_and_name_from_xenstore()
     {
-        AssertStepOk("create-svc");
-        AssertStepOk("svc-ready");
+        _run.AssertStepOk("create-svc");
+        _run.AssertStepOk("svc-ready");
         string console = _run.GuestConsole("svc");
         var ids = Regex.Match(console, @"^xenstore: domid=(?<id>\d+) name=(?<name>\S+)$", RegexOptions.Multiline);
         Assert.True(ids.Success, console);
@@ -114,29 +106,29 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
     [Fact]
     public void A_line_typed_into_the_console_reaches_the_guest_and_its_reply_comes_back()
     {
-        AssertStepOk("type-line");
-        AssertStepOk("svc-echo");
+        _run.AssertStepOk("type-line");
+        _run.AssertStepOk("svc-echo");
     }
 
     [Fact]
     public void Xl_shutdown_runs_the_hook_and_powers_off_cleanly()
     {
-        AssertStepOk("shutdown-svc");
+        _run.AssertStepOk("shutdown-svc");
         Assert.Contains("shutdown hook: poweroff", _run.GuestConsole("svc"));
-        Assert.DoesNotMatch(@"(?m)^svc\s+\d+", AssertStepOk("list-after-shutdown"));
-        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-svc.log")); // SHUTDOWN_poweroff
+        Assert.DoesNotMatch(@"(?m)^svc\s+\d+", _run.AssertStepOk("list-after-shutdown"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text("xl-svc.log")); // SHUTDOWN_poweroff
     }
 
     [Fact]
     public void Xl_reboot_restarts_the_guest()
     {
-        AssertStepOk("reboot-rb");
-        AssertStepOk("rb-ready-again");
+        _run.AssertStepOk("reboot-rb");
+        _run.AssertStepOk("rb-ready-again");
         string console = _run.GuestConsole("rb");
         Assert.Contains("shutdown hook: reboot", console);
         Assert.Equal(2, Regex.Matches(console, "^echo ready$", RegexOptions.Multiline).Count);
-        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 1 ", Text("xl-rb.log")); // SHUTDOWN_reboot
-        AssertStepOk("destroy-rb");
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 1 ", _run.Text("xl-rb.log")); // SHUTDOWN_reboot
+        _run.AssertStepOk("destroy-rb");
     }
 
     // memory= is what the guest starts with; maxmem= is the RAM of its memory map (the extra space it may be
@@ -144,7 +136,7 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
     [Fact]
     public void Memory_and_maxmem_show_in_the_summary_and_ballooning_reaches_maxmem()
     {
-        AssertStepOk("mem-done");
+        _run.AssertStepOk("mem-done");
         string console = _run.GuestConsole("mem");
         var s = Summary.Match(console);
         Assert.True(s.Success, console);
@@ -168,7 +160,7 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
     [Fact]
     public void A_mebibyte_of_output_arrives_byte_for_byte()
     {
-        AssertStepOk("mb-done");
+        _run.AssertStepOk("mb-done");
         string console = _run.GuestConsole("mb");
         const string Begin = "megabyte: begin\n", End = "megabyte: end\n";
         int start = console.IndexOf(Begin, StringComparison.Ordinal), end = console.IndexOf(End, StringComparison.Ordinal);
@@ -188,24 +180,15 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
     [Fact]
     public void The_appliance_serves_over_xl_console_and_stops_on_xl_shutdown()
     {
-        AssertStepOk("appliance-ready");
-        AssertStepOk("appliance-type");
-        AssertStepOk("appliance-status");
-        AssertStepOk("shutdown-appliance");
+        _run.AssertStepOk("appliance-ready");
+        _run.AssertStepOk("appliance-type");
+        _run.AssertStepOk("appliance-status");
+        _run.AssertStepOk("shutdown-appliance");
         string console = _run.GuestConsole("appliance");
         Assert.Matches(@"(?m)^appliance: domain \d+ 'appliance', console /dev/pts/\d+, status in /local/domain/\d+/data/appliance$", console);
         Assert.Matches(@"(?m)^value 2$", console);
         Assert.Matches(@"(?m)^error ", console); // frobnicate
         Assert.Contains("appliance: goodbye (power off)", console);
-        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", Text("xl-appliance.log"));
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text("xl-appliance.log"));
     }
-
-    private string AssertStepOk(string name)
-    {
-        var step = _run.Step(name);
-        Assert.True(step.ExitCode == 0, $"step {name} exited with {step.ExitCode}:\n{step.Output}\n{_run.Describe()}");
-        return step.Output;
-    }
-
-    private string Text(string file) => System.Text.Encoding.UTF8.GetString(_run.File(file));
 }

@@ -1,0 +1,32 @@
+using System.Text;
+using Unikernel.Boot.Host;
+
+namespace Unikernel.Tests.Xen;
+
+// What the xl tests ask of a finished scenario run, in one place.
+public static class XlAsserts
+{
+    // The step ran and exited 0; returns what it printed. A failure shows the step and the whole run.
+    public static string AssertStepOk(this XlResult run, string name)
+    {
+        var step = run.Step(name);
+        Assert.True(step.ExitCode == 0, $"step {name} exited with {step.ExitCode}:\n{step.Output}\n{run.Describe()}");
+        return step.Output;
+    }
+
+    // A file dom0 left in /var/log/xen, as text.
+    public static string Text(this XlResult run, string file) => Encoding.UTF8.GetString(run.File(file));
+
+    // An xl config for the probe guest in the given mode.
+    public static string ProbeConfig(string name, string extra, int memory = 32, int maxmem = 32, string onCrash = "preserve") => $"""
+        name = "{name}"
+        type = "pv"
+        kernel = "/scenario/probe.elf"
+        extra = "{extra}"
+        memory = {memory}
+        maxmem = {maxmem}
+        on_poweroff = "destroy"
+        on_reboot = "restart"
+        on_crash = "{onCrash}"
+        """;
+}
