@@ -21,6 +21,17 @@ namespace Unikernel.Xen
         private bool _broken;
         private WatchEventQueue _events;
         private ulong _strayReplies;
+        private Unsolicited _unsolicited;
+
+        // An unsolicited message (watch event or stray reply) read in pieces as it arrives: one larger than
+        // the ring (up to XENSTORE_PAYLOAD_MAX) never sits there whole.
+        private struct Unsolicited
+        {
+            public bool InProgress;
+            public uint Left;     // payload bytes still to read
+            public int Slot;      // watch-event slot being filled, or -1 to discard
+            public int Filled;
+        }
 
         private struct WatchEventQueue
         {
@@ -52,6 +63,7 @@ namespace Unikernel.Xen
             var header = new XenStoreHeader { Type = type, RequestId = _nextId++, TransactionId = transaction, Length = (uint)payload.Length };
             if (!Send(new ReadOnlySpan<byte>(&header, sizeof(XenStoreHeader))) || !Send(payload)) return Broken();
             _transport.Notify();
+            if (_unsolicited.InProgress && !FinishUnsolicited()) return Broken(); // the reply comes after it
 
             while (true)
             {
@@ -60,7 +72,8 @@ namespace Unikernel.Xen
                 if (answer.Length > XenStoreHeader.PayloadMax) return Broken(); // cannot find the next message
                 if (answer.Type == XenStoreMessage.WatchEvent)
                 {
-                    if (!QueueWatchEvent(answer.Length)) return Broken();
+                    BeginUnsolicited(answer);
+                    if (!FinishUnsolicited()) return Broken();
                     continue;
                 }
                 if (answer.RequestId != header.RequestId)
@@ -86,21 +99,71 @@ namespace Unikernel.Xen
             }
         }
 
-        // Reads whole unsolicited messages (watch events) already in the ring, without waiting. Called when
-        // no request is in flight; anything but a watch event there is a stray reply and is skipped.
+        // Reads unsolicited messages (watch events) from the ring as far as they have arrived, without
+        // waiting: a message is taken in pieces and completed by a later call (or by the next request).
+        // Called when no request is in flight; anything but a watch event there is a stray reply, skipped.
         public void DrainUnsolicited()
         {
             while (!_broken)
             {
-                XenStoreHeader header;
-                if (_responses.Peek(new Span<byte>(&header, sizeof(XenStoreHeader))) != sizeof(XenStoreHeader)) return;
-                if (header.Length > XenStoreHeader.PayloadMax) { Broken(); return; }
-                if (_responses.Available < sizeof(XenStoreHeader) + header.Length) return; // the rest is on its way
-                _responses.Consume((uint)sizeof(XenStoreHeader));
-                if (header.Type == XenStoreMessage.WatchEvent) QueueWatchEvent(header.Length);
-                else { _strayReplies++; Skip(header.Length); }
-                _transport.Notify();
+                if (!_unsolicited.InProgress)
+                {
+                    XenStoreHeader header;
+                    if (_responses.Peek(new Span<byte>(&header, sizeof(XenStoreHeader))) != sizeof(XenStoreHeader)) return;
+                    if (header.Length > XenStoreHeader.PayloadMax) { Broken(); return; }
+                    _responses.Consume((uint)sizeof(XenStoreHeader));
+                    BeginUnsolicited(header);
+                }
+                long available = _responses.Available;
+                if (available < 0) { Broken(); return; } // corrupt indices
+                uint n = available < _unsolicited.Left ? (uint)available : _unsolicited.Left;
+                if (n > 0 && !ReadUnsolicited(n)) return;
+                _transport.Notify(); // room we freed may be what xenstored waits for
+                if (_unsolicited.Left > 0) return; // the rest is on its way
+                EndUnsolicited();
             }
+        }
+
+        private void BeginUnsolicited(in XenStoreHeader header)
+        {
+            _unsolicited.InProgress = true;
+            _unsolicited.Left = header.Length;
+            _unsolicited.Filled = 0;
+            _unsolicited.Slot = -1;
+            if (header.Type != XenStoreMessage.WatchEvent) _strayReplies++;
+            else if (_events.Count == MaxWatchEvents || header.Length > MaxWatchEventBytes) _events.Overflowed = true;
+            else _unsolicited.Slot = (_events.Head + _events.Count) % MaxWatchEvents;
+        }
+
+        // Reads n bytes of the message in hand: into its event slot, or discarded.
+        private bool ReadUnsolicited(uint n)
+        {
+            bool ok;
+            if (_unsolicited.Slot < 0) ok = Skip(n);
+            else fixed (byte* bytes = _events.Bytes)
+                ok = Receive(new Span<byte>(bytes + _unsolicited.Slot * MaxWatchEventBytes + _unsolicited.Filled, (int)n));
+            if (!ok) { Broken(); return false; }
+            _unsolicited.Filled += (int)n;
+            _unsolicited.Left -= n;
+            return true;
+        }
+
+        private void EndUnsolicited()
+        {
+            if (_unsolicited.Slot >= 0)
+            {
+                _events.Lengths[_unsolicited.Slot] = _unsolicited.Filled;
+                _events.Count++;
+            }
+            _unsolicited.InProgress = false;
+        }
+
+        // Reads the rest of a message DrainUnsolicited began, waiting for it.
+        private bool FinishUnsolicited()
+        {
+            if (_unsolicited.Left > 0 && !ReadUnsolicited(_unsolicited.Left)) return false;
+            EndUnsolicited();
+            return true;
         }
 
         // Takes the oldest queued watch event: "path\0token\0". Returns its length, 0 if none.
@@ -116,22 +179,6 @@ namespace Unikernel.Xen
             _events.Head = (slot + 1) % MaxWatchEvents;
             _events.Count--;
             return length;
-        }
-
-        private bool QueueWatchEvent(uint length)
-        {
-            if (_events.Count == MaxWatchEvents || length > MaxWatchEventBytes)
-            {
-                _events.Overflowed = true;
-                return Skip(length);
-            }
-            int slot = (_events.Head + _events.Count) % MaxWatchEvents;
-            bool ok;
-            fixed (byte* bytes = _events.Bytes) ok = Receive(new Span<byte>(bytes + slot * MaxWatchEventBytes, (int)length));
-            if (!ok) return false;
-            _events.Lengths[slot] = (int)length;
-            _events.Count++;
-            return true;
         }
 
         private long ReceiveError(uint length)

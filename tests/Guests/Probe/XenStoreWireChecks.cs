@@ -79,6 +79,29 @@ internal static unsafe class XenStoreWireChecks
         rc = client.Request(XenStoreMessage.Write, 0, huge, reply);
         failures += CheckReport.Check("xs-request-too-large", rc == XenError.EMSGSIZE && s_requestBytes == 0 && !client.IsBroken);
 
+        // 9: unsolicited messages are read in pieces as they arrive: a 2000-byte watch event (larger than the
+        // ring; too large for a slot, so dropped with the overflow flag) does not hold back the event behind
+        // it, and a 200-byte one that arrives in two parts is queued whole.
+        client = NewClient();
+        PutHeader(XenStoreMessage.WatchEvent, 0, 2000);
+        for (int i = 0; i < 1008; i++) Append("p");             // the ring is now full
+        client.DrainUnsolicited();
+        for (int i = 0; i < 992; i++) Append("p");
+        client.DrainUnsolicited();
+        Put(XenStoreMessage.WatchEvent, 0, "control/shutdown\0w0\0");
+        client.DrainUnsolicited();
+        evLength = client.TakeWatchEvent(ev, out overflowed);
+        bool behind = evLength == 20 && Text(ev, 16, "control/shutdown");
+        PutHeader(XenStoreMessage.WatchEvent, 0, 200);
+        for (int i = 0; i < 120; i++) Append("q");
+        client.DrainUnsolicited();
+        int partial = client.PendingWatchEvents;
+        for (int i = 0; i < 80; i++) Append("q");
+        client.DrainUnsolicited();
+        int whole = client.TakeWatchEvent(ev, out bool overflowedAgain);
+        failures += CheckReport.Check("xs-large-unsolicited-in-pieces", behind &&
+            overflowed && partial == 0 && whole == 200 && ev[199] == (byte)'q' && !overflowedAgain && !client.IsBroken);
+
         XenConsole.WriteLine(failures == 0 ? "xenstore-wire: 0 failed" : "xenstore-wire: FAILED");
         return failures;
     }

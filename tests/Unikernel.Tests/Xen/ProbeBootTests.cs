@@ -64,7 +64,7 @@ public class ProbeBootTests
     {
         var boot = Boots.Run("probe", "mode=xenstore-wire");
         Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(8, Boots.AssertGuestChecksPassed(boot));
+        Assert.Equal(9, Boots.AssertGuestChecksPassed(boot));
         Boots.AssertContains("xenstore-wire: 0 failed", boot);
     }
 
