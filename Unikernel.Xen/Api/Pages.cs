@@ -17,13 +17,19 @@ namespace Unikernel
         /// <summary>One page, or null when memory is exhausted.</summary>
         public static void* Allocate() => Xen.Frames.AllocatePage();
 
-        /// <summary><paramref name="count"/> contiguous pages, or null when there is no such run.</summary>
-        public static void* Allocate(ulong count) => Xen.Frames.AllocatePages(count);
+        /// <summary><paramref name="count"/> contiguous pages, or null when there is no such run (and for a count of 0).</summary>
+        public static void* Allocate(ulong count) => count == 0 ? null : Xen.Frames.AllocatePages(count);
 
         /// <summary>Gives back one page from <see cref="Allocate()"/>. Freeing twice, or what was not allocated, is fatal.</summary>
         public static void Free(void* page) => Xen.Frames.FreePage(page);
 
-        /// <summary>Gives back <paramref name="count"/> pages starting at <paramref name="first"/>.</summary>
-        public static void Free(void* first, ulong count) => Xen.Frames.FreePages(first, count);
+        /// <summary>
+        /// Gives back <paramref name="count"/> pages starting at <paramref name="first"/>, as allocated; a count
+        /// of 0 gives back nothing. Freeing twice, or what was not allocated, is fatal and names the address.
+        /// </summary>
+        public static void Free(void* first, ulong count)
+        {
+            if (count != 0) Xen.Frames.FreePages(first, count);
+        }
     }
 }

@@ -9,8 +9,11 @@ namespace Unikernel
     /// <para>
     /// Every call returns a count (0 or more) on success or a negative errno on failure:
     /// <see cref="NotFound"/> for a missing path, <see cref="NotAvailable"/> without a xenstore,
-    /// <see cref="InvalidArgument"/> for a bad path or <see cref="TooBig"/> for a reply that does not fit;
-    /// <see cref="ErrorName"/> names any of them. Requests wait in the idle loop.
+    /// <see cref="InvalidArgument"/> for a bad path, <see cref="TooBig"/> for a reply that does not fit the
+    /// buffer, <see cref="RequestTooLarge"/> for a path and value over the protocol's 4096 bytes;
+    /// <see cref="ErrorName"/> names any of them. Requests wait in the idle loop, so none of these may be
+    /// called from a timer or event callback (that is refused with a panic); watch callbacks run from the
+    /// idle loop and may use them.
     /// </para>
     /// </summary>
     public static unsafe class XenStore
@@ -24,8 +27,11 @@ namespace Unikernel
         /// <summary>-EINVAL: an empty, overlong or non-ASCII path.</summary>
         public const long InvalidArgument = Xen.XenError.EINVAL;
 
-        /// <summary>-E2BIG: the value did not fit the buffer given.</summary>
-        public const long TooBig = Xen.XenError.E2BIG;
+        /// <summary>-ENOBUFS: the value did not fit the buffer given (nothing was written to it).</summary>
+        public const long TooBig = Xen.XenError.ENOBUFS;
+
+        /// <summary>-EMSGSIZE: the path and value together exceed XENSTORE_PAYLOAD_MAX (4096 bytes).</summary>
+        public const long RequestTooLarge = Xen.XenError.EMSGSIZE;
 
         /// <summary>-EACCES: the domain may not read or write there.</summary>
         public const long AccessDenied = Xen.XenError.EACCES;
@@ -42,7 +48,7 @@ namespace Unikernel
         /// <summary>Writes <paramref name="value"/> (bytes) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
         public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<byte> value) => Xen.XenStoreService.Write(path, value);
 
-        /// <summary>Writes <paramref name="value"/> (ASCII text) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
+        /// <summary>Writes <paramref name="value"/> (text, stored as UTF-8) at <paramref name="path"/>, creating it; returns 0 or a negative errno.</summary>
         public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<char> value) => Xen.XenStoreService.Write(path, value);
 
         /// <summary>

@@ -45,11 +45,19 @@ namespace Unikernel.Xen
         public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<byte> value, uint transaction = 0) =>
             PathRequest(XenStoreMessage.Write, transaction, path, value, default);
 
+        // Text is stored as UTF-8. Its size is checked before anything lands on the stack.
         public static long Write(ReadOnlySpan<char> path, ReadOnlySpan<char> value, uint transaction = 0)
         {
-            Span<byte> bytes = stackalloc byte[value.Length];
-            for (int i = 0; i < value.Length; i++) bytes[i] = (byte)value[i];
-            return Write(path, bytes, transaction);
+            int room = (int)XenStoreHeader.PayloadMax - path.Length - 1;
+            if (value.Length > room) return XenError.EMSGSIZE; // every char takes at least a byte
+            Span<byte> bytes = stackalloc byte[(int)XenStoreHeader.PayloadMax + Core.Text.Utf8Encoder.MaxBytesPerChar];
+            int n = 0;
+            for (int i = 0; i < value.Length;)
+            {
+                n += Core.Text.Utf8Encoder.EncodeNext(value, ref i, bytes.Slice(n));
+                if (n > room) return XenError.EMSGSIZE;
+            }
+            return Write(path, bytes.Slice(0, n), transaction);
         }
 
         // Child names, each followed by a NUL.

@@ -35,6 +35,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
+        if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-race")) return ConsoleReliability.Race();
         if (KernelCommandLine.Equals(mode, "console-stall")) return ConsoleReliability.StallThenShutdown();
         if (KernelCommandLine.Equals(mode, "console-stall-panic")) return ConsoleReliability.StallThenPanic();

@@ -25,6 +25,8 @@ public sealed class XlReliabilityFixture
         step panic-crashed wait_state panic c 40
         step cont-consoled-again kill -CONT $(pidof xenconsoled)
         step destroy-panic xl destroy panic
+        step create-misuse xl create misuse.cfg
+        step misuse-done wait_gone misuse 60
         """;
 
     public XlResult Run { get; }
@@ -40,6 +42,7 @@ public sealed class XlReliabilityFixture
         scenario.Guests.Add(new XlGuest("race", probe, XlAsserts.ProbeConfig("race", "mode=console-race")));
         scenario.Guests.Add(new XlGuest("stall", probe, XlAsserts.ProbeConfig("stall", "mode=console-stall")));
         scenario.Guests.Add(new XlGuest("panic", probe, XlAsserts.ProbeConfig("panic", "mode=console-stall-panic")));
+        scenario.Guests.Add(new XlGuest("misuse", probe, XlAsserts.ProbeConfig("misuse", "mode=api-misuse")));
         Run = XlSession.Run(scenario);
     }
 }
@@ -91,5 +94,19 @@ public class XlReliabilityTests(XlReliabilityFixture fixture) : IClassFixture<Xl
         _run.AssertStepOk("stop-consoled-again");
         _run.AssertStepOk("panic-crashed");
         Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 3 ", _run.Text("xl-panic.log")); // SHUTDOWN_crash
+    }
+
+    // API misuse gets the documented result: a 60 K xenstore value is refused (it used to overflow the
+    // stack), text is stored as UTF-8, a reply too large for the buffer is TooBig, zero pages is nothing.
+    [Fact]
+    public void Api_misuse_gets_the_documented_errors()
+    {
+        _run.AssertStepOk("misuse-done");
+        string console = _run.GuestConsole("misuse");
+        var checks = Regex.Matches(console, @"^check (\S+): (\w+)$", RegexOptions.Multiline);
+        Assert.Equal(6, checks.Count);
+        Assert.All(checks, c => Assert.True(c.Groups[2].Value == "ok", $"{c.Groups[1].Value} failed:\n{console}"));
+        Assert.Contains("api-misuse: 0 failed", console);
+        Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text("xl-misuse.log"));
     }
 }
