@@ -19,7 +19,7 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
-$Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot.dll"
+$Ukboot = Join-Path $Root "tools/ukboot/bin/$Configuration/net10.0/ukboot.dll"
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
 # guest, xz to unpack the dom0 kernel for xl runs. Xen and the dom0 packages are fetched by ukboot.
 $AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')

@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 
 namespace Unikernel.Tests.Boot;
 

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 
 namespace Unikernel.Tests.Boot;
 

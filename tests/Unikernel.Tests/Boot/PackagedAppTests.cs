@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 using Unikernel.Tests.Xen;
 
 namespace Unikernel.Tests.Boot;

@@ -1,6 +1,6 @@
 using System;
 using System.Text;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 
 namespace Unikernel.Tests.Boot;
 

@@ -1,5 +1,5 @@
 using System.Linq;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 
 namespace Unikernel.Tests.Xen;
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 using Xunit.Abstractions;
 
 namespace Unikernel.Tests.Xen;

@@ -6,7 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 public enum BootOutcome { PowerOff, Crash, Reboot, XenPanic, Timeout, QemuExited }
 

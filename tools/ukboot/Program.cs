@@ -1,7 +1,7 @@
 using System;
 using System.CommandLine;
 using System.IO;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot;
 
 // ukboot: check an image's Xen notes, or boot it under Xen in QEMU.
 var imageArgument = new Argument<FileInfo>("image") { Description = "The guest ELF image" };

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // Writes a cpio archive in the "newc" format Linux unpacks into its initramfs. Parent directories are added
 // on demand, times are zero so equal inputs give equal archives. Linux accepts several archives one after

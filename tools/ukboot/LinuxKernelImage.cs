@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // Takes the vmlinux ELF out of a Linux bzImage. Xen can boot either, but it decompresses a bzImage's xz
 // payload itself, which under QEMU's TCG costs 3 to 5 seconds of every run; done once on the host, it is free.

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // Runs an xl scenario: Xen in QEMU with Debian's Linux as dom0 (Dom0Environment), whose /init starts the
 // toolstack and runs the scenario's script, so guests boot the way users boot them, with `xl create`.

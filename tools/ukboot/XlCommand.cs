@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Text.RegularExpressions;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // ukboot xl: boot an image the way users run it, as a domU with `xl create` from a Linux dom0 under Xen in
 // QEMU, and print the guest's console as xenconsoled logged it.

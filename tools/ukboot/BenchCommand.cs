@@ -4,7 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // ukboot bench: boots the hypercall benchmark guest and its C baseline under Xen in QEMU, collects their
 // bench lines and writes hypercalls.csv, hypercalls.svg and the Markdown table (also printed).

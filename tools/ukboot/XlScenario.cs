@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // One guest of an xl scenario: its image (copied into the scenario folder under its own file name, which the
 // config's kernel = "..." names) and its xl config, written there as <Name>.cfg.

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
 // holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, their libraries and /init.

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Unikernel.Boot.Host;
+namespace Unikernel.Tools.Ukboot;
 
 // One step of a scenario as /init reported it: "@@xl step NAME begin", the output, "@@xl step NAME rc=N".
 public sealed record XlStep(string Name, int ExitCode, string Output);
