@@ -49,14 +49,12 @@ symbols.SetAction(result =>
 });
 
 var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
-var fetch = new Command("fetch", "Download Debian's Xen hypervisor and the dom0 for xl runs into the cache (once)") { cacheOption };
+var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
 fetch.SetAction(result =>
 {
     try
     {
         Console.WriteLine($"ukboot: Xen hypervisor at {XenDistribution.EnsureHypervisor(result.GetValue(cacheOption)!, Console.Out)}");
-        var dom0 = Dom0Environment.Ensure(result.GetValue(cacheOption)!, Console.Out);
-        Console.WriteLine($"ukboot: dom0 for xl runs at {dom0.Kernel}, {dom0.BaseInitramfs}");
         return 0;
     }
     catch (Exception e) when (e is InvalidOperationException or IOException)
@@ -66,5 +64,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create(), XlCommand.Create(), BenchCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create(), BenchCommand.Create() };
 return root.Parse(args).Invoke();

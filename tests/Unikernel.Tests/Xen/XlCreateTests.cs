@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text.RegularExpressions;
 using Unikernel.Tools.Ukboot;
+using Unikernel.XlEnvironment;
 using Xunit.Abstractions;
 
 namespace Unikernel.Tests.Xen;

@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Unikernel.Tools.Ukboot;
+using Unikernel.XlEnvironment;
 
 namespace Unikernel.Tests.Xen;
 

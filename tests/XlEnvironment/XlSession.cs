@@ -1,8 +1,9 @@
 using System;
 using System.IO;
 using System.Linq;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // Runs an xl scenario: Xen in QEMU with Debian's Linux as dom0 (Dom0Environment), whose /init starts the
 // toolstack and runs the scenario's script, so guests boot the way users boot them, with `xl create`.

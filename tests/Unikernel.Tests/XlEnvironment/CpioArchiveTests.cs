@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using Unikernel.Tools.Ukboot;
+using Unikernel.XlEnvironment;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.XlEnvironment;
 
 public class CpioArchiveTests
 {

@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // One step of a scenario as /init reported it: "@@xl step NAME begin", the output, "@@xl step NAME rc=N".
 public sealed record XlStep(string Name, int ExitCode, string Output);

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // Writes a cpio archive in the "newc" format Linux unpacks into its initramfs. Parent directories are added
 // on demand, times are zero so equal inputs give equal archives. Linux accepts several archives one after

@@ -4,8 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
 // holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, their libraries and /init.
@@ -44,7 +45,7 @@ public static class Dom0Environment
         var missing = packages.Where(p => !have.Contains(p)).ToArray();
         if (missing.Length > 0)
         {
-            progress.WriteLine($"ukboot: downloading the dom0 packages with apt-get (once, into {debs}): {string.Join(' ', missing)}");
+            progress.WriteLine($"ukxl: downloading the dom0 packages with apt-get (once, into {debs}): {string.Join(' ', missing)}");
             DebianArchive.Download(missing, debs);
         }
 
@@ -54,7 +55,7 @@ public static class Dom0Environment
         foreach (var package in packages) DebianArchive.Extract(debFiles[package], root);
 
         string description = $"kernel {Path.GetFileName(debFiles[kernelPackage])}, tools {Path.GetFileName(debFiles[ToolsPackage])}";
-        progress.WriteLine($"ukboot: building the dom0 initramfs ({description})");
+        progress.WriteLine($"ukxl: building the dom0 initramfs ({description})");
         string kernelVersion = Directory.GetDirectories(Path.Combine(root, "lib/modules")) is [var one] ? Path.GetFileName(one)
             : throw new InvalidOperationException($"{kernelPackage} should hold exactly one lib/modules/<version> folder");
         string vmlinuz = Path.Combine(root, "boot", "vmlinuz-" + kernelVersion);
@@ -68,7 +69,7 @@ public static class Dom0Environment
         File.Move(partial, files.BaseInitramfs, true);
         Directory.Delete(root, true);
         File.WriteAllText(stamp, recipe + "\n" + description + "\n");
-        progress.WriteLine($"ukboot: dom0 ready: {files.Kernel}, {files.BaseInitramfs} ({new FileInfo(files.BaseInitramfs).Length / 1024} KiB)");
+        progress.WriteLine($"ukxl: dom0 ready: {files.Kernel}, {files.BaseInitramfs} ({new FileInfo(files.BaseInitramfs).Length / 1024} KiB)");
         return files with { Description = recipe + "\n" + description };
     }
 
@@ -82,7 +83,7 @@ public static class Dom0Environment
     public static byte[] InitScript()
     {
         using var stream = typeof(Dom0Environment).Assembly.GetManifestResourceStream("dom0-init.sh")
-            ?? throw new InvalidOperationException("ukboot was built without its dom0-init.sh resource");
+            ?? throw new InvalidOperationException("ukxl was built without its dom0-init.sh resource");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

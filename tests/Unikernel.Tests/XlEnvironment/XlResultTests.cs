@@ -1,8 +1,9 @@
 using System;
 using System.Text;
 using Unikernel.Tools.Ukboot;
+using Unikernel.XlEnvironment;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.XlEnvironment;
 
 public class XlResultTests
 {

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // Which Debian (bookworm) package ships each shared library the dom0 tools load. Verified by hand against
 // the packages' contents; Dom0Environment walks the DT_NEEDED entries and fails naming any soname not here.

@@ -2,10 +2,11 @@ using System;
 using System.CommandLine;
 using System.IO;
 using System.Text.RegularExpressions;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
-// ukboot xl: boot an image the way users run it, as a domU with `xl create` from a Linux dom0 under Xen in
+// ukxl run: boot an image the way users run it, as a domU with `xl create` from a Linux dom0 under Xen in
 // QEMU, and print the guest's console as xenconsoled logged it.
 public static class XlCommand
 {
@@ -20,7 +21,7 @@ public static class XlCommand
         var logFile = new Option<string?>("--log") { Description = "Write the serial log here" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the whole serial log (Xen and dom0) as it arrives" };
 
-        var command = new Command("xl", "Boot an image as a domU with `xl create` (Linux dom0 under Xen in QEMU); show its console; exit 0 when the guest powered off")
+        var command = new Command("run", "Boot an image as a domU with `xl create` (Linux dom0 under Xen in QEMU); show its console; exit 0 when the guest powered off")
         {
             image, cfg, memory, extra, timeout, cache, logFile, verbose,
         };
@@ -49,7 +50,7 @@ public static class XlCommand
                     SerialLog = result.GetValue(logFile),
                 };
                 scenario.Guests.Add(new XlGuest(name, imagePath, config));
-                Console.WriteLine($"ukboot: xl create {name}.cfg in a Linux dom0 under Xen in QEMU (TCG)");
+                Console.WriteLine($"ukxl: xl create {name}.cfg in a Linux dom0 under Xen in QEMU (TCG)");
                 var run = XlSession.Run(scenario, result.GetValue(verbose) ? Console.Out : null);
                 if (run.Files.ContainsKey($"console/guest-{name}.log"))
                 {
@@ -61,8 +62,8 @@ public static class XlCommand
                 bool created = run.Steps.TryGetValue("create", out var create) && create.ExitCode == 0;
                 if (!created || !run.Completed)
                 {
-                    Console.Error.WriteLine(create != null ? $"ukboot: xl create exited with {create.ExitCode}:\n{create.Output}" : "");
-                    Console.Error.WriteLine($"ukboot: error: {run.Describe()}");
+                    Console.Error.WriteLine(create != null ? $"ukxl: xl create exited with {create.ExitCode}:\n{create.Output}" : "");
+                    Console.Error.WriteLine($"ukxl: error: {run.Describe()}");
                     return 1;
                 }
                 // xl create returns 0 even for a guest that crashes later; xl's own log says how it ended.
@@ -70,12 +71,12 @@ public static class XlCommand
                 var reason = Regex.Match(xlLog, @"has shut down, reason code (\d+)");
                 string ending = !reason.Success ? "ended (xl logged no shutdown reason)"
                     : reason.Groups[1].Value switch { "0" => "powered off", "1" => "rebooted", "2" => "suspended", "3" => "crashed", var code => $"shut down with reason {code}" };
-                Console.WriteLine($"ukboot: {name} {ending}; whole run {run.Boot.Elapsed.TotalSeconds:F1} s");
+                Console.WriteLine($"ukxl: {name} {ending}; whole run {run.Boot.Elapsed.TotalSeconds:F1} s");
                 return reason.Success && reason.Groups[1].Value == "0" ? 0 : 1;
             }
             catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or ArgumentException or IOException)
             {
-                Console.Error.WriteLine($"ukboot: error: {e.Message}");
+                Console.Error.WriteLine($"ukxl: error: {e.Message}");
                 return 2;
             }
         });

@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // One guest of an xl scenario: its image (copied into the scenario folder under its own file name, which the
 // config's kernel = "..." names) and its xl config, written there as <Name>.cfg.

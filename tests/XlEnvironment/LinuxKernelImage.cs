@@ -2,8 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
+using Unikernel.Tools.Ukboot;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.XlEnvironment;
 
 // Takes the vmlinux ELF out of a Linux bzImage. Xen can boot either, but it decompresses a bzImage's xz
 // payload itself, which under QEMU's TCG costs 3 to 5 seconds of every run; done once on the host, it is free.
