@@ -21,6 +21,7 @@ $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
 $Ukboot = Join-Path $Root "tools/ukboot/bin/$Configuration/net10.0/ukboot.dll"
 $Ukxl = Join-Path $Root "tests/XlEnvironment/bin/$Configuration/net10.0/ukxl.dll"
+$Ukbench = Join-Path $Root "bench/Report/bin/$Configuration/net10.0/ukbench.dll"
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
 # guest, xz to unpack the dom0 kernel for xl runs. Xen is fetched by ukboot, the dom0 packages by ukxl.
 $AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
@@ -121,7 +122,7 @@ function Invoke-Test {
 function Invoke-Bench {
     Build-All
     Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
-    & dotnet $Ukboot bench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    & dotnet $Ukbench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
 

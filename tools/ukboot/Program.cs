@@ -64,5 +64,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create(), BenchCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create() };
 return root.Parse(args).Invoke();

@@ -1,4 +1,5 @@
 using System.Linq;
+using Unikernel.Bench.Report;
 using Unikernel.Tools.Ukboot;
 
 namespace Unikernel.Tests.Xen;

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Bench.Report;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.Bench.Report;
 
 // The host half of the hypercall benchmark: parsing guest lines, the ratios in the table, the chart.
 public class BenchReportTests

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Bench.Report;
 
 // The Markdown summary of a benchmark run: per-operation cycles by path and batch size at the largest N,
 // the C#/C ratio of the shared mmu_update loop, and how close multicall batching gets to Xen's native array.

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Bench.Report;
 
 // One result line of a benchmark guest: bench,<op>,<path>,<batch>,<n>,<min>,<median>,<max>,<entries>
 // (cycles per operation, TSC; entries = hypervisor entries one run of n operations made), tagged with the

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Bench.Report;
 
 // A small self-contained SVG line chart: median cycles per operation against batch size (log2 axis) at the
 // largest N, one line per operation and batching path, the direct (unbatched) cost as a dashed line of the
