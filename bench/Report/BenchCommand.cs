@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Bench.Report;
 

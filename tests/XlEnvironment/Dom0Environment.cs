@@ -4,7 +4,8 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

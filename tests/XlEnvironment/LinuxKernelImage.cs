@@ -2,7 +2,8 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

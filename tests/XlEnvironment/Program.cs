@@ -1,7 +1,7 @@
 using System;
 using System.CommandLine;
 using System.IO;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 using Unikernel.XlEnvironment;
 
 // ukxl: the xl test environment (a Linux dom0 with Xen's toolstack under Xen in QEMU): fetch its packages, or

@@ -2,7 +2,8 @@ using System;
 using System.CommandLine;
 using System.IO;
 using System.Text.RegularExpressions;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

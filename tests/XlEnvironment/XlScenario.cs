@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.XlEnvironment;
 

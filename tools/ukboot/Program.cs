@@ -1,7 +1,8 @@
 using System;
 using System.CommandLine;
 using System.IO;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 // ukboot: check an image's Xen notes, or boot it under Xen in QEMU.
 var imageArgument = new Argument<FileInfo>("image") { Description = "The guest ELF image" };

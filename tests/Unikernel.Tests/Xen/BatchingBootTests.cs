@@ -1,4 +1,4 @@
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

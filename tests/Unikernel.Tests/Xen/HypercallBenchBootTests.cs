@@ -1,6 +1,6 @@
 using System.Linq;
 using Unikernel.Bench.Report;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Text.RegularExpressions;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 using Unikernel.XlEnvironment;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Text;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Run;
 using Unikernel.XlEnvironment;
 
 namespace Unikernel.Tests.XlEnvironment;

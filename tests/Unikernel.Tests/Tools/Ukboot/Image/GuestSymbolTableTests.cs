@@ -1,7 +1,7 @@
 using System.IO;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.Tools.Ukboot.Image;
 
 // The name table the build embeds for the guest's own backtraces (GuestSymbolTable.cs).
 public class GuestSymbolTableTests

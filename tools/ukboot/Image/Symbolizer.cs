@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Image;
 
 // Names the addresses of a guest backtrace ("  #3 0x1045a3") from the unstripped image the build leaves
 // beside the stripped one (name.sym.elf). Guests name their frames themselves; this serves older images and

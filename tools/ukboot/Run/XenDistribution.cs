@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Threading;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Run;
 
 // Debian's Xen hypervisor, fetched once with apt-get download into a cache folder and unpacked to the
 // multiboot image QEMU's -kernel loads (it refuses the .gz).

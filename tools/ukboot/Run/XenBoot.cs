@@ -5,8 +5,9 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Unikernel.Tools.Ukboot.Image;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Run;
 
 public enum BootOutcome { PowerOff, Crash, Reboot, XenPanic, Timeout, QemuExited }
 

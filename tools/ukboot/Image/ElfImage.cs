@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Image;
 
 // A read-only view of an ELF64 little-endian image: header, program headers and notes.
 public sealed class ElfImage

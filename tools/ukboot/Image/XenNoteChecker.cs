@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Image;
 
 // Checks what Xen's domain builder needs from a 64-bit PV image (xen/include/public/elfnote.h,
 // xen/common/libelf/libelf-dominfo.c) before Xen gets to refuse it with "no loader found".

@@ -2,7 +2,7 @@ using System;
 using System.CommandLine;
 using System.IO;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Run;
 
 // ukboot run: boot an image as dom0 under Xen in QEMU and show the serial console.
 public static class RunCommand

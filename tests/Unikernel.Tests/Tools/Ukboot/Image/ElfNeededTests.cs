@@ -1,8 +1,8 @@
 using System;
 using System.IO;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.Tools.Ukboot.Image;
 
 public class ElfNeededTests
 {

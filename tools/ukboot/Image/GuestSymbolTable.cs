@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Image;
 
 // The function names a guest carries so its own backtraces are symbolized wherever its console goes
 // (xl console, a log file), not only under ukboot. The image is linked twice: the first link's text symbols

@@ -4,9 +4,9 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
-using Unikernel.Tools.Ukboot;
+using Unikernel.Tools.Ukboot.Image;
 
-namespace Unikernel.Tests.Boot;
+namespace Unikernel.Tests.Tools.Ukboot.Image;
 
 // The image checker must accept what we build and refuse broken notes, naming the note at fault.
 public class ImageCheckerTests

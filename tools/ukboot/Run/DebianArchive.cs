@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 
-namespace Unikernel.Tools.Ukboot;
+namespace Unikernel.Tools.Ukboot.Run;
 
 // Packages from the Debian archive through the host's own apt: `apt-get download` (no install, no root),
 // `dpkg-deb -x` to unpack, `apt-cache depends` to follow a metapackage to the concrete package.
