@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Threading;
@@ -32,12 +31,9 @@ public static class XenDistribution
         string work = Path.Combine(dir, "download");
         if (Directory.Exists(work)) Directory.Delete(work, true);
         Directory.CreateDirectory(work);
-        Run("apt-get", $"download {Package}", work,
-            $"apt-get download {Package} failed: run 'apt-get update' (or 'dotnet pwsh build.ps1 deps') and retry");
-        string deb = Directory.GetFiles(work, "*.deb") is [var one] ? one
-            : throw new InvalidOperationException($"apt-get download {Package} left no single .deb in {work}");
+        string deb = DebianArchive.Download(new[] { Package }, work)[Package];
         string unpacked = Path.Combine(work, "root");
-        Run("dpkg-deb", $"-x \"{deb}\" \"{unpacked}\"", work, $"dpkg-deb could not unpack {deb}");
+        DebianArchive.Extract(deb, unpacked);
 
         string gz = Path.Combine(unpacked, GzPath);
         if (!File.Exists(gz)) throw new InvalidOperationException($"{deb} has no {GzPath}");
@@ -49,25 +45,5 @@ public static class XenDistribution
         Directory.Delete(work, true);
         progress.WriteLine($"ukboot: Xen hypervisor ready at {xen}");
         return xen;
-    }
-
-    private static void Run(string tool, string arguments, string workDir, string failure)
-    {
-        var start = new ProcessStartInfo(tool, arguments)
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
-        try { process = Process.Start(start)!; }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            throw new InvalidOperationException($"{tool} not found: this needs a Debian system with apt ({failure})");
-        }
-        string stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{failure}\n{stderr.Trim()}");
     }
 }
