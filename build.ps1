@@ -19,9 +19,11 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
-$Ukboot = Join-Path $Root "Unikernel.Boot/Host/bin/$Configuration/net10.0/ukboot.dll"
+$Ukboot = Join-Path $Root "tools/ukboot/bin/$Configuration/net10.0/ukboot.dll"
+$Ukxl = Join-Path $Root "tests/XlEnvironment/bin/$Configuration/net10.0/ukxl.dll"
+$Ukbench = Join-Path $Root "bench/Report/bin/$Configuration/net10.0/ukbench.dll"
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
-# guest, xz to unpack the dom0 kernel for xl runs. Xen and the dom0 packages are fetched by ukboot.
+# guest, xz to unpack the dom0 kernel for xl runs. Xen is fetched by ukboot, the dom0 packages by ukxl.
 $AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
 $Verbs = 'deps', 'build', 'run', 'test', 'bench', 'pack', 'help'
@@ -71,6 +73,7 @@ function Build-All {
     Invoke-Checked 'dotnet build' { & dotnet build (Join-Path $Root 'unikernel.sln') -c $Configuration -nologo -v:minimal }
     Say 'fetching the Xen hypervisor and the dom0 for xl runs (downloaded once into .cache/)'
     Invoke-Checked 'ukboot fetch' { & dotnet $Ukboot fetch --cache $Cache }
+    Invoke-Checked 'ukxl fetch' { & dotnet $Ukxl fetch --cache $Cache }
 }
 
 function Invoke-Run {
@@ -84,7 +87,7 @@ function Invoke-Run {
     $cfg = Join-Path $project "$($Sample.ToLowerInvariant()).cfg"
     if ($Xl) {
         if (-not (Test-Path $cfg)) { Fail "sample '$Sample' has no $cfg for xl create" }
-        & dotnet $Ukboot xl $image --cfg $cfg --cache $Cache
+        & dotnet $Ukxl run $image --cfg $cfg --cache $Cache
         exit $LASTEXITCODE
     }
     & dotnet $Ukboot run $image --cmdline $CommandLine --memory $Memory --cache $Cache
@@ -119,7 +122,7 @@ function Invoke-Test {
 function Invoke-Bench {
     Build-All
     Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
-    & dotnet $Ukboot bench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    & dotnet $Ukbench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
 

@@ -5,7 +5,7 @@ using Unikernel.Core.Text;
 
 namespace Unikernel.Xen
 {
-    // Names for code addresses, from the table the build embeds (Unikernel.Boot/Host/GuestSymbolTable.cs):
+    // Names for code addresses, from the table the build embeds (tools/ukboot/Image/GuestSymbolTable.cs):
     // { uint count, uint 0, count x { uint address, uint name offset }, names }. Empty in an image built
     // without it; lookups then find nothing and backtraces stay numeric.
     internal static unsafe class GuestSymbols

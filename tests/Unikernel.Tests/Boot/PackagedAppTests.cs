@@ -1,8 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using Unikernel.Boot.Host;
 using Unikernel.Tests.Xen;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Boot;
 

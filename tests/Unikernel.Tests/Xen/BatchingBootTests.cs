@@ -1,4 +1,4 @@
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

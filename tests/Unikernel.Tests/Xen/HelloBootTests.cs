@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

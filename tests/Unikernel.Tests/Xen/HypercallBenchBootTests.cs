@@ -1,5 +1,6 @@
 using System.Linq;
-using Unikernel.Boot.Host;
+using Unikernel.Bench.Report;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

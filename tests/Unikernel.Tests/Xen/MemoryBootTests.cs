@@ -1,6 +1,6 @@
 using System.Linq;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

@@ -1,7 +1,8 @@
 using System;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

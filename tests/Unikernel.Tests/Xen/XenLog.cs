@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Run;
 
 namespace Unikernel.Tests.Xen;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Unikernel.Boot.Host;
+using Unikernel.XlEnvironment;
 
 namespace Unikernel.Tests.Xen;
 

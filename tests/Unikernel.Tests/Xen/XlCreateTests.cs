@@ -1,7 +1,8 @@
 using System;
 using System.IO;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.Tools.Ukboot.Run;
+using Unikernel.XlEnvironment;
 using Xunit.Abstractions;
 
 namespace Unikernel.Tests.Xen;

@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Unikernel.Boot.Host;
+using Unikernel.XlEnvironment;
 
 namespace Unikernel.Tests.Xen;
 

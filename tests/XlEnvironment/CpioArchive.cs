@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace Unikernel.XlEnvironment;
+
+// Writes a cpio archive in the "newc" format Linux unpacks into its initramfs. Parent directories are added
+// on demand, times are zero so equal inputs give equal archives. Linux accepts several archives one after
+// another, so a run can append its own small archive to a cached base one.
+public sealed class CpioArchive : IDisposable
+{
+    private const int ModeDirectory = 0x4000, ModeFile = 0x8000, ModeSymlink = 0xA000;
+    private readonly Stream _output;
+    private readonly HashSet<string> _directories = new() { "" };
+    private uint _nextInode;
+    private bool _finished;
+
+    // inodeBase keeps inode numbers of appended archives apart from the base archive's.
+    public CpioArchive(Stream output, uint inodeBase = 1)
+    {
+        _output = output;
+        _nextInode = inodeBase;
+    }
+
+    public void AddDirectory(string path, int permissions = 0x1ED /* 0755 */)
+    {
+        path = Normalize(path);
+        if (!_directories.Add(path)) return;
+        AddParents(path);
+        WriteEntry(path, ModeDirectory | permissions, ReadOnlySpan<byte>.Empty);
+    }
+
+    public void AddFile(string path, ReadOnlySpan<byte> content, int permissions = 0x1A4 /* 0644 */)
+    {
+        path = Normalize(path);
+        AddParents(path);
+        WriteEntry(path, ModeFile | permissions, content);
+    }
+
+    public void AddFile(string path, string text, int permissions = 0x1A4) => AddFile(path, Encoding.UTF8.GetBytes(text), permissions);
+
+    public void AddSymlink(string path, string target)
+    {
+        path = Normalize(path);
+        AddParents(path);
+        WriteEntry(path, ModeSymlink | 0x1FF, Encoding.UTF8.GetBytes(target));
+    }
+
+    // The trailer entry ends the archive; Linux then looks for the next one.
+    public void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        WriteEntry("TRAILER!!!", 0, ReadOnlySpan<byte>.Empty, inode: 0);
+    }
+
+    public void Dispose() => Finish();
+
+    private static string Normalize(string path) => path.Replace('\\', '/').Trim('/');
+
+    private void AddParents(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        if (slash > 0) AddDirectory(path[..slash]);
+    }
+
+    private void WriteEntry(string name, int mode, ReadOnlySpan<byte> content, uint? inode = null)
+    {
+        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+        var header = new StringBuilder("070701");
+        void Field(long value) => header.Append(((uint)value).ToString("x8"));
+        Field(inode ?? _nextInode++);
+        Field(mode);
+        Field(0); // uid: root
+        Field(0); // gid
+        Field((mode & ModeDirectory) != 0 ? 2 : 1); // nlink
+        Field(0); // mtime
+        Field(content.Length);
+        Field(0); Field(0); // devmajor, devminor
+        Field(0); Field(0); // rdevmajor, rdevminor
+        Field(nameBytes.Length + 1);
+        Field(0); // check
+        _output.Write(Encoding.ASCII.GetBytes(header.ToString()));
+        _output.Write(nameBytes);
+        _output.WriteByte(0);
+        Pad(110 + nameBytes.Length + 1);
+        _output.Write(content);
+        Pad(content.Length);
+    }
+
+    // Header plus name, and the data, each end on a 4-byte boundary.
+    private void Pad(int length)
+    {
+        for (int i = length; i % 4 != 0; i++) _output.WriteByte(0);
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
+
+namespace Unikernel.XlEnvironment;
+
+// The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
+// holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, their libraries and /init.
+public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description);
+
+// Fetches the dom0 packages with apt-get download into <cache>/dom0 and builds the base initramfs once.
+// A stamp records the recipe; reruns with the same recipe return at once, and a changed recipe (say, a new
+// /init) rebuilds from the downloaded packages without the network.
+public static class Dom0Environment
+{
+    public const string KernelMetapackage = "linux-image-amd64";
+    public const string ToolsPackage = "xen-utils-4.17";
+    public const string BusyboxPackage = "busybox-static";
+    public const string ToolsDir = "usr/lib/xen-4.17/bin";
+    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0" };
+    // Loaded by /init in this order (xenfs depends on xen-privcmd).
+    public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs" };
+    private const int Format = 2; // bump when the layout of the base initramfs changes
+
+    public static Dom0Files Ensure(string cacheDir, TextWriter progress)
+    {
+        string dir = Path.Combine(Path.GetFullPath(cacheDir), "dom0");
+        var files = new Dom0Files(Path.Combine(dir, "vmlinux"), Path.Combine(dir, "base.cpio"), "");
+        string stamp = Path.Combine(dir, "stamp");
+        string recipe = Recipe();
+        if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
+
+        Directory.CreateDirectory(dir);
+        using var gate = new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
+
+        string kernelPackage = DebianArchive.ResolveMetapackage(KernelMetapackage, "linux-image-");
+        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
+        string debs = Path.Combine(dir, "debs");
+        var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
+        var missing = packages.Where(p => !have.Contains(p)).ToArray();
+        if (missing.Length > 0)
+        {
+            progress.WriteLine($"ukxl: downloading the dom0 packages with apt-get (once, into {debs}): {string.Join(' ', missing)}");
+            DebianArchive.Download(missing, debs);
+        }
+
+        string root = Path.Combine(dir, "root");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        var debFiles = Directory.GetFiles(debs, "*.deb").ToDictionary(f => Path.GetFileName(f).Split('_')[0]);
+        foreach (var package in packages) DebianArchive.Extract(debFiles[package], root);
+
+        string description = $"kernel {Path.GetFileName(debFiles[kernelPackage])}, tools {Path.GetFileName(debFiles[ToolsPackage])}";
+        progress.WriteLine($"ukxl: building the dom0 initramfs ({description})");
+        string kernelVersion = Directory.GetDirectories(Path.Combine(root, "lib/modules")) is [var one] ? Path.GetFileName(one)
+            : throw new InvalidOperationException($"{kernelPackage} should hold exactly one lib/modules/<version> folder");
+        string vmlinuz = Path.Combine(root, "boot", "vmlinuz-" + kernelVersion);
+        if (!File.Exists(vmlinuz)) throw new InvalidOperationException($"{kernelPackage} has no boot/vmlinuz-{kernelVersion}");
+
+        string partial = files.BaseInitramfs + ".partial";
+        using (var output = File.Create(partial))
+        using (var cpio = new CpioArchive(output))
+            WriteBase(cpio, root, kernelVersion);
+        File.WriteAllBytes(files.Kernel, LinuxKernelImage.ExtractElf(vmlinuz, root));
+        File.Move(partial, files.BaseInitramfs, true);
+        Directory.Delete(root, true);
+        File.WriteAllText(stamp, recipe + "\n" + description + "\n");
+        progress.WriteLine($"ukxl: dom0 ready: {files.Kernel}, {files.BaseInitramfs} ({new FileInfo(files.BaseInitramfs).Length / 1024} KiB)");
+        return files with { Description = recipe + "\n" + description };
+    }
+
+    private static bool IsCurrent(string stamp, string recipe, Dom0Files files) =>
+        File.Exists(stamp) && File.Exists(files.Kernel) && File.Exists(files.BaseInitramfs)
+        && File.ReadLines(stamp).FirstOrDefault() == recipe;
+
+    private static string Recipe() =>
+        $"format={Format} init={Convert.ToHexString(SHA256.HashData(InitScript()))[..16].ToLowerInvariant()}";
+
+    public static byte[] InitScript()
+    {
+        using var stream = typeof(Dom0Environment).Assembly.GetManifestResourceStream("dom0-init.sh")
+            ?? throw new InvalidOperationException("ukxl was built without its dom0-init.sh resource");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static void WriteBase(CpioArchive cpio, string root, string kernelVersion)
+    {
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "run", "root", "etc/xen", "var/run", "var/lib", "var/log", "scenario" })
+            cpio.AddDirectory(d);
+        cpio.AddFile("init", InitScript(), 0x1ED);
+        cpio.AddFile("bin/busybox", File.ReadAllBytes(Path.Combine(root, "bin/busybox")), 0x1ED);
+        // Dom0 gives guests the memory it never had (dom0_mem), so xl must not try to balloon dom0 down.
+        cpio.AddFile("etc/xen/xl.conf", "autoballoon=\"off\"\n");
+
+        string moduleDir = Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers/xen");
+        foreach (var module in Modules)
+            cpio.AddFile($"lib/modules/xen/{module}.ko", ReadModule(moduleDir, module));
+
+        var executables = new List<string>();
+        foreach (var tool in Tools)
+        {
+            string path = Path.Combine(root, ToolsDir, tool);
+            if (!File.Exists(path)) throw new InvalidOperationException($"{ToolsPackage} has no {ToolsDir}/{tool}");
+            cpio.AddFile($"{ToolsDir}/{tool}", File.ReadAllBytes(path), 0x1ED);
+            executables.Add(path);
+        }
+        foreach (var (soname, path) in ResolveLibraries(root, executables))
+            cpio.AddFile($"lib/x86_64-linux-gnu/{soname}", File.ReadAllBytes(path), 0x1ED);
+        // The interpreter path every executable names.
+        cpio.AddSymlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+    }
+
+    // Modules may be found in a subfolder (xenfs/xenfs.ko) and may be xz-compressed (newer Debian kernels).
+    private static byte[] ReadModule(string moduleDir, string module)
+    {
+        var found = Directory.GetFiles(moduleDir, module + ".ko*", SearchOption.AllDirectories);
+        if (found.Length == 0) throw new InvalidOperationException($"the kernel package has no module {module}.ko under {moduleDir}");
+        string path = found[0];
+        if (path.EndsWith(".ko", StringComparison.Ordinal)) return File.ReadAllBytes(path);
+        if (path.EndsWith(".ko.xz", StringComparison.Ordinal))
+        {
+            string plain = path[..^3];
+            DebianArchive.Run("xz", new[] { "-d", "-k", "-f", path }, moduleDir, $"xz could not decompress {path} (install xz-utils)");
+            return File.ReadAllBytes(plain);
+        }
+        throw new InvalidOperationException($"module {path} is compressed in a way this does not handle");
+    }
+
+    // Follows DT_NEEDED from the executables to the closure of shared libraries, each found in the unpacked
+    // packages; fails naming the library and who needs it when the fixed package list lacks it.
+    private static SortedDictionary<string, string> ResolveLibraries(string root, IEnumerable<string> executables)
+    {
+        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var queue = new Queue<(string Soname, string NeededBy)>();
+        foreach (var exe in executables)
+            foreach (var soname in ElfImage.ReadNeeded(File.ReadAllBytes(exe))) queue.Enqueue((soname, Path.GetFileName(exe)));
+        foreach (var soname in Dom0Libraries.Dlopened) queue.Enqueue((soname, "glibc (dlopen)"));
+        queue.Enqueue(("ld-linux-x86-64.so.2", "every executable (PT_INTERP)"));
+
+        while (queue.Count > 0)
+        {
+            var (soname, neededBy) = queue.Dequeue();
+            if (found.ContainsKey(soname)) continue;
+            if (!Dom0Libraries.PackageOf.TryGetValue(soname, out var package))
+                throw new InvalidOperationException($"library {soname} (needed by {neededBy}) is in no known package: add it to Dom0Libraries.PackageOf");
+            string? path = Dom0Libraries.SearchPaths.Select(p => Path.Combine(root, p, soname)).FirstOrDefault(File.Exists);
+            if (path == null) throw new InvalidOperationException($"library {soname} (needed by {neededBy}) is not in package {package}, which Dom0Libraries.PackageOf names");
+            path = ResolveSymlink(path, root);
+            found[soname] = path;
+            foreach (var next in ElfImage.ReadNeeded(File.ReadAllBytes(path))) queue.Enqueue((next, soname));
+        }
+        return found;
+    }
+
+    // Library symlinks in a package point at a versioned file (libxenctrl.so.4.17 -> libxenctrl.so.4.17.0);
+    // absolute targets are taken inside the unpacked root.
+    private static string ResolveSymlink(string path, string root)
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not { } target) return path;
+            path = target.StartsWith('/') ? Path.Combine(root, target.TrimStart('/')) : Path.Combine(Path.GetDirectoryName(path)!, target);
+        }
+        throw new InvalidOperationException($"symlink loop at {path}");
+    }
+}

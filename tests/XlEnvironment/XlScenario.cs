@@ -1,0 +1,25 @@
+using System;
+using System.Collections.Generic;
+using Unikernel.Tools.Ukboot.Run;
+
+namespace Unikernel.XlEnvironment;
+
+// One guest of an xl scenario: its image (copied into the scenario folder under its own file name, which the
+// config's kernel = "..." names) and its xl config, written there as <Name>.cfg.
+public sealed record XlGuest(string Name, string Image, string Config);
+
+// What one QEMU boot of the xl environment does: the guests' files land in /scenario, and Script runs there
+// under busybox sh in dom0 once xenstored and xenconsoled are up. The script can use the helpers /init
+// defines: `step NAME COMMAND...` (output and exit code reach XlResult.Steps), `wait_gone DOMAIN [SECONDS]`
+// and `wait_state DOMAIN LETTER [SECONDS]` (a letter of xl list's state column: r b p s c d).
+public sealed class XlScenario
+{
+    public List<XlGuest> Guests { get; } = new();
+    public required string Script { get; init; }
+    // Dom0 (Linux, xenstored, xenconsoled, xl) needs about 130 MiB; the guests get what Xen has left.
+    public int Dom0MemoryMiB { get; init; } = 256;
+    public int QemuMemoryMiB { get; init; } = 512;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(240);
+    public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
+    public string? SerialLog { get; init; }
+}

@@ -1,0 +1,67 @@
+using System;
+using System.IO;
+using System.Linq;
+using Unikernel.Tools.Ukboot.Run;
+
+namespace Unikernel.XlEnvironment;
+
+// Runs an xl scenario: Xen in QEMU with Debian's Linux as dom0 (Dom0Environment), whose /init starts the
+// toolstack and runs the scenario's script, so guests boot the way users boot them, with `xl create`.
+// The cached base initramfs is reused as is; a run only appends a small cpio with its guests and script.
+public static class XlSession
+{
+    // hvc0 is Xen's console (console_io), which Xen puts on its serial line beside its own messages.
+    // panic=-1 turns a dom0 panic into an immediate reboot, which XenBoot reports, instead of a hang.
+    public const string KernelCommandLine = "console=hvc0 earlyprintk=xen loglevel=4 panic=-1";
+
+    public static XlResult Run(XlScenario scenario, TextWriter? echo = null)
+    {
+        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, echo ?? TextWriter.Null);
+        string work = Path.Combine(Path.GetTempPath(), "ukxl-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            string initrd = Path.Combine(work, "initrd.cpio");
+            using (var output = File.Create(initrd))
+            {
+                using (var input = File.OpenRead(dom0.BaseInitramfs)) input.CopyTo(output);
+                using var cpio = new CpioArchive(output, inodeBase: 1_000_000);
+                WriteRunArchive(cpio, scenario);
+            }
+            var boot = XenBoot.Run(new BootOptions
+            {
+                Image = dom0.Kernel,
+                CommandLine = KernelCommandLine,
+                Initrd = initrd,
+                MemoryMiB = scenario.QemuMemoryMiB,
+                XenOptions = $"dom0_mem={scenario.Dom0MemoryMiB}M,max:{scenario.Dom0MemoryMiB}M",
+                Timeout = scenario.Timeout,
+                CacheDir = scenario.CacheDir,
+                SerialLog = scenario.SerialLog,
+                // Linux under -icount never got to its init (its virtual clock ran away): real time here.
+                Icount = false,
+                // RDRAND seeds the kernel's RNG at boot (CONFIG_RANDOM_TRUST_CPU). Without it the RNG stays
+                // uninitialized and libuuid, which xl calls, sleeps about 1 s per UUID: 3 s per xl create.
+                CpuModel = "qemu64,+rdrand",
+            }, echo);
+            return new XlResult(boot);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+        }
+    }
+
+    private static void WriteRunArchive(CpioArchive cpio, XlScenario scenario)
+    {
+        foreach (var guest in scenario.Guests)
+        {
+            if (!File.Exists(guest.Image)) throw new FileNotFoundException($"guest image not found: {guest.Image}");
+            cpio.AddFile($"scenario/{Path.GetFileName(guest.Image)}", File.ReadAllBytes(guest.Image), 0x1ED);
+            cpio.AddFile($"scenario/{guest.Name}.cfg", guest.Config);
+        }
+        var names = scenario.Guests.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (names.Length > 0) throw new ArgumentException($"two guests share the name {names[0]}");
+        cpio.AddFile("scenario/scenario.sh", scenario.Script.Replace("\r\n", "\n"), 0x1ED);
+    }
+}

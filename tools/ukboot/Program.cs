@@ -1,0 +1,69 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using Unikernel.Tools.Ukboot.Image;
+using Unikernel.Tools.Ukboot.Run;
+
+// ukboot: check an image's Xen notes, or boot it under Xen in QEMU.
+var imageArgument = new Argument<FileInfo>("image") { Description = "The guest ELF image" };
+
+var check = new Command("check", "Check that an image carries valid Xen notes") { imageArgument };
+check.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        var summary = XenNoteChecker.Check(ElfImage.Load(path.FullName));
+        Console.WriteLine($"{path.Name}: ok ({path.Length} bytes, guest {summary.GuestOs}, entry 0x{summary.Entry:x}, hypercall page 0x{summary.HypercallPage:x})");
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
+var outputOption = new Option<FileInfo?>("--output", "-o") { Description = "Write the guest symbol table (assembly) here" };
+var verifyOption = new Option<bool>("--verify") { Description = "Check the table embedded in the image instead" };
+var symbols = new Command("symbols", "Write an image's function names as an assembly table for the guest's own backtraces, or verify the embedded one") { imageArgument, outputOption, verifyOption };
+symbols.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        byte[] elf = File.ReadAllBytes(path.FullName);
+        if (result.GetValue(verifyOption))
+        {
+            GuestSymbolTable.Verify(elf);
+            return 0;
+        }
+        var output = result.GetValue(outputOption) ?? throw new ImageException("--output is required unless --verify");
+        File.WriteAllText(output.FullName, GuestSymbolTable.ToAssembly(GuestSymbolTable.TextSymbols(elf)));
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
+var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
+var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
+fetch.SetAction(result =>
+{
+    try
+    {
+        Console.WriteLine($"ukboot: Xen hypervisor at {XenDistribution.EnsureHypervisor(result.GetValue(cacheOption)!, Console.Out)}");
+        return 0;
+    }
+    catch (Exception e) when (e is InvalidOperationException or IOException)
+    {
+        Console.Error.WriteLine($"ukboot: error: {e.Message}");
+        return 2;
+    }
+});
+
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create() };
+return root.Parse(args).Invoke();
