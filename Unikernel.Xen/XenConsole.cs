@@ -32,13 +32,22 @@ namespace Unikernel.Xen
             int i = 0;
             while (i < text.Length)
             {
-                bool newline = text[i] == '\n';
                 int n = Utf8Encoder.EncodeNext(text, ref i, encoded);
-                if (s_pending + n > BufferSize) Flush();
-                fixed (byte* b = s_buffer.Bytes)
-                    for (int k = 0; k < n; k++) b[s_pending++] = encoded[k];
-                if (newline) Flush();
+                if (s_pending + n > BufferSize) Flush(); // a character's bytes go out together
+                WriteBytes(encoded.Slice(0, n));
             }
+        }
+
+        // Bytes as they are (UTF-8 or whatever the reader expects); a '\n' sends the line, as in Write.
+        public static void WriteBytes(ReadOnlySpan<byte> bytes)
+        {
+            fixed (byte* b = s_buffer.Bytes)
+                for (int i = 0; i < bytes.Length; i++)
+                {
+                    if (s_pending == BufferSize) Flush();
+                    b[s_pending++] = bytes[i];
+                    if (bytes[i] == (byte)'\n') Flush();
+                }
         }
 
         public static void WriteLine(ReadOnlySpan<char> text)
