@@ -46,6 +46,21 @@ namespace Unikernel
             WriteLine();
         }
 
+        /// <summary>Writes a number in decimal (for the <c>ulong</c> counts of the API, such as <see cref="Pages.FreeCount"/>).</summary>
+        public static void Write(ulong value)
+        {
+            var text = new TextBuilder(stackalloc char[20]); // ulong.MaxValue is 20 digits
+            text.Append(value);
+            Xen.XenConsole.Write(text.Text);
+        }
+
+        /// <summary>Writes a number in decimal followed by a newline.</summary>
+        public static void WriteLine(ulong value)
+        {
+            Write(value);
+            WriteLine();
+        }
+
         /// <summary>
         /// Writes bytes as they are, without conversion: UTF-8 text such as a <c>"..."u8</c> literal, or bytes
         /// read from the console or the xenstore. A '\n' byte sends the line.
@@ -131,7 +146,7 @@ namespace Unikernel
             public void AppendFormatted(long value) => Write(value);
 
             /// <summary>Writes the number in decimal.</summary>
-            public void AppendFormatted(ulong value) => AppendFormatted(value, null);
+            public void AppendFormatted(ulong value) => Write(value);
 
             /// <summary>Writes the number in decimal.</summary>
             public void AppendFormatted(int value) => Write(value);
