@@ -16,13 +16,14 @@ namespace Unikernel.Core.Text
             return buffer.Length - i;
         }
 
-        public static int FormatHex(ulong value, Span<char> buffer, int minDigits = 1)
+        public static int FormatHex(ulong value, Span<char> buffer, int minDigits = 1, bool upperCase = false)
         {
+            int letters = upperCase ? 'A' - 10 : 'a' - 10;
             int i = buffer.Length;
             do
             {
                 int nibble = (int)(value & 0xf);
-                buffer[--i] = (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+                buffer[--i] = (char)(nibble < 10 ? '0' + nibble : letters + nibble);
                 value >>= 4;
             } while (value != 0 || buffer.Length - i < minDigits);
             return buffer.Length - i;

@@ -58,7 +58,7 @@ namespace Unikernel.Xen
         // The line and its end go in as one piece, so no other writer's output lands between them.
         public static void WriteLine(ReadOnlySpan<char> text) => Write(text, newline: true);
 
-        private static void Write(ReadOnlySpan<char> text, bool newline)
+        internal static void Write(ReadOnlySpan<char> text, bool newline)
         {
             Span<byte> chunk = stackalloc byte[ChunkBytes + Utf8Encoder.MaxBytesPerChar + 1];
             int i = 0;
@@ -70,6 +70,21 @@ namespace Unikernel.Xen
                 Write(chunk.Slice(0, n));
             }
             while (i < text.Length);
+        }
+
+        // Bytes and the line's end as one piece when they fit in one.
+        public static void WriteLine(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length >= ChunkBytes)
+            {
+                Write(bytes);
+                Write("\n", newline: false);
+                return;
+            }
+            Span<byte> line = stackalloc byte[ChunkBytes];
+            bytes.CopyTo(line);
+            line[bytes.Length] = (byte)'\n';
+            Write(line.Slice(0, bytes.Length + 1));
         }
 
         // UTF-8 (or any) bytes as they are.

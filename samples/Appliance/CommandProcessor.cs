@@ -85,9 +85,7 @@ public static class CommandProcessor
     {
         Span<char> buffer = stackalloc char[KeyValueStore.Capacity * (KeyValueStore.MaxKey + 1) + 16];
         var reply = new TextBuilder(buffer);
-        reply.Append("keys ");
-        reply.Append(KeyValueStore.Count);
-        reply.Append(':');
+        reply.Append($"keys {KeyValueStore.Count}:");
         for (int i = 0; KeyValueStore.KeyAt(i, out ReadOnlySpan<byte> key); i++)
         {
             reply.Append(' ');
@@ -96,24 +94,8 @@ public static class CommandProcessor
         Console.WriteLine(reply.Text);
     }
 
-    private static void Stats()
-    {
-        Span<char> buffer = stackalloc char[160];
-        var reply = new TextBuilder(buffer);
-        reply.Append("stats keys=");
-        reply.Append(KeyValueStore.Count);
-        reply.Append(" value_bytes=");
-        reply.Append(KeyValueStore.ValueBytes);
-        reply.Append(" capacity=");
-        reply.Append(KeyValueStore.Capacity);
-        reply.Append(" store_pages=");
-        reply.Append(KeyValueStore.PageCount);
-        reply.Append(" free_pages=");
-        reply.Append(Pages.FreeCount);
-        reply.Append(" uptime_ms=");
-        reply.Append((Clock.Now - Program.StartedAt) / Clock.NanosecondsPerMillisecond);
-        Console.WriteLine(reply.Text);
-    }
+    private static void Stats() =>
+        Console.WriteLine($"stats keys={KeyValueStore.Count} value_bytes={KeyValueStore.ValueBytes} capacity={KeyValueStore.Capacity} store_pages={KeyValueStore.PageCount} free_pages={Pages.FreeCount} uptime_ms={(Clock.Now - Program.StartedAt) / Clock.NanosecondsPerMillisecond}");
 
     private static bool IsOneKey(ReadOnlySpan<byte> arguments)
     {
@@ -141,12 +123,5 @@ public static class CommandProcessor
         Console.WriteLine(reply.Text);
     }
 
-    private static void Error(ReadOnlySpan<char> reason)
-    {
-        Span<char> buffer = stackalloc char[96];
-        var reply = new TextBuilder(buffer);
-        reply.Append("error ");
-        reply.Append(reason);
-        Console.WriteLine(reply.Text);
-    }
+    private static void Error(ReadOnlySpan<char> reason) => Console.WriteLine($"error {reason}");
 }

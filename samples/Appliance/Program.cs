@@ -1,6 +1,5 @@
 using System;
 using Unikernel;
-using Unikernel.Core.Text;
 
 // A key-value store appliance: answers a line protocol on the console (CommandProcessor), keeps its data in
 // pages from the page allocator (KeyValueStore), publishes its status in xenstore when there is one
@@ -29,17 +28,8 @@ public static unsafe class Program
         return 0; // a clean power-off: the shutdown hook runs
     }
 
-    private static void Greet()
-    {
-        Span<char> buffer = stackalloc char[160];
-        var text = new TextBuilder(buffer);
-        text.Append("appliance ready: key-value store, ");
-        text.Append(KeyValueStore.Capacity);
-        text.Append(" keys of up to ");
-        text.Append(KeyValueStore.MaxValue);
-        text.Append(" bytes (type help)");
-        Console.WriteLine(text.Text);
-    }
+    private static void Greet() =>
+        Console.WriteLine($"appliance ready: key-value store, {KeyValueStore.Capacity} keys of up to {KeyValueStore.MaxValue} bytes (type help)");
 
     // Runs for "quit" and for xl shutdown/reboot alike.
     private static void OnShutdown(ShutdownReason reason)

@@ -88,12 +88,6 @@ public static class StatusPublisher
     {
         long rc = XenStore.Write(path, value);
         if (rc >= 0) return;
-        Span<char> buffer = stackalloc char[96];
-        var text = new TextBuilder(buffer);
-        text.Append("appliance: xenstore write ");
-        text.Append(path);
-        text.Append(" failed: ");
-        text.Append(XenStore.ErrorName(rc));
-        Console.WriteLine(text.Text);
+        Console.WriteLine($"appliance: xenstore write {path} failed: {XenStore.ErrorName(rc)}");
     }
 }

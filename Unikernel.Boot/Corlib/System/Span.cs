@@ -80,6 +80,16 @@ namespace System
             _length = length;
         }
 
+        // Roslyn lowers a "..."u8 literal to this constructor over a constant byte array, then emits the
+        // (void*, int) constructor over the literal's bytes in the image instead: no array is allocated.
+        public ReadOnlySpan(T[]? array, int start, int length)
+        {
+            int count = array == null ? 0 : array.Length;
+            if ((ulong)(uint)start + (uint)length > (uint)count) ThrowHelpers.ThrowArgumentOutOfRangeException();
+            fixed (T* p = array) _pointer = p + start;
+            _length = length;
+        }
+
         public int Length => _length;
         public bool IsEmpty => _length == 0;
 

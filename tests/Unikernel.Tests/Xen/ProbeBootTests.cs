@@ -69,6 +69,40 @@ public class ProbeBootTests
         Boots.AssertContains("xenstore-wire: 0 failed", boot);
     }
 
+    // Interpolated strings in the guest (InterpolationChecks.cs): TextBuilder.Append($"...") against plain
+    // appends in the guest, then Console's handler printing lines compared here with .NET's formatting.
+    [Fact]
+    public void Interpolated_strings_format_in_the_guest_as_dotnet_formats_them()
+    {
+        var boot = Boots.Run("probe", "mode=interpolation");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        Assert.Equal(6, Boots.AssertGuestChecksPassed(boot));
+        Boots.AssertContains("interpolation: 0 failed", boot);
+
+        // The guest's values and its interpolated string, formatted by .NET.
+        int i = -42;
+        uint u = 0xdeadbeef;
+        long l = long.MinValue;
+        ulong ul = ulong.MaxValue, small = 0x1f2e;
+        char c = 'Z';
+        bool yes = true, no = false;
+        string s = "probe", span = "span";
+        string? nothing = null;
+        string values = FormattableString.Invariant(
+            $"values: i={i} u={u} l={l} ul={ul} hex={i:x}/{u:X}/{l:x}/{small:x8}/{ul:X} d={i:d5}/{l:D22} c={c} b={yes}/{no} s={s} span={span} null=[{nothing}]");
+        Assert.Equal(values, GuestLine(boot, "values: "));
+        Assert.Equal($"long: {new string('.', 600)} end=600", GuestLine(boot, "long: "));
+        Assert.Equal("pieces: -42 -9223372036854775808 bytes end", GuestLine(boot, "pieces: "));
+        Assert.Single(Regex.Matches(boot.Log, "^-1$", RegexOptions.Multiline));
+    }
+
+    private static string GuestLine(BootResult boot, string prefix)
+    {
+        var lines = boot.Log.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+        Assert.True(lines.Length == 1, $"expected one line starting \"{prefix}\", found {lines.Length}:\n{boot.Tail()}");
+        return lines[0];
+    }
+
     // Lines typed on the serial line reach dom0's console input (VIRQ_CONSOLE + console_io read) and the
     // guest answers each: a plain line, an overlong one (cut and flagged), binary junk, then quit.
     [Fact]

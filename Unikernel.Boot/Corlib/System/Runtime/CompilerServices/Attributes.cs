@@ -26,6 +26,19 @@ namespace System.Runtime.CompilerServices
     [AttributeUsage(AttributeTargets.Struct)]
     public sealed class InlineArrayAttribute : Attribute { public InlineArrayAttribute(int length) { } }
 
+    // Interpolated string handlers ($"..." passed to a parameter of a handler type): Roslyn looks for these two
+    // by name. There is no DefaultInterpolatedStringHandler or string.Format, so an interpolated string that
+    // does not meet a handler parameter (string s = $"{x}") is a compile error, not an allocation.
+    [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+    public sealed class InterpolatedStringHandlerAttribute : Attribute { public InterpolatedStringHandlerAttribute() { } }
+
+    [AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+    public sealed class InterpolatedStringHandlerArgumentAttribute : Attribute
+    {
+        public InterpolatedStringHandlerArgumentAttribute(string argument) { }
+        public InterpolatedStringHandlerArgumentAttribute(params string[] arguments) { }
+    }
+
     public enum MethodImplOptions
     {
         Unmanaged = 4, NoInlining = 8, ForwardRef = 16, Synchronized = 32, NoOptimization = 64,
