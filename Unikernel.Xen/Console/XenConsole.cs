@@ -199,12 +199,12 @@ namespace Unikernel.Xen
         private static void ReportDropped()
         {
             if (s_dropped == 0 || !s_useRing) return;
-            Span<char> text = stackalloc char[64];
+            Span<char> text = stackalloc char[80]; // 12 + at most 20 digits + 36
             var builder = new TextBuilder(text);
-            builder.Append("\n[console: ");
+            builder.Append("\n# console: ");
             builder.Append(s_dropped);
-            builder.Append(" bytes dropped, xenconsoled stalled]\n");
-            Span<byte> notice = stackalloc byte[64];
+            builder.Append(" bytes dropped, xenconsoled stalled\n");
+            Span<byte> notice = stackalloc byte[80];
             int n = 0;
             for (int i = 0; i < builder.Length; i++) notice[n++] = (byte)builder.Text[i];
             fixed (byte* p = notice)

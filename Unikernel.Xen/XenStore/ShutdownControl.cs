@@ -41,10 +41,15 @@ namespace Unikernel.Xen
             Domain.Shutdown(reason == ShutdownReason.Reboot ? XenConstants.ShutdownReboot : XenConstants.ShutdownPowerOff);
         }
 
+        // Only a request we carry out is acknowledged (the key cleared), as Linux's manage.c does: an
+        // unsupported one (suspend, until save/restore exists) is left in place and logged, so the toolstack
+        // sees no acknowledgement and gives up (xl save: "domain did not respond to suspend request")
+        // instead of waiting for a suspend that never comes.
         private static void OnRequest(ReadOnlySpan<byte> path, ulong data)
         {
             Span<byte> request = stackalloc byte[32];
             int length;
+            ShutdownReason reason;
             while (true)
             {
                 long transaction = XenStoreService.StartTransaction();
@@ -57,6 +62,12 @@ namespace Unikernel.Xen
                     return;
                 }
                 length = (int)n;
+                if (!TryParse(request.Slice(0, length), out reason))
+                {
+                    XenStoreService.EndTransaction((uint)transaction, false);
+                    RefuseUnsupported(request.Slice(0, length));
+                    return;
+                }
                 long rc = XenStoreService.Write("control/shutdown", "", (uint)transaction);
                 if (rc < 0) { XenStoreService.EndTransaction((uint)transaction, false); Report("write", rc); return; }
                 rc = XenStoreService.EndTransaction((uint)transaction, true);
@@ -64,19 +75,26 @@ namespace Unikernel.Xen
                 if (rc < 0) { Report("transaction_end", rc); return; }
                 break;
             }
+            Shutdown(reason);
+        }
 
-            ReadOnlySpan<byte> what = request.Slice(0, length);
-            if (Is(what, "poweroff") || Is(what, "halt")) Shutdown(ShutdownReason.PowerOff);
-            else if (Is(what, "reboot")) Shutdown(ShutdownReason.Reboot);
-            else
-            {
-                Span<char> buffer = stackalloc char[96];
-                var text = new TextBuilder(buffer);
-                text.Append("shutdown: ignoring unsupported request '");
-                for (int i = 0; i < what.Length && i < 32; i++) text.Append(what[i] >= 0x20 && what[i] < 0x7f ? (char)what[i] : '?');
-                text.Append("'");
-                XenConsole.WriteLine(text.Text);
-            }
+        private static bool TryParse(ReadOnlySpan<byte> what, out ShutdownReason reason)
+        {
+            reason = ShutdownReason.PowerOff;
+            if (Is(what, "poweroff") || Is(what, "halt")) return true;
+            reason = ShutdownReason.Reboot;
+            return Is(what, "reboot");
+        }
+
+        // Platform notices start with "# ", which no reply of a line protocol on the console starts with.
+        private static void RefuseUnsupported(ReadOnlySpan<byte> what)
+        {
+            Span<char> buffer = stackalloc char[128];
+            var text = new TextBuilder(buffer);
+            text.Append("# shutdown: refusing unsupported request '");
+            for (int i = 0; i < what.Length && i < 32; i++) text.Append(what[i] >= 0x20 && what[i] < 0x7f ? (char)what[i] : '?');
+            text.Append("' (left unacknowledged)");
+            XenConsole.WriteLine(text.Text);
         }
 
         private static bool Is(ReadOnlySpan<byte> value, string expected) => Core.KernelCommandLine.Equals(value, expected);
@@ -85,7 +103,7 @@ namespace Unikernel.Xen
         {
             Span<char> buffer = stackalloc char[96];
             var text = new TextBuilder(buffer);
-            text.Append("shutdown: xenstore ");
+            text.Append("# shutdown: xenstore ");
             text.Append(step);
             text.Append(" failed: ");
             text.Append(XenError.Name(rc));

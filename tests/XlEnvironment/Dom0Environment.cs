@@ -10,7 +10,8 @@ using Unikernel.Tools.Ukboot.Run;
 namespace Unikernel.XlEnvironment;
 
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
-// holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, their libraries and /init.
+// holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, libxl-save-helper, their
+// libraries and /init.
 public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description);
 
 // Fetches the dom0 packages with apt-get download into <cache>/dom0 and builds the base initramfs once.
@@ -22,10 +23,11 @@ public static class Dom0Environment
     public const string ToolsPackage = "xen-utils-4.17";
     public const string BusyboxPackage = "busybox-static";
     public const string ToolsDir = "usr/lib/xen-4.17/bin";
-    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0" };
+    // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory.
+    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper" };
     // Loaded by /init in this order (xenfs depends on xen-privcmd).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs" };
-    private const int Format = 2; // bump when the layout of the base initramfs changes
+    private const int Format = 3; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {

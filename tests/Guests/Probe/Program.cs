@@ -36,6 +36,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "interpolation")) return InterpolationChecks.Run();
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
+        if (KernelCommandLine.Equals(mode, "refuse-suspend")) return XlServices.RefuseSuspend();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-race")) return ConsoleReliability.Race();
         if (KernelCommandLine.Equals(mode, "console-stall")) return ConsoleReliability.StallThenShutdown();

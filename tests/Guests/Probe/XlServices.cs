@@ -40,17 +40,42 @@ internal static unsafe class XlServices
         else for (int i = 0; i < listed; i++) text.Append(names[i] == 0 ? ' ' : (char)names[i]);
         XenConsole.WriteLine(text.Text);
 
-        // Where xenconsoled put our console (a pty in dom0): the test types into it.
+        PrintConsoleTty();
+
+        ShutdownControl.AddHook(&OnShutdown);
+        Panic.Check(XenStoreService.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
+        return ConsoleEcho.Run();
+    }
+
+    // Where xenconsoled put our console (a pty in dom0): the test types into it.
+    private static void PrintConsoleTty()
+    {
         Span<byte> tty = stackalloc byte[64];
         long ttyLength = XenStoreService.Read("console/tty", tty);
-        text = new TextBuilder(buffer);
+        Span<char> buffer = stackalloc char[96];
+        var text = new TextBuilder(buffer);
         text.Append("console tty: ");
         if (ttyLength < 0) text.Append(XenError.Name(ttyLength));
         else for (int i = 0; i < ttyLength; i++) text.Append((char)tty[i]);
         XenConsole.WriteLine(text.Text);
+    }
 
+    // Asks itself to suspend (a domain may write its own control/shutdown, as it must to acknowledge):
+    // the request is refused and left in place, then the guest serves its console as xl-services does.
+    public static int RefuseSuspend()
+    {
         ShutdownControl.AddHook(&OnShutdown);
-        Panic.Check(XenStoreService.Write("data/probe-status", "serving"), "xenstore write data/probe-status");
+        Panic.Check(XenStoreService.Write("control/shutdown", "suspend"), "xenstore write control/shutdown");
+        Idle.Sleep(500_000_000); // watches are served at idle points
+        Span<byte> value = stackalloc byte[32];
+        long n = XenStoreService.Read("control/shutdown", value);
+        Span<char> buffer = stackalloc char[64];
+        var text = new TextBuilder(buffer);
+        text.Append("control/shutdown after the refusal: ");
+        if (n < 0) text.Append(XenError.Name(n));
+        else for (int i = 0; i < n; i++) text.Append((char)value[i]);
+        XenConsole.WriteLine(text.Text);
+        PrintConsoleTty();
         return ConsoleEcho.Run();
     }
 
