@@ -51,10 +51,8 @@ namespace Unikernel.Xen
             int code = ApplicationMain();
             if (code != 0)
             {
-                Span<char> buffer = stackalloc char[48];
-                var text = new TextBuilder(buffer);
-                text.Append("Main returned ");
-                text.Append(code);
+                var text = new TextBuilder(stackalloc char[48]);
+                text.Append($"Main returned {code}");
                 Fatal.Fail(text.Text);
             }
             ShutdownControl.Shutdown(ShutdownReason.PowerOff); // a clean end: the application's hooks run

@@ -199,11 +199,8 @@ namespace Unikernel.Xen
         private static void ReportDropped()
         {
             if (s_dropped == 0 || !s_useRing) return;
-            Span<char> text = stackalloc char[80]; // 12 + at most 20 digits + 36
-            var builder = new TextBuilder(text);
-            builder.Append("\n# console: ");
-            builder.Append(s_dropped);
-            builder.Append(" bytes dropped, xenconsoled stalled\n");
+            var builder = new TextBuilder(stackalloc char[80]); // 12 + at most 20 digits + 35
+            builder.Append($"\n# console: {s_dropped} bytes dropped, xenconsoled stalled\n");
             Span<byte> notice = stackalloc byte[80];
             int n = 0;
             for (int i = 0; i < builder.Length; i++) notice[n++] = (byte)builder.Text[i];

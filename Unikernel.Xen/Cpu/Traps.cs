@@ -41,15 +41,13 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly(EntryPoint = "uk_trap")]
         private static void Report(TrapFrame* frame)
         {
-            Span<char> buffer = stackalloc char[256];
-            var text = new TextBuilder(buffer);
-            text.Append("\npanic: ");
-            text.Append(Name(frame->Vector));
-            text.Append(" at rip=");
-            text.AppendHex(frame->Rip);
-            text.Append(" error=");
-            text.AppendHex(frame->ErrorCode);
-            if (frame->Vector == 14) DescribePageFault(ref text, frame->ErrorCode, Paravirt.Ops.ReadCr2());
+            var text = new TextBuilder(stackalloc char[256]);
+            text.Append($"\npanic: {Name(frame->Vector)} at rip=0x{frame->Rip:x} error=0x{frame->ErrorCode:x}");
+            if (frame->Vector == 14)
+            {
+                ulong address = Paravirt.Ops.ReadCr2(), error = frame->ErrorCode;
+                text.Append($" address=0x{address:x} ({Access(error)}, {Presence(error)}){Cause(address)}");
+            }
             XenConsole.WriteLine(text.Text);
 
             DumpRegisters(frame);
@@ -57,16 +55,15 @@ namespace Unikernel.Xen
             Domain.Crash();
         }
 
-        private static void DescribePageFault(ref TextBuilder text, ulong error, ulong address)
+        // Page-fault error code: bit 0 protection (else not present), bit 1 write, bit 4 instruction fetch.
+        private static string Access(ulong error) => (error & 16) != 0 ? "execute" : (error & 2) != 0 ? "write" : "read";
+        private static string Presence(ulong error) => (error & 1) != 0 ? "protection" : "not present";
+
+        private static string Cause(ulong address)
         {
-            // Page-fault error code: bit 0 protection (else not present), bit 1 write, bit 4 instruction fetch.
-            text.Append(" address=");
-            text.AppendHex(address);
-            text.Append((error & 16) != 0 ? " (execute, " : (error & 2) != 0 ? " (write, " : " (read, ");
-            text.Append((error & 1) != 0 ? "protection)" : "not present)");
             ulong guard = (ulong)StackGuard();
-            if (address < Memory.PageSize) text.Append(": null dereference");
-            else if (address >= guard && address < guard + Memory.PageSize) text.Append(": stack overflow");
+            if (address < Memory.PageSize) return ": null dereference";
+            return address >= guard && address < guard + Memory.PageSize ? ": stack overflow" : "";
         }
 
         private static void DumpRegisters(TrapFrame* f)
@@ -81,12 +78,8 @@ namespace Unikernel.Xen
 
         private static void Register(ReadOnlySpan<char> name, ulong value)
         {
-            Span<char> buffer = stackalloc char[32];
-            var text = new TextBuilder(buffer);
-            text.Append(' ');
-            text.Append(name);
-            text.Append('=');
-            text.AppendHex(value, 16);
+            var text = new TextBuilder(stackalloc char[32]);
+            text.Append($" {name}=0x{value:x16}");
             XenConsole.Write(text.Text);
         }
 
@@ -112,12 +105,8 @@ namespace Unikernel.Xen
 
         private static void Frame(int depth, ulong address)
         {
-            Span<char> buffer = stackalloc char[200];
-            var text = new TextBuilder(buffer);
-            text.Append("  #");
-            text.Append(depth);
-            text.Append(' ');
-            text.AppendHex(address);
+            var text = new TextBuilder(stackalloc char[200]);
+            text.Append($"  #{depth} 0x{address:x}");
             GuestSymbols.AppendName(ref text, address);
             XenConsole.WriteLine(text.Text);
         }

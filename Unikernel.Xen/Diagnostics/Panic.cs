@@ -19,11 +19,8 @@ namespace Unikernel.Xen
 
         public static void HypercallFailed(ReadOnlySpan<char> call, long rc)
         {
-            Span<char> buffer = stackalloc char[160];
-            var text = new TextBuilder(buffer);
-            text.Append("hypercall ");
-            text.Append(call);
-            text.Append(" failed: ");
+            var text = new TextBuilder(stackalloc char[160]);
+            text.Append($"hypercall {call} failed: ");
             XenError.AppendResult(ref text, rc);
             Fatal.Fail(text.Text);
         }

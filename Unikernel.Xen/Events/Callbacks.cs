@@ -29,18 +29,8 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly(EntryPoint = "uk_failsafe")]
         private static void Failsafe(ulong* frame)
         {
-            System.Span<char> buffer = stackalloc char[160];
-            var text = new TextBuilder(buffer);
-            text.Append("failsafe callback: Xen could not load segments at rip=");
-            text.AppendHex(frame[6]);
-            text.Append(" ds=");
-            text.AppendHex(frame[2] & 0xffff);
-            text.Append(" es=");
-            text.AppendHex(frame[3] & 0xffff);
-            text.Append(" fs=");
-            text.AppendHex(frame[4] & 0xffff);
-            text.Append(" gs=");
-            text.AppendHex(frame[5] & 0xffff);
+            var text = new TextBuilder(stackalloc char[160]);
+            text.Append($"failsafe callback: Xen could not load segments at rip=0x{frame[6]:x} ds=0x{frame[2] & 0xffff:x} es=0x{frame[3] & 0xffff:x} fs=0x{frame[4] & 0xffff:x} gs=0x{frame[5] & 0xffff:x}");
             Panic.Fail(text.Text);
         }
 

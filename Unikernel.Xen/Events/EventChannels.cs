@@ -135,12 +135,8 @@ namespace Unikernel.Xen
         private static void CheckPort(uint port)
         {
             if (port < MaxPorts) return;
-            System.Span<char> buffer = stackalloc char[96];
-            var text = new TextBuilder(buffer);
-            text.Append("event channel port ");
-            text.Append(port);
-            text.Append(" is beyond our table of ");
-            text.Append(MaxPorts);
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append($"event channel port {port} is beyond our table of {MaxPorts}");
             Panic.Fail(text.Text);
         }
     }

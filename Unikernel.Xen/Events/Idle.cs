@@ -44,10 +44,8 @@ namespace Unikernel.Xen
 
         private static void RefuseInHandler(string what)
         {
-            System.Span<char> buffer = stackalloc char[160];
-            var text = new Core.Text.TextBuilder(buffer);
-            text.Append(what);
-            text.Append(" inside an event handler or timer callback: callbacks must not wait (it would re-enter the handler on its own stack); do the work in the main loop");
+            var text = new Core.Text.TextBuilder(stackalloc char[192]);
+            text.Append($"{what} inside an event handler or timer callback: callbacks must not wait (it would re-enter the handler on its own stack); do the work in the main loop");
             Panic.Fail(text.Text);
         }
 

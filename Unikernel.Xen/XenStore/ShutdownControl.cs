@@ -101,12 +101,8 @@ namespace Unikernel.Xen
 
         private static void Report(string step, long rc)
         {
-            Span<char> buffer = stackalloc char[96];
-            var text = new TextBuilder(buffer);
-            text.Append("# shutdown: xenstore ");
-            text.Append(step);
-            text.Append(" failed: ");
-            text.Append(XenError.Name(rc));
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append($"# shutdown: xenstore {step} failed: {XenError.Name(rc)}");
             XenConsole.WriteLine(text.Text);
         }
     }
