@@ -2,19 +2,25 @@ using System;
 using Unikernel;
 using Unikernel.Core.Text;
 
-// The line protocol. One request per line, one reply line per request:
+// The line protocol (README.md, "The appliance's protocol"). Each request line gets exactly one reply line,
+// and every reply starts with its word, never with '#':
 //   set <key> <value>   -> ok                  (value: the rest of the line, spaces included)
 //   get <key>           -> value <value>
 //   del <key>           -> ok
 //   keys                -> keys <n>: <key> <key> ...
-//   stats               -> stats keys=... value_bytes=... capacity=... free_pages=... uptime_ms=...
-//   status              -> status <ready> keys=<n>, as published in xenstore (or "status unpublished ...")
-//   help                -> help: <commands>
-//   quit                -> ok bye, then a clean power-off (the shutdown hook says goodbye)
-// Anything wrong gets "error <reason>" and the appliance goes on serving.
+//   stats               -> stats keys=... value_bytes=... capacity=... store_pages=... free_pages=... uptime_ms=...
+//   status              -> status ready keys=<n> xenstore=<none|published|pending|failed:ERRNO>; storage: ...
+//   help                -> help: <commands>; storage: ...
+//   quit                -> ok bye, then a clean power-off (the shutdown hook says goodbye in a notice)
+// Anything wrong gets "error <reason>" and the appliance goes on serving; an empty line is no request and
+// gets no reply. Whatever else the appliance prints (greeting, xenstore trouble, goodbye) is a notice, a
+// line starting with "# ", which may come at any time, also between a request and its reply.
 public static class CommandProcessor
 {
-    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit";
+    // Until the store has a disk (the block-device issue), everything is lost when the domain ends: said in
+    // the greeting, in help, in status and at goodbye.
+    public const string Storage = "storage: memory only (lost at shutdown)";
+    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit; " + Storage;
 
     // False when the client asked to quit.
     public static bool Handle(ReadOnlySpan<byte> line, bool truncated)
@@ -37,7 +43,7 @@ public static class CommandProcessor
         else if (Ascii.Equals(command, "del")) Delete(arguments);
         else if (Ascii.Equals(command, "keys")) Keys();
         else if (Ascii.Equals(command, "stats")) Stats();
-        else if (Ascii.Equals(command, "status")) StatusPublisher.Report();
+        else if (Ascii.Equals(command, "status")) Status();
         else if (Ascii.Equals(command, "help")) Console.WriteLine(Help);
         else if (Ascii.Equals(command, "quit"))
         {
@@ -53,11 +59,7 @@ public static class CommandProcessor
         ReadOnlySpan<byte> key = Ascii.FirstWord(arguments, out ReadOnlySpan<byte> value);
         if (key.IsEmpty || value.IsEmpty) { Error("usage: set <key> <value>"); return; }
         StoreResult result = KeyValueStore.Set(key, value);
-        if (result == StoreResult.Ok)
-        {
-            Console.WriteLine("ok");
-            StatusPublisher.KeysChanged();
-        }
+        if (result == StoreResult.Ok) Console.WriteLine("ok");
         else Report(result);
     }
 
@@ -76,9 +78,8 @@ public static class CommandProcessor
     {
         if (!IsOneKey(arguments)) { Error("usage: del <key>"); return; }
         StoreResult result = KeyValueStore.Delete(arguments);
-        if (result != StoreResult.Ok) { Report(result); return; }
-        Console.WriteLine("ok");
-        StatusPublisher.KeysChanged();
+        if (result == StoreResult.Ok) Console.WriteLine("ok");
+        else Report(result);
     }
 
     private static void Keys()
@@ -91,6 +92,16 @@ public static class CommandProcessor
             reply.Append(' ');
             Ascii.Append(ref reply, key);
         }
+        Console.WriteLine(reply.Text);
+    }
+
+    // From memory: a status request never waits on xenstore (StatusPublisher).
+    private static void Status()
+    {
+        var reply = new TextBuilder(stackalloc char[128]);
+        reply.Append($"status ready keys={KeyValueStore.Count} xenstore=");
+        StatusPublisher.AppendState(ref reply);
+        reply.Append($"; {Storage}");
         Console.WriteLine(reply.Text);
     }
 

@@ -22,6 +22,17 @@ public static unsafe class LineReader
     private static int s_chunkLength, s_chunkNext;
     private static bool s_ready;
 
+    // True when a whole line is already read and waiting, so Next will not wait for input.
+    public static bool HasLine
+    {
+        get
+        {
+            for (int i = s_chunkNext; i < s_chunkLength; i++)
+                if (s_storage.Chunk[i] == (byte)'\n' || s_storage.Chunk[i] == (byte)'\r') return true;
+            return false;
+        }
+    }
+
     // Waits for the next line; the span stays valid until the next call.
     public static ReadOnlySpan<byte> Next(out bool truncated)
     {

@@ -46,10 +46,29 @@ public sealed class XlServicesFixture
         step mem-done wait_gone mem 120
         step create-mb xl create mb.cfg
         step mb-done wait_gone mb 180
+
+        """ + ApplianceSteps;
+
+    // The appliance as a client drives it; then with xenstored stopped (SIGSTOP): "set" still replies at
+    // once, the status write that follows waits and a notice says so, requests typed meanwhile are
+    // answered once xenstored runs again.
+    public const string ApplianceTyped = @"set a 1\rset b 2\rget b\rfrobnicate\r", ApplianceStatus = @"status\r",
+        ApplianceTypedStuck = @"set c 3\r", ApplianceTypedWaiting = @"get c\rstatus\r";
+
+    public const string ApplianceSteps = $$"""
         step create-appliance xl create appliance.cfg
         step appliance-ready wait_console appliance "appliance ready" 60
-        step appliance-type type_console appliance 'set a 1\rset b 2\rget b\rfrobnicate\rstatus\r'
-        step appliance-status wait_console appliance "status ready keys=2" 30
+        step appliance-type type_console appliance '{{ApplianceTyped}}'
+        step appliance-replies wait_console appliance "error unknown command 'frobnicate'" 30
+        step appliance-type-status type_console appliance '{{ApplianceStatus}}'
+        step appliance-status wait_console appliance "status ready keys=2 xenstore=published" 30
+        step appliance-stop-xenstored kill -STOP $(pidof xenstored)
+        step appliance-type-stuck type_console appliance '{{ApplianceTypedStuck}}'
+        step appliance-slow-notice wait_console appliance "# status: xenstore has not answered" 30
+        step appliance-type-waiting type_console appliance '{{ApplianceTypedWaiting}}'
+        step appliance-stuck sleep 2
+        step appliance-cont-xenstored kill -CONT $(pidof xenstored)
+        step appliance-status-after wait_console appliance "status ready keys=3 xenstore=published" 30
         step shutdown-appliance xl shutdown -w appliance
         """;
 
@@ -175,20 +194,39 @@ public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServic
             Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(body))));
     }
 
-    // The appliance sample under xl: answers over the console ring, publishes its status in xenstore (read
-    // back by its status command), and xl shutdown runs its hook before a clean poweroff.
+    // The appliance sample under xl: answers over the console ring, publishes its status in xenstore (its
+    // status reply says so), keeps answering at once while xenstored is stuck (a "# " notice reports the
+    // waiting write, and a client still reads one reply per request), and xl shutdown runs its hook before a
+    // clean poweroff.
     [Fact]
     public void The_appliance_serves_over_xl_console_and_stops_on_xl_shutdown()
     {
-        _run.AssertStepOk("appliance-ready");
-        _run.AssertStepOk("appliance-type");
-        _run.AssertStepOk("appliance-status");
-        _run.AssertStepOk("shutdown-appliance");
+        foreach (string step in new[] { "appliance-ready", "appliance-type", "appliance-replies", "appliance-type-status", "appliance-status",
+            "appliance-stop-xenstored", "appliance-type-stuck", "appliance-slow-notice", "appliance-type-waiting", "appliance-cont-xenstored",
+            "appliance-status-after", "shutdown-appliance" })
+            _run.AssertStepOk(step);
         string console = _run.GuestConsole("appliance");
-        Assert.Matches(@"(?m)^appliance: domain \d+ 'appliance', console /dev/pts/\d+, status in /local/domain/\d+/data/appliance$", console);
-        Assert.Matches(@"(?m)^value 2$", console);
-        Assert.Matches(@"(?m)^error ", console); // frobnicate
-        Assert.Contains("appliance: goodbye (power off)", console);
+        Assert.Matches(@"(?m)^# appliance: domain \d+ 'appliance', console /dev/pts/\d+, status in /local/domain/\d+/data/appliance$", console);
         Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text("xl-appliance.log"));
+
+        string typed = (XlServicesFixture.ApplianceTyped + XlServicesFixture.ApplianceStatus + XlServicesFixture.ApplianceTypedStuck
+            + XlServicesFixture.ApplianceTypedWaiting).Replace(@"\r", "\r");
+        var (exchanges, notices) = ApplianceTranscript.Parse(ApplianceTranscript.Requests(typed),
+            console.Split('\n').Where(l => l.Length > 0));
+        const string Status = "; storage: memory only (lost at shutdown)";
+        Assert.Equal(
+        [
+            ("set a 1", "ok"), ("set b 2", "ok"), ("get b", "value 2"), ("frobnicate", "error unknown command 'frobnicate' (try help)"),
+            ("status", "status ready keys=2 xenstore=published" + Status),
+            ("set c 3", "ok"), ("get c", "value 3"), ("status", "status ready keys=3 xenstore=published" + Status),
+        ], exchanges.Select(e => (e.Request, e.Reply)));
+
+        // The stuck write: "set c 3" was answered before the watchdog spoke, "get c" after xenstored answered.
+        var slow = notices.Single(n => n.Text == "# status: xenstore has not answered a write for 1000 ms; requests wait until it does");
+        var answered = notices.Single(n => n.Text.StartsWith("# status: xenstore answered after "));
+        Assert.True(exchanges[5].Line < slow.Line && slow.Line < answered.Line && answered.Line < exchanges[6].Line, console);
+        Assert.InRange(int.Parse(Regex.Match(answered.Text, @"after (\d+) ms$").Groups[1].Value), 1000, 60_000);
+        Assert.Equal("# appliance: goodbye (power off); 3 keys lost (memory only)", notices[^1].Text);
+        Assert.Equal(4, notices.Length); // greeting, slow, answered, goodbye
     }
 }
