@@ -11,10 +11,7 @@ public class BatchingBootTests
     [Fact]
     public void Batched_page_table_updates_match_unbatched_ones()
     {
-        var boot = Boots.Run("probe", "mode=batching");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(14, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("batching: 0 failed", boot);
+        Boots.RunProbeChecks("mode=batching", 14, "batching");
     }
 
     // A failing entry inside a multicall crashes the domain, named by hypercall, index and errno.

@@ -23,10 +23,7 @@ public class ProbeBootTests
     [Fact]
     public void Event_masking_through_the_ops_table_nests_on_real_xen()
     {
-        var boot = Boots.Run("probe", "mode=irqflags");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(6, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("irqflags: 0 failed", boot);
+        Boots.RunProbeChecks("mode=irqflags", 6, "irqflags");
     }
 
     // Timers, idle blocking, masked delivery and a 10,000-event storm under random masking (EventChecks.cs).
@@ -35,10 +32,7 @@ public class ProbeBootTests
     public void Events_timers_and_idle_behave_on_real_xen()
     {
         ulong seed = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        var boot = Boots.Run("probe", $"mode=events seed=0x{seed:x}");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(20, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("events: 0 failed", boot);
+        var boot = Boots.RunProbeChecks($"mode=events seed=0x{seed:x}", 20, "events");
         Boots.AssertContains($"storm seed=0x{seed:x} sent=10000 delivered=10000 ", boot);
         Assert.Equal(4, Regex.Matches(boot.Log, @"^timer delay=\d+ late=\d+$", RegexOptions.Multiline).Count);
 
@@ -53,20 +47,14 @@ public class ProbeBootTests
     [Fact]
     public void Mmu_cpuid_and_halt_ops_work_on_real_xen()
     {
-        var boot = Boots.Run("probe", "mode=paravirt");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(5, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("paravirt: 0 failed", boot);
+        Boots.RunProbeChecks("mode=paravirt", 5, "paravirt");
     }
 
     // The xenstore client against crafted replies in a ring in memory (XenStoreWireChecks.cs).
     [Fact]
     public void Xenstore_replies_are_validated_before_use()
     {
-        var boot = Boots.Run("probe", "mode=xenstore-wire");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(9, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("xenstore-wire: 0 failed", boot);
+        Boots.RunProbeChecks("mode=xenstore-wire", 9, "xenstore-wire");
     }
 
     // Interpolated strings in the guest (InterpolationChecks.cs): TextBuilder.Append($"...") against plain
@@ -74,10 +62,7 @@ public class ProbeBootTests
     [Fact]
     public void Interpolated_strings_format_in_the_guest_as_dotnet_formats_them()
     {
-        var boot = Boots.Run("probe", "mode=interpolation");
-        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
-        Assert.Equal(6, Boots.AssertGuestChecksPassed(boot));
-        Boots.AssertContains("interpolation: 0 failed", boot);
+        var boot = Boots.RunProbeChecks("mode=interpolation", 6, "interpolation");
 
         // The guest's values and its interpolated string, formatted by .NET.
         int i = -42;
