@@ -24,6 +24,7 @@
         address_of uk_rodata_start_address, __uk_rodata_start
         address_of uk_data_start_address, __uk_data_start
         address_of uk_image_end_address, __uk_image_end
+        address_of uk_security_cookie_address, __security_cookie // set per boot by the platform
 
 // Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
 // and a reference store is a plain store.
@@ -81,6 +82,8 @@ RhpStackProbe:
 RhpTrapThreads:
         .long 0
         .balign 8
+        // ilc's stack-buffer cookie. A placeholder: the platform replaces it with a random value before any
+        // function that checks it can return.
         .globl __security_cookie
 __security_cookie:
         .quad 0x2b992ddfa232d00d

@@ -31,6 +31,7 @@ namespace Unikernel.Xen
             if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
             Startup.InitializeStatics();
             SharedInfoPage.Map(startInfo);
+            StackCookie.Randomize(startInfo);
             Multicalls.Initialize();
             XenParavirt.Install(startInfo);
             Traps.Install();

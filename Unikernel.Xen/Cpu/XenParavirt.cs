@@ -116,6 +116,6 @@ namespace Unikernel.Xen
 
         [RuntimeImport("uk_xen_cpuid")]
         [MethodImpl(MethodImplOptions.InternalCall)]
-        private static extern void XenCpuid(uint leaf, uint subleaf, CpuidResult* result);
+        internal static extern void XenCpuid(uint leaf, uint subleaf, CpuidResult* result);
     }
 }

@@ -27,3 +27,12 @@ uk_xen_cpuid:
         movl %edx, 12(%r8)
         popq %rbx
         ret
+
+// bool uk_rdrand(ulong *value): one RDRAND; false when the CPU had no entropy ready (CF clear).
+        .globl uk_rdrand
+uk_rdrand:
+        rdrandq %rax
+        movq %rax, (%rdi)
+        setc %al
+        movzbl %al, %eax
+        ret

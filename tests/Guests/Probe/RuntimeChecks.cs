@@ -68,12 +68,12 @@ internal static class RuntimeChecks
             failures += CheckReport.Check("function-pointer", twice(21) == 42);
         }
 
-        Span<char> buffer = stackalloc char[64];
-        var text = new TextBuilder(buffer);
-        text.Append("runtime checks: ");
-        text.Append(failures);
-        text.Append(" failed");
-        XenConsole.WriteLine(text.Text);
+        // The stack cookie was replaced at boot (the image carries a fixed placeholder).
+        ulong cookie = StackCookie.Value;
+        failures += CheckReport.Check("stack-cookie-set", cookie != 0x2b992ddfa232d00d && cookie != 0);
+        Unikernel.Console.WriteLine($"stack cookie: 0x{cookie:x16} from {(StackCookie.FromRdrand ? "rdrand" : "tsc")}");
+
+        Unikernel.Console.WriteLine($"runtime checks: {failures} failed");
         return failures == 0 ? 0 : 1;
     }
 

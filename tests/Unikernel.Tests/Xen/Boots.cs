@@ -8,7 +8,7 @@ namespace Unikernel.Tests.Xen;
 public static class Boots
 {
     public static BootResult Run(string image, string cmdline = "", string xenOptions = "", int memoryMiB = 256, int timeoutSeconds = 90,
-        bool symbolize = true, params SerialReply[] replies)
+        bool symbolize = true, string? cpuModel = null, params SerialReply[] replies)
     {
         var result = XenBoot.Run(new BootOptions
         {
@@ -20,6 +20,7 @@ public static class Boots
             CacheDir = Repo.Cache,
             Replies = replies,
             Symbolize = symbolize,
+            CpuModel = cpuModel,
         });
         return result;
     }

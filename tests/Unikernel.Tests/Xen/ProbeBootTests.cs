@@ -19,6 +19,24 @@ public class ProbeBootTests
         Boots.AssertContains("runtime checks: 0 failed", boot);
     }
 
+    // ilc's stack-buffer cookie is random per boot: two boots, two cookies, neither the image's placeholder.
+    // The CPU offers RDRAND, as every current x86 does (-icount makes the TSC the same in every boot).
+    [Fact]
+    public void The_stack_cookie_differs_between_boots()
+    {
+        string Cookie()
+        {
+            var boot = Boots.Run("probe", "mode=runtime", cpuModel: "qemu64,+rdrand");
+            Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+            var m = Regex.Match(boot.Log, @"stack cookie: 0x([0-9a-f]{16}) from rdrand");
+            Assert.True(m.Success, boot.Tail());
+            return m.Groups[1].Value;
+        }
+        string first = Cookie(), second = Cookie();
+        Assert.NotEqual(first, second);
+        Assert.NotEqual("2b992ddfa232d00d", first);
+    }
+
     // The Xen ops table masks and unmasks through the real vcpu_info, nested save/restore included.
     [Fact]
     public void Event_masking_through_the_ops_table_nests_on_real_xen()
