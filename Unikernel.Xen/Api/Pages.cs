@@ -12,18 +12,18 @@ namespace Unikernel
         public const int Size = 4096;
 
         /// <summary>Pages free now, not counting what Xen may still give on demand.</summary>
-        public static ulong FreeCount => Xen.Frames.FreePageCount;
+        public static ulong FreeCount => Xen.FramePool.FreePageCount;
 
         /// <summary>One page, or null when memory is exhausted.</summary>
-        public static void* Allocate() => Xen.Frames.AllocatePage();
+        public static void* Allocate() => Xen.FramePool.AllocatePage();
 
         /// <summary><paramref name="count"/> contiguous pages, or null when there is no such run.</summary>
-        public static void* Allocate(ulong count) => Xen.Frames.AllocatePages(count);
+        public static void* Allocate(ulong count) => Xen.FramePool.AllocatePages(count);
 
         /// <summary>Gives back one page from <see cref="Allocate()"/>. Freeing twice, or what was not allocated, is fatal.</summary>
-        public static void Free(void* page) => Xen.Frames.FreePage(page);
+        public static void Free(void* page) => Xen.FramePool.FreePage(page);
 
         /// <summary>Gives back <paramref name="count"/> pages starting at <paramref name="first"/>.</summary>
-        public static void Free(void* first, ulong count) => Xen.Frames.FreePages(first, count);
+        public static void Free(void* first, ulong count) => Xen.FramePool.FreePages(first, count);
     }
 }

@@ -41,8 +41,8 @@ namespace Unikernel.Xen
             XenStoreService.Initialize(startInfo);
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
-            Memory.Unmap(0, "update_va_mapping(page 0)");
-            Memory.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
+            LinearMap.Unmap(0, "update_va_mapping(page 0)");
+            LinearMap.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
             MemorySetup.Run(startInfo);
 
             // Xen starts us with events masked; from here on upcalls may arrive.

@@ -65,8 +65,8 @@ namespace Unikernel.Xen
             text.Append((error & 16) != 0 ? " (execute, " : (error & 2) != 0 ? " (write, " : " (read, ");
             text.Append((error & 1) != 0 ? "protection)" : "not present)");
             ulong guard = (ulong)StackGuard();
-            if (address < Memory.PageSize) text.Append(": null dereference");
-            else if (address >= guard && address < guard + Memory.PageSize) text.Append(": stack overflow");
+            if (address < AddressTranslation.PageSize) text.Append(": null dereference");
+            else if (address >= guard && address < guard + AddressTranslation.PageSize) text.Append(": stack overflow");
         }
 
         private static void DumpRegisters(TrapFrame* f)
@@ -97,7 +97,7 @@ namespace Unikernel.Xen
         {
             XenConsole.WriteLine("backtrace:");
             Frame(0, frame->Rip);
-            ulong low = (ulong)StackGuard() + Memory.PageSize, high = (ulong)StackTop();
+            ulong low = (ulong)StackGuard() + AddressTranslation.PageSize, high = (ulong)StackTop();
             ulong rbp = frame->Rbp;
             for (int depth = 1; depth < 32 && rbp >= low && rbp + 16 <= high && (rbp & 7) == 0; depth++)
             {

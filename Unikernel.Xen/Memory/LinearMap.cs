@@ -28,9 +28,9 @@ namespace Unikernel.Xen
         {
             if (s_firstFree != 0) return s_firstFree;
             const ulong FourMiB = 4UL << 20;
-            ulong end = (startInfo->PtBase + (startInfo->NrPtFrames + 1) * Memory.PageSize + FourMiB - 1) & ~(FourMiB - 1);
+            ulong end = (startInfo->PtBase + (startInfo->NrPtFrames + 1) * AddressTranslation.PageSize + FourMiB - 1) & ~(FourMiB - 1);
             while (IsMapped(end)) end += FourMiB;
-            if (!IsMapped(end - Memory.PageSize)) Panic.Fail("memory setup: Xen's start-of-day mapping does not end where expected");
+            if (!IsMapped(end - AddressTranslation.PageSize)) Panic.Fail("memory setup: Xen's start-of-day mapping does not end where expected");
             s_firstFree = end >> XenConstants.PageShift;
             return s_firstFree;
         }
@@ -55,11 +55,15 @@ namespace Unikernel.Xen
             ops.LeaveLazyMmu();
         }
 
+        // Removes the mapping of one page so any access to it faults (page 0, the stack guard page).
+        internal static void Unmap(ulong virtualAddress, string what) =>
+            Panic.Check(Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg), what);
+
         internal static ulong CountMappedBelow(ulong endPfn)
         {
             ulong n = 0;
             for (ulong pfn = 0; pfn < endPfn; pfn++)
-                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
+                if (P2m.IsBacked(P2m.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
             return n;
         }
 
@@ -89,7 +93,7 @@ namespace Unikernel.Xen
             ulong start = firstFree << XenConstants.PageShift, end = ((topPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
             ulong l3Region = ulong.MaxValue, l2Region = ulong.MaxValue, l3Mfn = 0, l2Mfn = 0;
             bool l3New = false, l2New = false;
-            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+            ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
 
             for (ulong va = start; va < end; va += block)
             {
@@ -104,7 +108,7 @@ namespace Unikernel.Xen
                     if (l3New)
                     {
                         l3Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(ref batch, Memory.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
+                        if (!dryRun) LinkNow(ref batch, AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
                     }
                     else l3Mfn = PageTableEntry.Frame(entry);
                 }
@@ -134,20 +138,20 @@ namespace Unikernel.Xen
         private static bool BlockNeedsTable(ulong firstPfn, ulong topPfn, ref ExtraMemory extra)
         {
             for (ulong pfn = firstPfn; pfn < firstPfn + PageTableEntry.EntriesPerTable && pfn < topPfn; pfn++)
-                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
+                if (P2m.IsBacked(P2m.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
             return false;
         }
 
         // Xen's own tables are mapped (read-only) in the start-of-day mapping; ours are only read after setup.
-        private static ulong* TableOf(ulong mfn) => (ulong*)Memory.MachineFrameToVirtual(mfn);
+        private static ulong* TableOf(ulong mfn) => (ulong*)AddressTranslation.MachineFrameToVirtual(mfn);
 
         private static ulong NewTable(bool dryRun)
         {
             ulong pfn = s_tableBase + s_tablesUsed++;
             if (dryRun) return 0;
             if (s_tablesUsed > s_tableCount) Panic.Fail("memory setup: more page tables needed than counted");
-            ulong mfn = PhysicalMemory.MachineFrame(pfn);
-            if (!PhysicalMemory.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
+            ulong mfn = P2m.MachineFrame(pfn);
+            if (!P2m.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
             ulong* page = PointScratchAt(mfn);
             for (int i = 0; i < PageTableEntry.EntriesPerTable; i++) page[i] = 0;
             return mfn;
@@ -162,8 +166,8 @@ namespace Unikernel.Xen
             {
                 ulong pfn = firstPfn + (ulong)i;
                 if (pfn >= topPfn) break;
-                ulong mfn = PhysicalMemory.MachineFrame(pfn);
-                if (!PhysicalMemory.IsBacked(mfn)) continue;
+                ulong mfn = P2m.MachineFrame(pfn);
+                if (!P2m.IsBacked(mfn)) continue;
                 bool table = pfn >= s_tableBase && pfn - s_tableBase < s_tableCount;
                 page[i] = PageTableEntry.Make(mfn, table ? s_readOnlyFlags : s_dataFlags);
                 mapped++;
@@ -189,7 +193,7 @@ namespace Unikernel.Xen
         private static void ReleaseScratch()
         {
             ulong scratch = (ulong)ScratchPage();
-            PointScratchAt(PhysicalMemory.MachineFrame(scratch >> XenConstants.PageShift));
+            PointScratchAt(P2m.MachineFrame(scratch >> XenConstants.PageShift));
         }
 
         // Entry flags as Xen set them in its own tables (kernel mappings of a PV guest carry _PAGE_USER, for
@@ -197,7 +201,7 @@ namespace Unikernel.Xen
         private static void LearnFlags()
         {
             ulong va = (ulong)ScratchPage();
-            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+            ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
             ulong l4 = root[PageTableEntry.Index(va, 4)];
             ulong l3 = TableOf(PageTableEntry.Frame(l4))[PageTableEntry.Index(va, 3)];
             ulong l2 = TableOf(PageTableEntry.Frame(l3))[PageTableEntry.Index(va, 2)];
@@ -222,7 +226,7 @@ namespace Unikernel.Xen
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ops.EnterLazyMmu();
-            for (ulong va = text; va < end; va += Memory.PageSize)
+            for (ulong va = text; va < end; va += AddressTranslation.PageSize)
             {
                 ulong* entry = PageTableWalk.FindPte(va);
                 if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // the stack guard stays unmapped

@@ -79,7 +79,7 @@ namespace Unikernel.Xen
                 ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
                 LinearMap.Build(firstFree, topPfn, ref extra, out ulong tablePages, out ulong mapped);
                 s_mappedPages = mapped + LinearMap.CountMappedBelow(firstFree);
-                Frames.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(maxReservation));
+                FramePool.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(maxReservation));
             }
             LinearMap.ProtectImage();
             PrintSummary();
@@ -177,8 +177,8 @@ namespace Unikernel.Xen
             Span<PhysicalRange> items = stackalloc PhysicalRange[4];
             items[0] = new PhysicalRange((ulong)LinearMap.ImageStart(), (ulong)LinearMap.ImageEnd() - (ulong)LinearMap.ImageStart());
             items[1] = new PhysicalRange(startInfo->MfnList, startInfo->NrPages * sizeof(ulong));
-            items[2] = new PhysicalRange((ulong)startInfo, Memory.PageSize);
-            items[3] = new PhysicalRange(startInfo->PtBase, startInfo->NrPtFrames * Memory.PageSize);
+            items[2] = new PhysicalRange((ulong)startInfo, AddressTranslation.PageSize);
+            items[3] = new PhysicalRange(startInfo->PtBase, startInfo->NrPtFrames * AddressTranslation.PageSize);
             int outside = MemoryCollisions.FindFirstOutsideRam(map, items);
             if (outside >= 0)
             {
@@ -223,7 +223,7 @@ namespace Unikernel.Xen
                     for (int k = 0; k < n; k++)
                     {
                         ulong pfn = op.Source + done + (ulong)k, mfn = InitialP2m[pfn];
-                        if (Memory.MachineToPhysicalFrame(mfn) == pfn) frames[m++] = mfn;
+                        if (AddressTranslation.MachineToPhysicalFrame(mfn) == pfn) frames[m++] = mfn;
                         else s_notReleased++;
                     }
                     long released = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, m));
@@ -290,9 +290,9 @@ namespace Unikernel.Xen
             text.Append(" pages (");
             text.Append(s_mappedPages >> 8);
             text.Append(" MiB) free=");
-            text.Append(Frames.FreePageCount);
+            text.Append(FramePool.FreePageCount);
             text.Append(" pages (");
-            text.Append(Frames.FreePageCount >> 8);
+            text.Append(FramePool.FreePageCount >> 8);
             text.Append(" MiB)");
             XenConsole.WriteLine(text.Text);
         }

@@ -8,7 +8,7 @@ namespace Unikernel.Xen
     // Page frames for the application: every free RAM page after memory setup, plus the balloon space
     // (extra regions) that XENMEM_populate_physmap backs on demand, up to the maximum reservation. A page's
     // address is its pseudo-physical address: all RAM is mapped there.
-    internal static unsafe class Frames
+    internal static unsafe class FramePool
     {
         private static FrameAllocator s_allocator;
         private static bool s_ready;
@@ -20,24 +20,24 @@ namespace Unikernel.Xen
         // The full p2m and the allocator's bitmaps take the first free frames (all mapped by now).
         internal static void Initialize(ulong reserveStart, ulong topPfn, ref ExtraMemory extra, ulong budget)
         {
-            ulong p2mPages = (topPfn * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
+            ulong p2mPages = (topPfn * sizeof(ulong) + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
             ulong words = FrameAllocator.StorageWords(topPfn);
-            ulong bitmapPages = (words * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
+            ulong bitmapPages = (words * sizeof(ulong) + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
             for (ulong pfn = reserveStart; pfn < reserveStart + p2mPages + bitmapPages; pfn++)
-                if (!PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m after the page tables");
+                if (!P2m.IsBacked(P2m.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m after the page tables");
 
             var p2m = (ulong*)(reserveStart << XenConstants.PageShift);
-            for (ulong pfn = 0; pfn < topPfn; pfn++) p2m[pfn] = PhysicalMemory.MachineFrame(pfn);
-            PhysicalMemory.Install(p2m, topPfn);
+            for (ulong pfn = 0; pfn < topPfn; pfn++) p2m[pfn] = P2m.MachineFrame(pfn);
+            P2m.Install(p2m, topPfn);
 
             s_allocator = new FrameAllocator((ulong*)((reserveStart + p2mPages) << XenConstants.PageShift), words, 0, topPfn);
             ulong pfnFree = reserveStart + p2mPages + bitmapPages;
             while (pfnFree < topPfn)
             {
-                bool backed = PhysicalMemory.IsBacked(p2m[pfnFree]);
+                bool backed = P2m.IsBacked(p2m[pfnFree]);
                 bool balloon = !backed && extra.Contains(pfnFree);
                 ulong run = pfnFree;
-                while (run < topPfn && PhysicalMemory.IsBacked(p2m[run]) == backed && (backed || extra.Contains(run) == balloon)) run++;
+                while (run < topPfn && P2m.IsBacked(p2m[run]) == backed && (backed || extra.Contains(run) == balloon)) run++;
                 if (backed) Check(s_allocator.AddFree(pfnFree, run - pfnFree), "add free RAM");
                 else if (balloon) Check(s_allocator.AddUnpopulated(pfnFree, run - pfnFree), "add balloon space");
                 pfnFree = run;
@@ -64,7 +64,7 @@ namespace Unikernel.Xen
         public static void FreePages(void* first, ulong count)
         {
             ulong address = (ulong)first;
-            if ((address & (Memory.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
+            if ((address & (AddressTranslation.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
             FrameStatus status = s_allocator.FreeRun(address >> XenConstants.PageShift, count);
             if (status == FrameStatus.DoubleFree) Fail("double free of the page at ", address);
             if (status != FrameStatus.Ok) Fail("free of a page that is not ours at ", address);
@@ -86,11 +86,11 @@ namespace Unikernel.Xen
                 for (int i = 0; i < (int)got; i++)
                 {
                     ulong pfn = startPfn + done + (ulong)i, mfn = frames[i];
-                    PhysicalMemory.Set(pfn, mfn);
+                    P2m.Set(pfn, mfn);
                     batch.SetMachineToPhysical(mfn, pfn);
                     ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
                     if (entry == null) Panic.Fail("frames: balloon space without a page table");
-                    batch.SetEntry(Memory.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
+                    batch.SetEntry(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
                 }
                 batch.Flush();
                 done += (ulong)got;

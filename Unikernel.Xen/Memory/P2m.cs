@@ -5,7 +5,7 @@ namespace Unikernel.Xen
     // The domain's p2m: machine frame of each pseudo-physical frame, with Linux's INVALID and IDENTITY
     // markers. Until memory setup has built the full table it answers from Xen's start-of-day list
     // (start_info.mfn_list, nr_pages entries) and the setup plan.
-    internal static unsafe class PhysicalMemory
+    internal static unsafe class P2m
     {
         private static ulong* s_table;
         private static ulong s_size;
