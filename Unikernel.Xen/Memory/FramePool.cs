@@ -74,8 +74,7 @@ namespace Unikernel.Xen
         // the p2m, the M2P and the linear mapping learn them.
         private static ulong Populate(void* context, ulong startPfn, ulong count)
         {
-            Span<ulong> frames = stackalloc ulong[64];
-            var batch = new MmuUpdateBatch();
+            Span<ulong> frames = stackalloc ulong[64]; // 128 updates: one bulk hypercall per round
             ulong done = 0;
             while (done < count)
             {
@@ -83,16 +82,17 @@ namespace Unikernel.Xen
                 for (int i = 0; i < n; i++) frames[i] = startPfn + done + (ulong)i;
                 long got = MemorySetup.ChangeReservation(MemoryOp.PopulatePhysmap, frames.Slice(0, n));
                 if (got < 0) Panic.HypercallFailed("memory_op(XENMEM_populate_physmap)", got);
+                Multicalls.EnterBulk();
                 for (int i = 0; i < (int)got; i++)
                 {
                     ulong pfn = startPfn + done + (ulong)i, mfn = frames[i];
                     P2m.Set(pfn, mfn);
-                    batch.SetMachineToPhysical(mfn, pfn);
+                    Multicalls.QueueMachineToPhysical(mfn, pfn);
                     ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
                     if (entry == null) Panic.Fail("frames: balloon space without a page table");
-                    batch.SetEntry(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
+                    Multicalls.QueuePageTableEntry(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
                 }
-                batch.Flush();
+                Multicalls.LeaveBulk();
                 done += (ulong)got;
                 if (got < n) break; // Xen has no more for us
             }

@@ -11,13 +11,17 @@ namespace Unikernel.Xen
     // template: entries are only added where none exist. New page-table pages come from a run of free
     // frames right after the start-of-day mapping; each is filled through a scratch mapping, which is gone
     // before Xen sees the page as a table (Xen refuses tables that are writable anywhere), and every page of
-    // that run is mapped read-only. Links go out in batched mmu_updates.
+    // that run is mapped read-only. Links go out as mmu_updates through Multicalls, each leaf's link in one
+    // multicall with the move of the scratch window off it.
     internal static unsafe class LinearMap
     {
         private static ulong s_firstFree, s_tableBase, s_tableCount, s_tablesUsed;
         private static ulong s_dataFlags, s_readOnlyFlags;
         private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
         private static bool s_noExecute;
+        // The link of the leaf table last filled through the scratch window, held until the window leaves it.
+        private static ulong s_heldLinkAddress, s_heldLinkValue;
+        private static bool s_linkHeld;
 
         public static ulong DataFlags => s_dataFlags;
         public static ulong TablePages => s_tableCount;
@@ -72,21 +76,18 @@ namespace Unikernel.Xen
             LearnFlags();
             s_tableBase = firstFree;
             // A dry run counts the tables, so the final one knows which pages to map read-only.
-            var none = new MmuUpdateBatch();
             s_tableCount = ulong.MaxValue;
             s_tablesUsed = 0;
-            Walk(dryRun: true, firstFree, topPfn, ref extra, ref none, out _);
+            Walk(dryRun: true, firstFree, topPfn, ref extra, out _);
             s_tableCount = s_tablesUsed;
             s_tablesUsed = 0;
 
-            var batch = new MmuUpdateBatch();
-            Walk(dryRun: false, firstFree, topPfn, ref extra, ref batch, out mapped);
+            Walk(dryRun: false, firstFree, topPfn, ref extra, out mapped);
             ReleaseScratch();
-            batch.Flush();
             tablePages = s_tableCount;
         }
 
-        private static void Walk(bool dryRun, ulong firstFree, ulong topPfn, ref ExtraMemory extra, ref MmuUpdateBatch batch, out ulong mapped)
+        private static void Walk(bool dryRun, ulong firstFree, ulong topPfn, ref ExtraMemory extra, out ulong mapped)
         {
             mapped = 0;
             ulong block = PageTableEntry.Span(2);
@@ -108,7 +109,7 @@ namespace Unikernel.Xen
                     if (l3New)
                     {
                         l3Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(ref batch, AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
+                        if (!dryRun) LinkNow(AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
                     }
                     else l3Mfn = PageTableEntry.Frame(entry);
                 }
@@ -120,7 +121,7 @@ namespace Unikernel.Xen
                     if (l2New)
                     {
                         l2Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(ref batch, (l3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(l2Mfn, s_l3Flags));
+                        if (!dryRun) LinkNow((l3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(l2Mfn, s_l3Flags));
                     }
                     else l2Mfn = PageTableEntry.Frame(entry);
                 }
@@ -130,7 +131,9 @@ namespace Unikernel.Xen
                 ulong l1Mfn = NewTable(dryRun);
                 if (dryRun) continue;
                 mapped += FillLeafTable(va >> XenConstants.PageShift, topPfn);
-                batch.SetEntry((l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8, PageTableEntry.Make(l1Mfn, s_l2Flags));
+                s_heldLinkAddress = (l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
+                s_heldLinkValue = PageTableEntry.Make(l1Mfn, s_l2Flags);
+                s_linkHeld = true;
             }
         }
 
@@ -175,18 +178,25 @@ namespace Unikernel.Xen
             return mapped;
         }
 
-        // An upper-level link must be in place before the walk goes on below it.
-        private static void LinkNow(ref MmuUpdateBatch batch, ulong entryMachineAddress, ulong value)
+        // An upper-level link must be in place before the walk goes on below it: it goes out in the same
+        // multicall as the move of the scratch window off the new table.
+        private static void LinkNow(ulong entryMachineAddress, ulong value)
         {
+            Multicalls.EnterLazy();
             ReleaseScratch();
-            batch.SetEntry(entryMachineAddress, value);
-            batch.Flush();
+            Multicalls.QueuePageTableEntry(entryMachineAddress, value);
+            Multicalls.LeaveLazy();
         }
 
+        // Moves the scratch window, then issues the held link of the table it has just left, in one multicall.
         private static ulong* PointScratchAt(ulong mfn)
         {
             ulong scratch = (ulong)ScratchPage();
-            Panic.Check(Hypercall.UpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg), "update_va_mapping(scratch)");
+            Multicalls.EnterLazy();
+            Multicalls.QueueUpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg);
+            if (s_linkHeld) Multicalls.QueuePageTableEntry(s_heldLinkAddress, s_heldLinkValue);
+            s_linkHeld = false;
+            Multicalls.LeaveLazy();
             return (ulong*)scratch;
         }
 

@@ -199,15 +199,15 @@ namespace Unikernel.Xen
         // mapping; released frames go back to Xen (after their mapping is gone, or Xen keeps them).
         private static void Execute(ReadOnlySpan<MemoryOperation> operations)
         {
-            var batch = new MmuUpdateBatch();
+            Multicalls.EnterBulk();
             for (int i = 0; i < operations.Length; i++)
             {
                 ref readonly MemoryOperation op = ref operations[i];
                 if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(op.Source, op.Count);
                 else if (op.Kind == MemoryOperationKind.Remap)
-                    for (ulong k = 0; k < op.Count; k++) batch.SetMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
+                    for (ulong k = 0; k < op.Count; k++) Multicalls.QueueMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
             }
-            batch.Flush();
+            Multicalls.LeaveBulk();
             Paravirt.Ops.FlushTlbAll(); // mmu_update leaves stale translations of what it unmapped
 
             Span<ulong> frames = stackalloc ulong[256];
