@@ -71,12 +71,13 @@ namespace Unikernel.Xen
                 MemoryStatus status = MemorySetupPlanner.Plan(map, limits, ref extra, ref plan, out s_summary);
                 if (status != MemoryStatus.Ok) Fail("memory setup: the plan does not fit (", status, ")");
                 s_operationCount = plan.Count;
+                // Known before Execute: it unmaps identity pfns only up to the end of the start-of-day mapping.
+                ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
                 Execute(plan.Operations);
 
                 // The p2m holds what is RAM now or may become RAM; identity above that is implicit (the
                 // planner's TopPfn reaches the end of the map, reserved ranges up to 1 TiB included).
                 ulong topPfn = P2mEnd(plan.Operations, extra.EndPfn());
-                ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
                 LinearMap.Build(firstFree, topPfn, ref extra, out ulong tablePages, out ulong mapped);
                 s_mappedPages = mapped + LinearMap.CountMappedBelow(firstFree);
                 FramePool.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(maxReservation));
