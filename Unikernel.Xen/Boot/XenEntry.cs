@@ -25,6 +25,7 @@ namespace Unikernel.Xen
         {
             var startInfo = (StartInfo*)startInfoAddress;
             Domain.Initialize(startInfo);
+            P2m.UseStartOfDayList(startInfo);
             XenConsole.Initialize(startInfo);
             Fatal.Install(&XenConsole.WriteFatal, &Domain.Crash);
 

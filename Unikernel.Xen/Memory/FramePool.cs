@@ -17,30 +17,24 @@ namespace Unikernel.Xen
         public static ulong PopulatedPages => s_ready ? s_allocator.PopulatedPages : 0;
         public static ulong PopulateBudget => s_ready ? s_allocator.PopulateBudget : 0;
 
-        // The full p2m and the allocator's bitmaps take the first free frames (all mapped by now).
-        internal static void Initialize(ulong reserveStart, ulong topPfn, ref ExtraMemory extra, ulong budget)
+        // The allocator's bitmaps are in pages memory setup reserved (mapped by now); the free ranges hold RAM
+        // to hand out and, where unbacked, balloon space.
+        internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra, ulong budget)
         {
-            ulong p2mPages = (topPfn * sizeof(ulong) + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
-            ulong words = FrameAllocator.StorageWords(topPfn);
-            ulong bitmapPages = (words * sizeof(ulong) + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
-            for (ulong pfn = reserveStart; pfn < reserveStart + p2mPages + bitmapPages; pfn++)
-                if (!P2m.IsBacked(P2m.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m after the page tables");
-
-            var p2m = (ulong*)(reserveStart << XenConstants.PageShift);
-            for (ulong pfn = 0; pfn < topPfn; pfn++) p2m[pfn] = P2m.MachineFrame(pfn);
-            P2m.Install(p2m, topPfn);
-
-            s_allocator = new FrameAllocator((ulong*)((reserveStart + p2mPages) << XenConstants.PageShift), words, 0, topPfn);
-            ulong pfnFree = reserveStart + p2mPages + bitmapPages;
-            while (pfnFree < topPfn)
+            s_allocator = new FrameAllocator(bitmaps, words, 0, topPfn);
+            for (int i = 0; i < free.Length; i++)
             {
-                bool backed = P2m.IsBacked(p2m[pfnFree]);
-                bool balloon = !backed && extra.Contains(pfnFree);
-                ulong run = pfnFree;
-                while (run < topPfn && P2m.IsBacked(p2m[run]) == backed && (backed || extra.Contains(run) == balloon)) run++;
-                if (backed) Check(s_allocator.AddFree(pfnFree, run - pfnFree), "add free RAM");
-                else if (balloon) Check(s_allocator.AddUnpopulated(pfnFree, run - pfnFree), "add balloon space");
-                pfnFree = run;
+                ulong pfn = free[i].Start, end = free[i].End;
+                while (pfn < end)
+                {
+                    bool backed = P2m.IsBacked(P2m.MachineFrame(pfn));
+                    bool balloon = !backed && extra.Contains(pfn);
+                    ulong run = pfn;
+                    while (run < end && P2m.IsBacked(P2m.MachineFrame(run)) == backed && (backed || extra.Contains(run) == balloon)) run++;
+                    if (backed) Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+                    else if (balloon) Check(s_allocator.AddUnpopulated(pfn, run - pfn), "add balloon space");
+                    pfn = run;
+                }
             }
             s_allocator.SetPopulateHook(&Populate, null, budget);
             s_ready = true;

@@ -8,8 +8,10 @@ namespace Unikernel.Xen
 {
     // Maps every RAM page at virtual address = pseudo-physical address, the layout Xen's start-of-day
     // mapping already uses for its first megabytes. As Linux's xen_pagetable_init does, Xen's tables are the
-    // template: entries are only added where none exist. New page-table pages come from a run of free
-    // frames right after the start-of-day mapping; each is filled through a scratch mapping, which is gone
+    // template: entries are only added where none exist. It is built in two steps around the full p2m: first
+    // the pages that will hold it (read from Xen's start-of-day list), then everything else (read from the
+    // full p2m). New page-table pages come from a run of free frames at the first 2 MiB block after the
+    // pages of the first step; each is filled through a scratch mapping, which is gone
     // before Xen sees the page as a table (Xen refuses tables that are writable anywhere), and every page of
     // that run is mapped read-only. Links go out as mmu_updates through Multicalls, each leaf's link in one
     // multicall with the move of the scratch window off it.
@@ -25,6 +27,7 @@ namespace Unikernel.Xen
 
         public static ulong DataFlags => s_dataFlags;
         public static ulong TablePages => s_tableCount;
+        public static ulong TablesUsed => s_tablesUsed;
 
         // First pfn past Xen's start-of-day mapping: it ends on a 4 MiB boundary after the bootstrap stack
         // (which follows the initial page tables).
@@ -71,34 +74,47 @@ namespace Unikernel.Xen
             return n;
         }
 
-        internal static void Build(ulong firstFree, ulong topPfn, ref ExtraMemory extra, out ulong tablePages, out ulong mapped)
+        // Step one: maps [firstFree, tableBase) (both 2 MiB-aligned), where the full p2m will go. New tables
+        // start at tableBase, so none of the pages mapped here is one and no count is needed first. Returns
+        // how many pages it mapped; they are usable on return.
+        internal static ulong MapBeforeTables(ulong firstFree, ulong tableBase, ref ExtraMemory extra)
         {
             LearnFlags();
-            s_tableBase = firstFree;
-            // A dry run counts the tables, so the final one knows which pages to map read-only.
+            s_tableBase = tableBase;
             s_tableCount = ulong.MaxValue;
             s_tablesUsed = 0;
-            Walk(dryRun: true, firstFree, topPfn, ref extra, out _);
-            s_tableCount = s_tablesUsed;
-            s_tablesUsed = 0;
-
-            Walk(dryRun: false, firstFree, topPfn, ref extra, out mapped);
+            Walk(dryRun: false, firstFree, tableBase, ref extra, out ulong mapped);
             ReleaseScratch();
-            tablePages = s_tableCount;
+            return mapped;
         }
 
-        private static void Walk(bool dryRun, ulong firstFree, ulong topPfn, ref ExtraMemory extra, out ulong mapped)
+        // Step two: maps the rest, [tableBase, topPfn). A dry run counts the tables first, so the final walk
+        // knows which pages to map read-only.
+        internal static ulong MapFromTables(ulong topPfn, ref ExtraMemory extra)
+        {
+            ulong before = s_tablesUsed;
+            Walk(dryRun: true, s_tableBase, topPfn, ref extra, out _);
+            s_tableCount = s_tablesUsed;
+            s_tablesUsed = before;
+
+            Walk(dryRun: false, s_tableBase, topPfn, ref extra, out ulong mapped);
+            ReleaseScratch();
+            return mapped;
+        }
+
+        // Maps the RAM pages of [startPfn, endPfn) (startPfn 2 MiB-aligned); balloon space gets leaf tables too.
+        private static void Walk(bool dryRun, ulong startPfn, ulong endPfn, ref ExtraMemory extra, out ulong mapped)
         {
             mapped = 0;
             ulong block = PageTableEntry.Span(2);
-            ulong start = firstFree << XenConstants.PageShift, end = ((topPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
+            ulong start = startPfn << XenConstants.PageShift, end = ((endPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
             ulong l3Region = ulong.MaxValue, l2Region = ulong.MaxValue, l3Mfn = 0, l2Mfn = 0;
             bool l3New = false, l2New = false;
             ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
 
             for (ulong va = start; va < end; va += block)
             {
-                if (!BlockNeedsTable(va >> XenConstants.PageShift, topPfn, ref extra)) continue;
+                if (!BlockNeedsTable(va >> XenConstants.PageShift, endPfn, ref extra)) continue;
 
                 if (va >> 39 != l3Region)
                 {
@@ -130,7 +146,7 @@ namespace Unikernel.Xen
 
                 ulong l1Mfn = NewTable(dryRun);
                 if (dryRun) continue;
-                mapped += FillLeafTable(va >> XenConstants.PageShift, topPfn);
+                mapped += FillLeafTable(va >> XenConstants.PageShift, endPfn);
                 s_heldLinkAddress = (l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
                 s_heldLinkValue = PageTableEntry.Make(l1Mfn, s_l2Flags);
                 s_linkHeld = true;

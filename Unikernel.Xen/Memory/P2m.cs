@@ -1,34 +1,43 @@
+using System;
+using System.Runtime.CompilerServices;
 using Unikernel.Core.Memory;
+using Unikernel.Xen.Abi;
 
 namespace Unikernel.Xen
 {
-    // The domain's p2m: machine frame of each pseudo-physical frame, with Linux's INVALID and IDENTITY
-    // markers. Until memory setup has built the full table it answers from Xen's start-of-day list
-    // (start_info.mfn_list, nr_pages entries) and the setup plan.
+    // The domain's p2m: the machine frame of each pseudo-physical frame, in Linux's encoding (Core's
+    // P2mTable: INVALID for no backing, IDENTITY_FRAME for 1:1). A lookup only reads a table. From entry
+    // that is Xen's start-of-day list (start_info.mfn_list, nr_pages entries); memory setup then builds the
+    // full table from that list and its plan, and installs it before it moves, releases or unmaps anything,
+    // so the list is right for as long as it is read. Past the table a pfn reads as identity, as in Linux's
+    // __pfn_to_mfn.
     internal static unsafe class P2m
     {
         private static ulong* s_table;
         private static ulong s_size;
 
         public static ulong Size => s_size;
-        public static bool IsBuilt => s_table != null;
 
-        // Every set_pte translates its entry's address through here: the common case inlines.
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static ulong MachineFrame(ulong pfn)
+        internal static void UseStartOfDayList(StartInfo* startInfo)
         {
-            if (s_table != null && pfn < s_size) return s_table[pfn];
-            return MachineFrameSlow(pfn);
+            s_table = (ulong*)startInfo->MfnList;
+            s_size = startInfo->NrPages;
         }
 
-        private static ulong MachineFrameSlow(ulong pfn) =>
-            s_table != null ? P2mTable.IdentityFrame(pfn) : MemorySetup.PlannedMachineFrame(pfn);
+        // Every set_pte translates its entry's address through here: inlined.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong MachineFrame(ulong pfn) => pfn < s_size ? s_table[pfn] : P2mTable.IdentityFrame(pfn);
 
-        public static bool IsBacked(ulong entry) => entry != P2mTable.InvalidEntry && (entry & P2mTable.IdentityFrameBit) == 0;
+        public static bool IsBacked(ulong entry) => P2mTable.IsBacked(entry);
 
-        internal static void Install(ulong* table, ulong size)
+        // Memory setup: the full table over storage (size entries, mapped) is the start-of-day list with the
+        // plan carried out on it (remapped frames at their new pfns, holes identity, balloon space INVALID).
+        internal static void Build(ulong* storage, ulong size, ReadOnlySpan<MemoryOperation> plan)
         {
-            s_table = table;
+            var table = new P2mTable(new Span<ulong>(storage, (int)size));
+            table.Load(new ReadOnlySpan<ulong>(s_table, (int)s_size));
+            if (table.Apply(plan) != MemoryStatus.Ok) Panic.Fail("memory setup: the plan reaches beyond the p2m");
+            s_table = storage;
             s_size = size;
         }
 
