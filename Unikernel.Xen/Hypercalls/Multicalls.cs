@@ -82,6 +82,7 @@ namespace Unikernel.Xen
             s_queue.UseArgumentArea(null, 0);
             s_queue.LeaveLazy();
         }
+
         public static void Flush() => s_queue.Flush();
         // Cheap when nothing is queued (inlined into every direct MMU hypercall), and safe before Initialize
         // (an empty queue has nothing to issue).

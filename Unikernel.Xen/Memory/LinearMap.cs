@@ -24,6 +24,15 @@ namespace Unikernel.Xen
         // The link of the leaf table last filled through the scratch window, held until the window leaves it.
         private static ulong s_heldLinkAddress, s_heldLinkValue;
         private static bool s_linkHeld;
+        private static WalkPosition s_position;
+
+        // Where the walk is: the 512 GiB and 1 GiB regions it is in and their tables (new: made by us, so
+        // not mapped yet and not to be read). Step two goes on from where step one stopped.
+        private struct WalkPosition
+        {
+            public ulong L3Region, L2Region, L3Mfn, L2Mfn;
+            public bool L3New, L2New;
+        }
 
         public static ulong DataFlags => s_dataFlags;
         public static ulong TablePages => s_tableCount;
@@ -83,6 +92,7 @@ namespace Unikernel.Xen
             s_tableBase = tableBase;
             s_tableCount = ulong.MaxValue;
             s_tablesUsed = 0;
+            s_position = new WalkPosition { L3Region = ulong.MaxValue, L2Region = ulong.MaxValue };
             Walk(dryRun: false, firstFree, tableBase, ref extra, out ulong mapped);
             ReleaseScratch();
             return mapped;
@@ -108,49 +118,49 @@ namespace Unikernel.Xen
             mapped = 0;
             ulong block = PageTableEntry.Span(2);
             ulong start = startPfn << XenConstants.PageShift, end = ((endPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
-            ulong l3Region = ulong.MaxValue, l2Region = ulong.MaxValue, l3Mfn = 0, l2Mfn = 0;
-            bool l3New = false, l2New = false;
+            WalkPosition at = s_position;
             ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
 
             for (ulong va = start; va < end; va += block)
             {
                 if (!BlockNeedsTable(va >> XenConstants.PageShift, endPfn, ref extra)) continue;
 
-                if (va >> 39 != l3Region)
+                if (va >> 39 != at.L3Region)
                 {
-                    l3Region = va >> 39;
-                    l2Region = ulong.MaxValue;
+                    at.L3Region = va >> 39;
+                    at.L2Region = ulong.MaxValue;
                     ulong entry = root[PageTableEntry.Index(va, 4)];
-                    l3New = !PageTableEntry.IsPresent(entry);
-                    if (l3New)
+                    at.L3New = !PageTableEntry.IsPresent(entry);
+                    if (at.L3New)
                     {
-                        l3Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
+                        at.L3Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow(AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(at.L3Mfn, s_l4Flags));
                     }
-                    else l3Mfn = PageTableEntry.Frame(entry);
+                    else at.L3Mfn = PageTableEntry.Frame(entry);
                 }
-                if (va >> 30 != l2Region)
+                if (va >> 30 != at.L2Region)
                 {
-                    l2Region = va >> 30;
-                    ulong entry = l3New ? 0 : TableOf(l3Mfn)[PageTableEntry.Index(va, 3)];
-                    l2New = !PageTableEntry.IsPresent(entry);
-                    if (l2New)
+                    at.L2Region = va >> 30;
+                    ulong entry = at.L3New ? 0 : TableOf(at.L3Mfn)[PageTableEntry.Index(va, 3)];
+                    at.L2New = !PageTableEntry.IsPresent(entry);
+                    if (at.L2New)
                     {
-                        l2Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow((l3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(l2Mfn, s_l3Flags));
+                        at.L2Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow((at.L3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(at.L2Mfn, s_l3Flags));
                     }
-                    else l2Mfn = PageTableEntry.Frame(entry);
+                    else at.L2Mfn = PageTableEntry.Frame(entry);
                 }
                 // Xen's tables already cover this block: leave it as it is.
-                if (!l2New && PageTableEntry.IsPresent(TableOf(l2Mfn)[PageTableEntry.Index(va, 2)])) continue;
+                if (!at.L2New && PageTableEntry.IsPresent(TableOf(at.L2Mfn)[PageTableEntry.Index(va, 2)])) continue;
 
                 ulong l1Mfn = NewTable(dryRun);
                 if (dryRun) continue;
                 mapped += FillLeafTable(va >> XenConstants.PageShift, endPfn);
-                s_heldLinkAddress = (l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
+                s_heldLinkAddress = (at.L2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
                 s_heldLinkValue = PageTableEntry.Make(l1Mfn, s_l2Flags);
                 s_linkHeld = true;
             }
+            if (!dryRun) s_position = at;
         }
 
         // A block gets a leaf table if any of its pfns is RAM now or balloon space later.
