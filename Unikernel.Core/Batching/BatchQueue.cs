@@ -12,12 +12,15 @@ namespace Unikernel.Core.Batching
     // must use before any direct call that has to be ordered after what is queued.
     //
     // After every flush each entry's result is checked: a negative result is counted and reported with
-    // its op and index in the batch; then the entries' callbacks run, in order, with their results.
+    // the entry and its index in the batch; then the entries' callbacks run, in order, with their results.
+    //
+    // Argument space is the storage's own (Linux's MC_ARGS) unless bulk work lends the queue a larger
+    // area for a while (UseArgumentArea): coalesced arrays then carry more requests per call.
     // Single-CPU and not reentrant: callers keep events masked across Reserve..Issue if a handler
     // could queue too, and nothing may be queued from a callback or the failure reporter.
     public unsafe struct BatchQueue
     {
-        // Index reported (with op 0) when the issuer rejected the whole batch rather than one entry.
+        // Index reported (with no entry) when the issuer rejected the whole batch rather than one entry.
         public const int WholeBatchIndex = -1;
 
         // Result a slot holds until the issuer writes one: an entry a rejected batch never reached keeps
@@ -26,7 +29,9 @@ namespace Unikernel.Core.Batching
 
         private readonly BatchStorage* _storage;
         private readonly BatchIssuer _issuer;
-        private readonly delegate*<ulong, int, long, void> _reportFailure; // (op, index, result)
+        private readonly delegate*<BatchEntry*, int, long, void> _reportFailure; // (entry, index, result); entry null for a whole batch
+        private byte* _arguments;       // the argument area in use
+        private int _argumentCapacity;  // its size in bytes
         private int _entryCount;
         private int _argumentEnd;       // end of the last argument allocation, unaligned so it can grow in place
         private BatchEntry* _extendable; // the last entry when its arguments end at _argumentEnd, else null
@@ -35,7 +40,7 @@ namespace Unikernel.Core.Batching
         private int _callbacks; // entries of this batch with a callback; their slots are zero otherwise
         private BatchStatistics _statistics;
 
-        public BatchQueue(BatchStorage* storage, in BatchIssuer issuer, delegate*<ulong, int, long, void> reportFailure)
+        public BatchQueue(BatchStorage* storage, in BatchIssuer issuer, delegate*<BatchEntry*, int, long, void> reportFailure)
         {
             if (storage == null) throw new ArgumentException("batch queue needs storage");
             if (!issuer.IsComplete) throw new ArgumentException("batch issuer has empty entries");
@@ -43,6 +48,8 @@ namespace Unikernel.Core.Batching
             _storage = storage;
             _issuer = issuer;
             _reportFailure = reportFailure;
+            _arguments = storage->Arguments;
+            _argumentCapacity = BatchStorage.ArgumentBytes;
             _entryCount = 0;
             _argumentEnd = 0;
             _extendable = null;
@@ -55,6 +62,7 @@ namespace Unikernel.Core.Batching
 
         public int PendingEntries => _entryCount;
         public int ArgumentBytesInUse => _argumentEnd;
+        public int ArgumentCapacity => _argumentCapacity;
         public bool IsLazy => _lazyDepth != 0;
         public int LazyDepth => _lazyDepth;
         public BatchStatistics Statistics => _statistics;
@@ -70,10 +78,10 @@ namespace Unikernel.Core.Batching
             if (argumentBytes < 0) ThrowNegativeArguments();
             entry = null;
             arguments = null;
-            if (argumentBytes > BatchStorage.ArgumentBytes) return BatchStatus.ArgumentsTooLarge;
+            if (argumentBytes > _argumentCapacity) return BatchStatus.ArgumentsTooLarge;
 
             int start = argumentBytes == 0 ? _argumentEnd : AlignArgument(_argumentEnd);
-            if (_entryCount == BatchStorage.EntryCapacity || start + argumentBytes > BatchStorage.ArgumentBytes)
+            if (_entryCount == BatchStorage.EntryCapacity || start + argumentBytes > _argumentCapacity)
             {
                 Flush();
                 start = 0;
@@ -88,7 +96,7 @@ namespace Unikernel.Core.Batching
             _extendable = null;
             if (argumentBytes != 0)
             {
-                arguments = _storage->Arguments + start;
+                arguments = _arguments + start;
                 _argumentEnd = start + argumentBytes;
                 _extendable = entry;
             }
@@ -136,9 +144,9 @@ namespace Unikernel.Core.Batching
             if (argumentBytes <= 0 || (uint)countArgumentIndex >= BatchEntry.ArgumentCount) ThrowBadExtension(argumentBytes);
             more = null;
             BatchEntry* entry = _extendable;
-            if (entry == null || entry->Op != op || _argumentEnd + argumentBytes > BatchStorage.ArgumentBytes) return false;
+            if (entry == null || entry->Op != op || _argumentEnd + argumentBytes > _argumentCapacity) return false;
 
-            more = _storage->Arguments + _argumentEnd;
+            more = _arguments + _argumentEnd;
             _argumentEnd += argumentBytes;
             entry->Args[countArgumentIndex]++;
             _statistics.Coalesced++;
@@ -152,6 +160,19 @@ namespace Unikernel.Core.Batching
         }
 
         public void EnterLazy() => _lazyDepth++;
+
+        // Lends the queue a larger argument area of the caller's (bulk work such as memory setup's hundreds
+        // of thousands of page-table and M2P writes), or with null gives it back its own. What is queued is
+        // issued first, since its entries point into the area in use. The area must stay put and unused by
+        // anything else until it is given back, and start on an ArgumentAlignment boundary.
+        public void UseArgumentArea(byte* area, int bytes)
+        {
+            if (area != null && (bytes <= 0 || ((ulong)area & (BatchStorage.ArgumentAlignment - 1)) != 0))
+                throw new ArgumentException("argument area must be non-empty and aligned");
+            Flush();
+            _arguments = area != null ? area : _storage->Arguments;
+            _argumentCapacity = area != null ? bytes : BatchStorage.ArgumentBytes;
+        }
 
         // Leaving the outermost lazy section flushes what it queued.
         public void LeaveLazy()
@@ -179,14 +200,14 @@ namespace Unikernel.Core.Batching
             else
             {
                 long status = _issuer.IssueBatch(entries, count);
-                if (status != 0) Fail(0, WholeBatchIndex, status);
+                if (status != 0) Fail(null, WholeBatchIndex, status);
             }
             _statistics.Flushes++;
             _statistics.EntriesIssued += (ulong)count;
 
             for (int i = 0; i < count; i++)
             {
-                if (entries[i].Result < 0) Fail(entries[i].Op, i, entries[i].Result);
+                if (entries[i].Result < 0) Fail(entries + i, i, entries[i].Result);
             }
             // Most batches have no callbacks: skip the pass, and keep unused slots zero so none is needed.
             if (_callbacks != 0)
@@ -207,10 +228,10 @@ namespace Unikernel.Core.Batching
             _flushing = false;
         }
 
-        private void Fail(ulong op, int index, long result)
+        private void Fail(BatchEntry* entry, int index, long result)
         {
             _statistics.Failures++;
-            _reportFailure(op, index, result);
+            _reportFailure(entry, index, result);
         }
 
         // On every queue operation's path: the check inlines, the throwing stays out of line.

@@ -66,9 +66,23 @@ namespace Unikernel.Core.Memory
             for (ulong pfn = 0; pfn < end; pfn++) _entries[(int)pfn] = firstMfn + pfn;
         }
 
+        // A PV domain's table before memory setup: Xen's start-of-day list (start_info.mfn_list) for the
+        // first pfns, everything else INVALID.
+        public void Load(ReadOnlySpan<ulong> startOfDay)
+        {
+            Clear();
+            startOfDay.Slice(0, (int)Page.Min((ulong)startOfDay.Length, Size)).CopyTo(_entries);
+        }
+
         // Carries out the plan on the table alone (no hypercalls). Released mfns are recorded in
         // releasedMfns, which must have room for them all.
-        public MemoryStatus Apply(ReadOnlySpan<MemoryOperation> plan, Span<ulong> releasedMfns, out int releasedCount)
+        public MemoryStatus Apply(ReadOnlySpan<MemoryOperation> plan, Span<ulong> releasedMfns, out int releasedCount) =>
+            Apply(plan, releasedMfns, record: true, out releasedCount);
+
+        // The same, for a caller that finds the released mfns itself (in the table it loaded from).
+        public MemoryStatus Apply(ReadOnlySpan<MemoryOperation> plan) => Apply(plan, default, record: false, out _);
+
+        private MemoryStatus Apply(ReadOnlySpan<MemoryOperation> plan, Span<ulong> releasedMfns, bool record, out int releasedCount)
         {
             releasedCount = 0;
             for (int i = 0; i < plan.Length; i++)
@@ -97,8 +111,11 @@ namespace Unikernel.Core.Memory
                         int pfn = (int)(operation.Source + k);
                         ulong entry = _entries[pfn];
                         if (!IsBacked(entry)) continue; // nothing to give back ("Make sure pfn exists")
-                        if (releasedCount == releasedMfns.Length) return MemoryStatus.OutputFull;
-                        releasedMfns[releasedCount++] = entry;
+                        if (record)
+                        {
+                            if (releasedCount == releasedMfns.Length) return MemoryStatus.OutputFull;
+                            releasedMfns[releasedCount++] = entry;
+                        }
                         _entries[pfn] = InvalidEntry;
                     }
                 }

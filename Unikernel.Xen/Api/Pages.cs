@@ -12,16 +12,16 @@ namespace Unikernel
         public const int Size = 4096;
 
         /// <summary>Pages free now, not counting what Xen may still give on demand.</summary>
-        public static ulong FreeCount => Xen.Frames.FreePageCount;
+        public static ulong FreeCount => Xen.FramePool.FreePageCount;
 
         /// <summary>One page, or null when memory is exhausted.</summary>
-        public static void* Allocate() => Xen.Frames.AllocatePage();
+        public static void* Allocate() => Xen.FramePool.AllocatePage();
 
         /// <summary><paramref name="count"/> contiguous pages, or null when there is no such run (and for a count of 0).</summary>
-        public static void* Allocate(ulong count) => count == 0 ? null : Xen.Frames.AllocatePages(count);
+        public static void* Allocate(ulong count) => count == 0 ? null : Xen.FramePool.AllocatePages(count);
 
         /// <summary>Gives back one page from <see cref="Allocate()"/>. Freeing twice, or what was not allocated, is fatal.</summary>
-        public static void Free(void* page) => Xen.Frames.FreePage(page);
+        public static void Free(void* page) => Xen.FramePool.FreePage(page);
 
         /// <summary>
         /// Gives back <paramref name="count"/> pages starting at <paramref name="first"/>, as allocated; a count
@@ -29,7 +29,7 @@ namespace Unikernel
         /// </summary>
         public static void Free(void* first, ulong count)
         {
-            if (count != 0) Xen.Frames.FreePages(first, count);
+            if (count != 0) Xen.FramePool.FreePages(first, count);
         }
     }
 }

@@ -25,6 +25,7 @@ namespace Unikernel.Xen
         {
             var startInfo = (StartInfo*)startInfoAddress;
             Domain.Initialize(startInfo);
+            P2m.UseStartOfDayList(startInfo);
             XenConsole.Initialize(startInfo);
             Fatal.Install(&XenConsole.WriteFatal, &Domain.Crash);
 
@@ -42,8 +43,8 @@ namespace Unikernel.Xen
             XenStoreService.Initialize(startInfo);
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
-            Memory.Unmap(0, "update_va_mapping(page 0)");
-            Memory.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
+            LinearMap.Unmap(0, "update_va_mapping(page 0)");
+            LinearMap.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
             MemorySetup.Run(startInfo);
 
             // Xen starts us with events masked; from here on upcalls may arrive.

@@ -31,7 +31,7 @@ namespace Unikernel.Xen
             }
             else
             {
-                var ring = (ConsoleInterface*)Memory.MachineFrameToVirtual(startInfo->ConsoleMfn);
+                var ring = (ConsoleInterface*)AddressTranslation.MachineFrameToVirtual(startInfo->ConsoleMfn);
 #pragma warning disable CS0420 // ByteRing accesses the indices through Volatile itself
                 s_ring = new ByteRing(ring->In, ConsoleInterface.InSize, &ring->InProd, &ring->InCons);
 #pragma warning restore CS0420

@@ -43,7 +43,7 @@ namespace Unikernel.Xen
         {
             if (startInfo->IsInitialDomain) return;
             s_useRing = true;
-            s_ring = (ConsoleInterface*)Memory.MachineFrameToVirtual(startInfo->ConsoleMfn);
+            s_ring = (ConsoleInterface*)AddressTranslation.MachineFrameToVirtual(startInfo->ConsoleMfn);
             s_evtchn = startInfo->ConsoleEvtchn;
         }
 

@@ -62,8 +62,8 @@ namespace Unikernel.Xen
         private static string Cause(ulong address)
         {
             ulong guard = (ulong)StackGuard();
-            if (address < Memory.PageSize) return ": null dereference";
-            return address >= guard && address < guard + Memory.PageSize ? ": stack overflow" : "";
+            if (address < AddressTranslation.PageSize) return ": null dereference";
+            return address >= guard && address < guard + AddressTranslation.PageSize ? ": stack overflow" : "";
         }
 
         private static void DumpRegisters(TrapFrame* f)
@@ -90,7 +90,7 @@ namespace Unikernel.Xen
         {
             XenConsole.WriteLine("backtrace:");
             Frame(0, frame->Rip);
-            ulong low = (ulong)StackGuard() + Memory.PageSize, high = (ulong)StackTop();
+            ulong low = (ulong)StackGuard() + AddressTranslation.PageSize, high = (ulong)StackTop();
             ulong rbp = frame->Rbp;
             for (int depth = 1; depth < 32 && rbp >= low && rbp + 16 <= high && (rbp & 7) == 0; depth++)
             {

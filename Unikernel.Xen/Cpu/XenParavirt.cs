@@ -21,7 +21,7 @@ namespace Unikernel.Xen
 
         internal static void Install(StartInfo* startInfo)
         {
-            s_cr3 = Memory.VirtualToMachine(startInfo->PtBase);
+            s_cr3 = AddressTranslation.VirtualToMachine(startInfo->PtBase);
             Paravirt.Install(new ParavirtOps
             {
                 IrqDisable = &IrqDisable,
@@ -94,7 +94,7 @@ namespace Unikernel.Xen
         [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })]
         private static void SetPte(ulong* entry, ulong value)
         {
-            ulong ptr = Memory.VirtualToMachine((ulong)entry) | MmuUpdate.NormalPtUpdate;
+            ulong ptr = AddressTranslation.VirtualToMachine((ulong)entry) | MmuUpdate.NormalPtUpdate;
             if (Multicalls.IsLazy)
             {
                 Multicalls.QueueMmuUpdate(ptr, value);

@@ -8,19 +8,35 @@ namespace Unikernel.Xen
 {
     // Maps every RAM page at virtual address = pseudo-physical address, the layout Xen's start-of-day
     // mapping already uses for its first megabytes. As Linux's xen_pagetable_init does, Xen's tables are the
-    // template: entries are only added where none exist. New page-table pages come from a run of free
-    // frames right after the start-of-day mapping; each is filled through a scratch mapping, which is gone
+    // template: entries are only added where none exist. It is built in two steps around the full p2m: first
+    // the pages that will hold it (read from Xen's start-of-day list), then everything else (read from the
+    // full p2m). New page-table pages come from a run of free frames at the first 2 MiB block after the
+    // pages of the first step; each is filled through a scratch mapping, which is gone
     // before Xen sees the page as a table (Xen refuses tables that are writable anywhere), and every page of
-    // that run is mapped read-only. Links go out in batched mmu_updates.
+    // that run is mapped read-only. Links go out as mmu_updates through Multicalls, each leaf's link in one
+    // multicall with the move of the scratch window off it.
     internal static unsafe class LinearMap
     {
         private static ulong s_firstFree, s_tableBase, s_tableCount, s_tablesUsed;
         private static ulong s_dataFlags, s_readOnlyFlags;
         private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
         private static bool s_noExecute;
+        // The link of the leaf table last filled through the scratch window, held until the window leaves it.
+        private static ulong s_heldLinkAddress, s_heldLinkValue;
+        private static bool s_linkHeld;
+        private static WalkPosition s_position;
+
+        // Where the walk is: the 512 GiB and 1 GiB regions it is in and their tables (new: made by us, so
+        // not mapped yet and not to be read). Step two goes on from where step one stopped.
+        private struct WalkPosition
+        {
+            public ulong L3Region, L2Region, L3Mfn, L2Mfn;
+            public bool L3New, L2New;
+        }
 
         public static ulong DataFlags => s_dataFlags;
         public static ulong TablePages => s_tableCount;
+        public static ulong TablesUsed => s_tablesUsed;
 
         // First pfn past Xen's start-of-day mapping: it ends on a 4 MiB boundary after the bootstrap stack
         // (which follows the initial page tables).
@@ -28,9 +44,9 @@ namespace Unikernel.Xen
         {
             if (s_firstFree != 0) return s_firstFree;
             const ulong FourMiB = 4UL << 20;
-            ulong end = (startInfo->PtBase + (startInfo->NrPtFrames + 1) * Memory.PageSize + FourMiB - 1) & ~(FourMiB - 1);
+            ulong end = (startInfo->PtBase + (startInfo->NrPtFrames + 1) * AddressTranslation.PageSize + FourMiB - 1) & ~(FourMiB - 1);
             while (IsMapped(end)) end += FourMiB;
-            if (!IsMapped(end - Memory.PageSize)) Panic.Fail("memory setup: Xen's start-of-day mapping does not end where expected");
+            if (!IsMapped(end - AddressTranslation.PageSize)) Panic.Fail("memory setup: Xen's start-of-day mapping does not end where expected");
             s_firstFree = end >> XenConstants.PageShift;
             return s_firstFree;
         }
@@ -55,99 +71,116 @@ namespace Unikernel.Xen
             ops.LeaveLazyMmu();
         }
 
+        // Removes the mapping of one page so any access to it faults (page 0, the stack guard page).
+        internal static void Unmap(ulong virtualAddress, string what) =>
+            Panic.Check(Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg), what);
+
         internal static ulong CountMappedBelow(ulong endPfn)
         {
             ulong n = 0;
             for (ulong pfn = 0; pfn < endPfn; pfn++)
-                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
+                if (P2m.IsBacked(P2m.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
             return n;
         }
 
-        internal static void Build(ulong firstFree, ulong topPfn, ref ExtraMemory extra, out ulong tablePages, out ulong mapped)
+        // Step one: maps [firstFree, tableBase) (both 2 MiB-aligned), where the full p2m will go. New tables
+        // start at tableBase, so none of the pages mapped here is one and no count is needed first. Returns
+        // how many pages it mapped; they are usable on return.
+        internal static ulong MapBeforeTables(ulong firstFree, ulong tableBase, ref ExtraMemory extra)
         {
             LearnFlags();
-            s_tableBase = firstFree;
-            // A dry run counts the tables, so the final one knows which pages to map read-only.
-            var none = new MmuUpdateBatch();
+            s_tableBase = tableBase;
             s_tableCount = ulong.MaxValue;
             s_tablesUsed = 0;
-            Walk(dryRun: true, firstFree, topPfn, ref extra, ref none, out _);
-            s_tableCount = s_tablesUsed;
-            s_tablesUsed = 0;
-
-            var batch = new MmuUpdateBatch();
-            Walk(dryRun: false, firstFree, topPfn, ref extra, ref batch, out mapped);
+            s_position = new WalkPosition { L3Region = ulong.MaxValue, L2Region = ulong.MaxValue };
+            Walk(dryRun: false, firstFree, tableBase, ref extra, out ulong mapped);
             ReleaseScratch();
-            batch.Flush();
-            tablePages = s_tableCount;
+            return mapped;
         }
 
-        private static void Walk(bool dryRun, ulong firstFree, ulong topPfn, ref ExtraMemory extra, ref MmuUpdateBatch batch, out ulong mapped)
+        // Step two: maps the rest, [tableBase, topPfn). A dry run counts the tables first, so the final walk
+        // knows which pages to map read-only.
+        internal static ulong MapFromTables(ulong topPfn, ref ExtraMemory extra)
+        {
+            ulong before = s_tablesUsed;
+            Walk(dryRun: true, s_tableBase, topPfn, ref extra, out _);
+            s_tableCount = s_tablesUsed;
+            s_tablesUsed = before;
+
+            Walk(dryRun: false, s_tableBase, topPfn, ref extra, out ulong mapped);
+            ReleaseScratch();
+            return mapped;
+        }
+
+        // Maps the RAM pages of [startPfn, endPfn) (startPfn 2 MiB-aligned); balloon space gets leaf tables too.
+        private static void Walk(bool dryRun, ulong startPfn, ulong endPfn, ref ExtraMemory extra, out ulong mapped)
         {
             mapped = 0;
             ulong block = PageTableEntry.Span(2);
-            ulong start = firstFree << XenConstants.PageShift, end = ((topPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
-            ulong l3Region = ulong.MaxValue, l2Region = ulong.MaxValue, l3Mfn = 0, l2Mfn = 0;
-            bool l3New = false, l2New = false;
-            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+            ulong start = startPfn << XenConstants.PageShift, end = ((endPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
+            WalkPosition at = s_position;
+            ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
 
             for (ulong va = start; va < end; va += block)
             {
-                if (!BlockNeedsTable(va >> XenConstants.PageShift, topPfn, ref extra)) continue;
+                if (!BlockNeedsTable(va >> XenConstants.PageShift, endPfn, ref extra)) continue;
 
-                if (va >> 39 != l3Region)
+                if (va >> 39 != at.L3Region)
                 {
-                    l3Region = va >> 39;
-                    l2Region = ulong.MaxValue;
+                    at.L3Region = va >> 39;
+                    at.L2Region = ulong.MaxValue;
                     ulong entry = root[PageTableEntry.Index(va, 4)];
-                    l3New = !PageTableEntry.IsPresent(entry);
-                    if (l3New)
+                    at.L3New = !PageTableEntry.IsPresent(entry);
+                    if (at.L3New)
                     {
-                        l3Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(ref batch, Memory.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(l3Mfn, s_l4Flags));
+                        at.L3Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow(AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(at.L3Mfn, s_l4Flags));
                     }
-                    else l3Mfn = PageTableEntry.Frame(entry);
+                    else at.L3Mfn = PageTableEntry.Frame(entry);
                 }
-                if (va >> 30 != l2Region)
+                if (va >> 30 != at.L2Region)
                 {
-                    l2Region = va >> 30;
-                    ulong entry = l3New ? 0 : TableOf(l3Mfn)[PageTableEntry.Index(va, 3)];
-                    l2New = !PageTableEntry.IsPresent(entry);
-                    if (l2New)
+                    at.L2Region = va >> 30;
+                    ulong entry = at.L3New ? 0 : TableOf(at.L3Mfn)[PageTableEntry.Index(va, 3)];
+                    at.L2New = !PageTableEntry.IsPresent(entry);
+                    if (at.L2New)
                     {
-                        l2Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(ref batch, (l3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(l2Mfn, s_l3Flags));
+                        at.L2Mfn = NewTable(dryRun);
+                        if (!dryRun) LinkNow((at.L3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(at.L2Mfn, s_l3Flags));
                     }
-                    else l2Mfn = PageTableEntry.Frame(entry);
+                    else at.L2Mfn = PageTableEntry.Frame(entry);
                 }
                 // Xen's tables already cover this block: leave it as it is.
-                if (!l2New && PageTableEntry.IsPresent(TableOf(l2Mfn)[PageTableEntry.Index(va, 2)])) continue;
+                if (!at.L2New && PageTableEntry.IsPresent(TableOf(at.L2Mfn)[PageTableEntry.Index(va, 2)])) continue;
 
                 ulong l1Mfn = NewTable(dryRun);
                 if (dryRun) continue;
-                mapped += FillLeafTable(va >> XenConstants.PageShift, topPfn);
-                batch.SetEntry((l2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8, PageTableEntry.Make(l1Mfn, s_l2Flags));
+                mapped += FillLeafTable(va >> XenConstants.PageShift, endPfn);
+                s_heldLinkAddress = (at.L2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
+                s_heldLinkValue = PageTableEntry.Make(l1Mfn, s_l2Flags);
+                s_linkHeld = true;
             }
+            if (!dryRun) s_position = at;
         }
 
         // A block gets a leaf table if any of its pfns is RAM now or balloon space later.
         private static bool BlockNeedsTable(ulong firstPfn, ulong topPfn, ref ExtraMemory extra)
         {
             for (ulong pfn = firstPfn; pfn < firstPfn + PageTableEntry.EntriesPerTable && pfn < topPfn; pfn++)
-                if (PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
+                if (P2m.IsBacked(P2m.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
             return false;
         }
 
         // Xen's own tables are mapped (read-only) in the start-of-day mapping; ours are only read after setup.
-        private static ulong* TableOf(ulong mfn) => (ulong*)Memory.MachineFrameToVirtual(mfn);
+        private static ulong* TableOf(ulong mfn) => (ulong*)AddressTranslation.MachineFrameToVirtual(mfn);
 
         private static ulong NewTable(bool dryRun)
         {
             ulong pfn = s_tableBase + s_tablesUsed++;
             if (dryRun) return 0;
             if (s_tablesUsed > s_tableCount) Panic.Fail("memory setup: more page tables needed than counted");
-            ulong mfn = PhysicalMemory.MachineFrame(pfn);
-            if (!PhysicalMemory.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
+            ulong mfn = P2m.MachineFrame(pfn);
+            if (!P2m.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
             ulong* page = PointScratchAt(mfn);
             for (int i = 0; i < PageTableEntry.EntriesPerTable; i++) page[i] = 0;
             return mfn;
@@ -162,8 +195,8 @@ namespace Unikernel.Xen
             {
                 ulong pfn = firstPfn + (ulong)i;
                 if (pfn >= topPfn) break;
-                ulong mfn = PhysicalMemory.MachineFrame(pfn);
-                if (!PhysicalMemory.IsBacked(mfn)) continue;
+                ulong mfn = P2m.MachineFrame(pfn);
+                if (!P2m.IsBacked(mfn)) continue;
                 bool table = pfn >= s_tableBase && pfn - s_tableBase < s_tableCount;
                 page[i] = PageTableEntry.Make(mfn, table ? s_readOnlyFlags : s_dataFlags);
                 mapped++;
@@ -171,25 +204,32 @@ namespace Unikernel.Xen
             return mapped;
         }
 
-        // An upper-level link must be in place before the walk goes on below it.
-        private static void LinkNow(ref MmuUpdateBatch batch, ulong entryMachineAddress, ulong value)
+        // An upper-level link must be in place before the walk goes on below it: it goes out in the same
+        // multicall as the move of the scratch window off the new table.
+        private static void LinkNow(ulong entryMachineAddress, ulong value)
         {
+            Multicalls.EnterLazy();
             ReleaseScratch();
-            batch.SetEntry(entryMachineAddress, value);
-            batch.Flush();
+            Multicalls.QueuePageTableEntry(entryMachineAddress, value);
+            Multicalls.LeaveLazy();
         }
 
+        // Moves the scratch window, then issues the held link of the table it has just left, in one multicall.
         private static ulong* PointScratchAt(ulong mfn)
         {
             ulong scratch = (ulong)ScratchPage();
-            Panic.Check(Hypercall.UpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg), "update_va_mapping(scratch)");
+            Multicalls.EnterLazy();
+            Multicalls.QueueUpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg);
+            if (s_linkHeld) Multicalls.QueuePageTableEntry(s_heldLinkAddress, s_heldLinkValue);
+            s_linkHeld = false;
+            Multicalls.LeaveLazy();
             return (ulong*)scratch;
         }
 
         private static void ReleaseScratch()
         {
             ulong scratch = (ulong)ScratchPage();
-            PointScratchAt(PhysicalMemory.MachineFrame(scratch >> XenConstants.PageShift));
+            PointScratchAt(P2m.MachineFrame(scratch >> XenConstants.PageShift));
         }
 
         // Entry flags as Xen set them in its own tables (kernel mappings of a PV guest carry _PAGE_USER, for
@@ -197,7 +237,7 @@ namespace Unikernel.Xen
         private static void LearnFlags()
         {
             ulong va = (ulong)ScratchPage();
-            ulong* root = (ulong*)Memory.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+            ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
             ulong l4 = root[PageTableEntry.Index(va, 4)];
             ulong l3 = TableOf(PageTableEntry.Frame(l4))[PageTableEntry.Index(va, 3)];
             ulong l2 = TableOf(PageTableEntry.Frame(l3))[PageTableEntry.Index(va, 2)];
@@ -222,7 +262,7 @@ namespace Unikernel.Xen
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ops.EnterLazyMmu();
-            for (ulong va = text; va < end; va += Memory.PageSize)
+            for (ulong va = text; va < end; va += AddressTranslation.PageSize)
             {
                 ulong* entry = PageTableWalk.FindPte(va);
                 if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // the stack guard stays unmapped

@@ -14,12 +14,15 @@ namespace Unikernel.Xen
     //   1. fetch the memory map (machine map for dom0), validate and sanitize it;
     //   2. compute the page limits (maximum reservation, xen_512gb_limit) and check that what Xen placed
     //      at start of day lies in RAM;
-    //   3. plan extra, identity, remap and release, then execute: M2P updates for remapped frames,
-    //      decrease_reservation for released ones, unmapping of pfns that became identity;
-    //   4. map every RAM page at virtual = pseudo-physical (the start-of-day layout), adding page tables
-    //      only where none exist (LinearMap);
-    //   5. build the full p2m, give free RAM and the extra (balloon) space to the frame allocator, and
-    //      protect the image (text read-execute, rodata read-only, data no-execute).
+    //   3. plan extra, identity, remap and release;
+    //   4. build the full p2m from Xen's start-of-day list and the plan, in the first pages after the
+    //      start-of-day mapping (mapped first, from that list), and install it;
+    //   5. execute the plan: M2P updates for remapped frames, decrease_reservation for released ones,
+    //      unmapping of pfns that became identity;
+    //   6. map every other RAM page at virtual = pseudo-physical (the start-of-day layout), adding page
+    //      tables only where none exist (LinearMap);
+    //   7. give free RAM and the extra (balloon) space to the frame allocator, and protect the image (text
+    //      read-execute, rodata read-only, data no-execute).
     internal static unsafe class MemorySetup
     {
         public const int MaxMapEntries = 128;   // E820_MAX_ENTRIES_ZEROPAGE, as Linux sizes its buffer
@@ -29,9 +32,8 @@ namespace Unikernel.Xen
         private struct ExtraStorage { public fixed byte Bytes[ExtraMemory.DefaultCapacity * 16]; } // PfnRange[]
 
         private static OperationStorage s_operations;
-        private static int s_operationCount;
         private static ExtraStorage s_extra;
-        // Xen's start-of-day p2m list: right from entry, before any plan exists.
+        // Xen's start-of-day p2m list: where the frames to remap and release are found.
         private static ulong* InitialP2m => (ulong*)Domain.StartInfo->MfnList;
         private static ulong InitialPages => Domain.StartInfo->NrPages;
         private static MemorySetupSummary s_summary;
@@ -70,39 +72,39 @@ namespace Unikernel.Xen
                 var plan = new MemoryPlan(new Span<MemoryOperation>(operationBytes, MaxOperations));
                 MemoryStatus status = MemorySetupPlanner.Plan(map, limits, ref extra, ref plan, out s_summary);
                 if (status != MemoryStatus.Ok) Fail("memory setup: the plan does not fit (", status, ")");
-                s_operationCount = plan.Count;
-                Execute(plan.Operations);
 
                 // The p2m holds what is RAM now or may become RAM; identity above that is implicit (the
-                // planner's TopPfn reaches the end of the map, reserved ranges up to 1 TiB included).
+                // planner's TopPfn reaches the end of the map, reserved ranges up to 1 TiB included). It and
+                // the allocator's bitmaps take the first pages after the start-of-day mapping; new page tables
+                // start at the next 2 MiB block, so the blocks mapped before the full p2m exists hold none.
                 ulong topPfn = P2mEnd(plan.Operations, extra.EndPfn());
                 ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
-                LinearMap.Build(firstFree, topPfn, ref extra, out ulong tablePages, out ulong mapped);
+                ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
+                ulong bitmapStart = firstFree + PagesFor(topPfn * sizeof(ulong));
+                ulong reserveEnd = bitmapStart + PagesFor(bitmapWords * sizeof(ulong));
+                ulong blockPages = PageTableEntry.EntriesPerTable;
+                ulong tableBase = (reserveEnd + blockPages - 1) & ~(blockPages - 1);
+
+                ulong mapped = LinearMap.MapBeforeTables(firstFree, tableBase, ref extra);
+                P2m.Build((ulong*)(firstFree << XenConstants.PageShift), topPfn, plan.Operations);
+                // Mapped from Xen's list before anything moved: they must be RAM after the plan too.
+                for (ulong pfn = firstFree; pfn < tableBase + LinearMap.TablesUsed; pfn++)
+                    if (!P2m.IsBacked(P2m.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m and page tables after the start-of-day mapping");
+                Execute(plan.Operations);
+
+                mapped += LinearMap.MapFromTables(topPfn, ref extra);
                 s_mappedPages = mapped + LinearMap.CountMappedBelow(firstFree);
-                Frames.Initialize(firstFree + tablePages, topPfn, ref extra, PopulateBudget(maxReservation));
+                Span<PfnRange> free = stackalloc PfnRange[2];
+                free[0] = new PfnRange(reserveEnd, tableBase - reserveEnd);
+                free[1] = new PfnRange(tableBase + LinearMap.TablePages, topPfn - (tableBase + LinearMap.TablePages));
+                FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free, ref extra,
+                    PopulateBudget(maxReservation));
             }
             LinearMap.ProtectImage();
             PrintSummary();
         }
 
-        // What the p2m will say once the plan has run: remap destinations take their source's frame,
-        // identity ranges are 1:1, pages beyond the start-of-day list are not backed yet.
-        internal static ulong PlannedMachineFrame(ulong pfn)
-        {
-            var operations = Operations;
-            for (int i = 0; i < operations.Length; i++)
-            {
-                ref readonly MemoryOperation op = ref operations[i];
-                if (op.Kind == MemoryOperationKind.Remap && pfn >= op.Destination && pfn - op.Destination < op.Count)
-                    return InitialP2m[op.Source + (pfn - op.Destination)];
-            }
-            for (int i = 0; i < operations.Length; i++)
-            {
-                ref readonly MemoryOperation op = ref operations[i];
-                if (op.Kind == MemoryOperationKind.Identity && pfn >= op.Source && pfn < op.SourceEnd) return P2mTable.IdentityFrame(pfn);
-            }
-            return pfn < InitialPages ? InitialP2m[pfn] : P2mTable.InvalidEntry;
-        }
+        private static ulong PagesFor(ulong bytes) => (bytes + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
 
         private static ulong P2mEnd(ReadOnlySpan<MemoryOperation> operations, ulong extraEnd)
         {
@@ -111,11 +113,6 @@ namespace Unikernel.Xen
                 if (operations[i].Kind == MemoryOperationKind.Remap && operations[i].Destination + operations[i].Count > end)
                     end = operations[i].Destination + operations[i].Count;
             return end;
-        }
-
-        private static ReadOnlySpan<MemoryOperation> Operations
-        {
-            get { fixed (byte* bytes = s_operations.Bytes) return new ReadOnlySpan<MemoryOperation>(bytes, s_operationCount); }
         }
 
         private static uint FetchMap(Span<MemoryRegion> raw, bool dom0, in PageLimits limits)
@@ -177,8 +174,8 @@ namespace Unikernel.Xen
             Span<PhysicalRange> items = stackalloc PhysicalRange[4];
             items[0] = new PhysicalRange((ulong)LinearMap.ImageStart(), (ulong)LinearMap.ImageEnd() - (ulong)LinearMap.ImageStart());
             items[1] = new PhysicalRange(startInfo->MfnList, startInfo->NrPages * sizeof(ulong));
-            items[2] = new PhysicalRange((ulong)startInfo, Memory.PageSize);
-            items[3] = new PhysicalRange(startInfo->PtBase, startInfo->NrPtFrames * Memory.PageSize);
+            items[2] = new PhysicalRange((ulong)startInfo, AddressTranslation.PageSize);
+            items[3] = new PhysicalRange(startInfo->PtBase, startInfo->NrPtFrames * AddressTranslation.PageSize);
             int outside = MemoryCollisions.FindFirstOutsideRam(map, items);
             if (outside >= 0)
             {
@@ -199,15 +196,15 @@ namespace Unikernel.Xen
         // mapping; released frames go back to Xen (after their mapping is gone, or Xen keeps them).
         private static void Execute(ReadOnlySpan<MemoryOperation> operations)
         {
-            var batch = new MmuUpdateBatch();
+            Multicalls.EnterBulk();
             for (int i = 0; i < operations.Length; i++)
             {
                 ref readonly MemoryOperation op = ref operations[i];
                 if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(op.Source, op.Count);
                 else if (op.Kind == MemoryOperationKind.Remap)
-                    for (ulong k = 0; k < op.Count; k++) batch.SetMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
+                    for (ulong k = 0; k < op.Count; k++) Multicalls.QueueMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
             }
-            batch.Flush();
+            Multicalls.LeaveBulk();
             Paravirt.Ops.FlushTlbAll(); // mmu_update leaves stale translations of what it unmapped
 
             Span<ulong> frames = stackalloc ulong[256];
@@ -223,7 +220,7 @@ namespace Unikernel.Xen
                     for (int k = 0; k < n; k++)
                     {
                         ulong pfn = op.Source + done + (ulong)k, mfn = InitialP2m[pfn];
-                        if (Memory.MachineToPhysicalFrame(mfn) == pfn) frames[m++] = mfn;
+                        if (AddressTranslation.MachineToPhysicalFrame(mfn) == pfn) frames[m++] = mfn;
                         else s_notReleased++;
                     }
                     long released = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, m));
@@ -290,9 +287,9 @@ namespace Unikernel.Xen
             text.Append(" pages (");
             text.Append(s_mappedPages >> 8);
             text.Append(" MiB) free=");
-            text.Append(Frames.FreePageCount);
+            text.Append(FramePool.FreePageCount);
             text.Append(" pages (");
-            text.Append(Frames.FreePageCount >> 8);
+            text.Append(FramePool.FreePageCount >> 8);
             text.Append(" MiB)");
             XenConsole.WriteLine(text.Text);
         }

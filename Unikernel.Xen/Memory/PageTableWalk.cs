@@ -14,7 +14,7 @@ namespace Unikernel.Xen
             ulong table = Paravirt.Ops.ReadCr3() & PageTableEntry.FrameMask;
             for (int level = 4; level >= 1; level--)
             {
-                ulong* entry = (ulong*)Memory.MachineFrameToVirtual(table >> 12) + PageTableEntry.Index(virtualAddress, level);
+                ulong* entry = (ulong*)AddressTranslation.MachineFrameToVirtual(table >> 12) + PageTableEntry.Index(virtualAddress, level);
                 if (level == 1) return entry;
                 if (!PageTableEntry.IsPresent(*entry) || (*entry & PageTableEntry.LargePage) != 0) return null;
                 table = *entry & PageTableEntry.FrameMask;

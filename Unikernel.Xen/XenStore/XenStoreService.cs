@@ -31,7 +31,7 @@ namespace Unikernel.Xen
         internal static void Initialize(StartInfo* startInfo)
         {
             if (startInfo->IsInitialDomain || startInfo->StoreMfn == 0) return;
-            s_page = (XenStoreInterface*)Memory.MachineFrameToVirtual(startInfo->StoreMfn);
+            s_page = (XenStoreInterface*)AddressTranslation.MachineFrameToVirtual(startInfo->StoreMfn);
             s_port = startInfo->StoreEvtchn;
             s_client = new XenStoreClient(s_page, new XenStoreTransport { Notify = &Notify, Wait = &Wait });
             s_available = true;

@@ -7,11 +7,11 @@ public static unsafe class NullIssuer
 {
     public static BatchIssuer Issuer => new() { IssueBatch = &IssueBatch, IssueSingle = &IssueSingle };
 
-    public static delegate*<ulong, int, long, void> Reporter => &Report;
+    public static delegate*<BatchEntry*, int, long, void> Reporter => &Report;
 
     private static long IssueBatch(BatchEntry* entries, int count) => 0;
 
     private static long IssueSingle(ref BatchEntry entry) => 0;
 
-    private static void Report(ulong op, int index, long result) { }
+    private static void Report(BatchEntry* entry, int index, long result) { }
 }

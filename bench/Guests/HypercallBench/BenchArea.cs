@@ -32,14 +32,14 @@ internal static unsafe class BenchArea
             ulong* pte = PageTableWalk.FindPte(page);
             if (pte == null) Panic.Fail("bench: a page of the area has no 4 KiB PTE");
             PteVirtual[i] = pte;
-            PteMachine[i] = Memory.VirtualToMachine((ulong)pte);
+            PteMachine[i] = AddressTranslation.VirtualToMachine((ulong)pte);
             PteValue[i] = *pte;
             Requests[i] = new MmuUpdate { Ptr = PteMachine[i] | MmuUpdate.NormalPtUpdate, Val = PteValue[i] };
             Flushes[i] = new MmuextOp { Cmd = MmuextOp.InvlpgLocal, Arg1 = page };
         }
     }
 
-    public static ulong Page(int i) => (ulong)Pages + (ulong)i * Memory.PageSize;
+    public static ulong Page(int i) => (ulong)Pages + (ulong)i * AddressTranslation.PageSize;
 
     private static void* Alloc(int bytes)
     {

@@ -67,7 +67,7 @@ internal static unsafe class BatchingChecks
         start = Multicalls.Statistics;
         Multicalls.EnterLazy();
         for (int i = 0; i < Pages; i++)
-            Multicalls.QueueMmuUpdate(Memory.VirtualToMachine((ulong)PageTableWalk.FindPte((ulong)Window(area, i))), expected[i], coalesce: false);
+            Multicalls.QueueMmuUpdate(AddressTranslation.VirtualToMachine((ulong)PageTableWalk.FindPte((ulong)Window(area, i))), expected[i], coalesce: false);
         Multicalls.LeaveLazy();
         ops.FlushTlbAll();
         end = Multicalls.Statistics;
@@ -144,7 +144,7 @@ internal static unsafe class BatchingChecks
         for (int i = 0; i < Pages; i++)
         {
             ulong* pte = PageTableWalk.FindPte((ulong)Window(area, i));
-            ulong target = Memory.VirtualToMachine((ulong)Frame(area, i * 7 % Pages)) & PageTableEntry.FrameMask;
+            ulong target = AddressTranslation.VirtualToMachine((ulong)Frame(area, i * 7 % Pages)) & PageTableEntry.FrameMask;
             ops.SetPte(pte, (*pte & ~PageTableEntry.FrameMask) | target);
         }
         if (batched) ops.LeaveLazyMmu();
@@ -172,7 +172,7 @@ internal static unsafe class BatchingChecks
         return true;
     }
 
-    private static byte* Window(byte* area, int i) => area + (ulong)i * Memory.PageSize;
-    private static byte* Frame(byte* area, int i) => area + (ulong)(Pages + i) * Memory.PageSize;
+    private static byte* Window(byte* area, int i) => area + (ulong)i * AddressTranslation.PageSize;
+    private static byte* Frame(byte* area, int i) => area + (ulong)(Pages + i) * AddressTranslation.PageSize;
     private static ulong Marker(int i, bool frame) => (frame ? 0xF0F0_0000_0000_0000UL : 0x0A0A_0000_0000_0000UL) | (uint)i;
 }

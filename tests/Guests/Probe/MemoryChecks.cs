@@ -10,14 +10,14 @@ internal static unsafe class MemoryChecks
     public static int Run()
     {
         int failures = 0;
-        ulong freeBefore = Frames.FreePageCount, populatedBefore = Frames.PopulatedPages, budget = Frames.PopulateBudget;
+        ulong freeBefore = FramePool.FreePageCount, populatedBefore = FramePool.PopulatedPages, budget = FramePool.PopulateBudget;
 
         // Allocate everything, chaining the pages through their own first word; mark each with its address.
         ulong* head = null;
         ulong allocated = 0;
         while (true)
         {
-            var page = (ulong*)Frames.AllocatePage();
+            var page = (ulong*)FramePool.AllocatePage();
             if (page == null) break;
             page[0] = (ulong)head;
             page[1] = (ulong)page ^ 0x5a5a5a5a5a5a5a5a;
@@ -25,7 +25,7 @@ internal static unsafe class MemoryChecks
             head = page;
             allocated++;
         }
-        ulong populated = Frames.PopulatedPages - populatedBefore;
+        ulong populated = FramePool.PopulatedPages - populatedBefore;
 
         ulong verified = 0, bad = 0;
         for (ulong* page = head; page != null; page = (ulong*)page[0])
@@ -36,7 +36,7 @@ internal static unsafe class MemoryChecks
         for (ulong* page = head; page != null;)
         {
             var next = (ulong*)page[0];
-            Frames.FreePage(page);
+            FramePool.FreePage(page);
             page = next;
         }
 
@@ -56,18 +56,18 @@ internal static unsafe class MemoryChecks
 
         failures += CheckReport.Check("every-free-page-allocated", allocated == freeBefore + populated && allocated > 0);
         failures += CheckReport.Check("every-page-holds-its-own-data", verified == allocated && bad == 0);
-        failures += CheckReport.Check("free-gives-everything-back", Frames.FreePageCount == freeBefore + populated);
+        failures += CheckReport.Check("free-gives-everything-back", FramePool.FreePageCount == freeBefore + populated);
 
         // Contiguous runs come back contiguous and usable.
-        var run = (byte*)Frames.AllocatePages(64);
+        var run = (byte*)FramePool.AllocatePages(64);
         bool runOk = run != null && ((ulong)run & 4095) == 0;
         if (runOk)
         {
             for (int i = 0; i < 64; i++) run[i * 4096 + 100] = (byte)i;
             for (int i = 0; i < 64; i++) runOk &= run[i * 4096 + 100] == (byte)i;
-            Frames.FreePages(run, 64);
+            FramePool.FreePages(run, 64);
         }
-        failures += CheckReport.Check("contiguous-run", runOk && Frames.FreePageCount == freeBefore + populated);
+        failures += CheckReport.Check("contiguous-run", runOk && FramePool.FreePageCount == freeBefore + populated);
 
         failures += ImageProtectionChecks();
         XenConsole.WriteLine(failures == 0 ? "memory: 0 failed" : "memory: FAILED");

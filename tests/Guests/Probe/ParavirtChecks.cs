@@ -43,15 +43,15 @@ internal static unsafe class ParavirtChecks
     private static int SetPteChecks()
     {
         ref readonly ParavirtOps ops = ref Paravirt.Ops;
-        byte* a = Cpu.TwoPages(), b = a + Memory.PageSize;
+        byte* a = Cpu.TwoPages(), b = a + AddressTranslation.PageSize;
         a[0] = 0xAA;
         b[0] = 0xBB;
         ulong* entry = PageTableWalk.FindPte((ulong)a);
         if (entry == null) return CheckReport.Check("set-pte-finds-entry", false);
         ulong original = *entry;
-        bool pointsAtA = (original & PageTableEntry.FrameMask) == (Memory.VirtualToMachine((ulong)a) & PageTableEntry.FrameMask);
+        bool pointsAtA = (original & PageTableEntry.FrameMask) == (AddressTranslation.VirtualToMachine((ulong)a) & PageTableEntry.FrameMask);
 
-        ops.SetPte(entry, (original & ~PageTableEntry.FrameMask) | (Memory.VirtualToMachine((ulong)b) & PageTableEntry.FrameMask));
+        ops.SetPte(entry, (original & ~PageTableEntry.FrameMask) | (AddressTranslation.VirtualToMachine((ulong)b) & PageTableEntry.FrameMask));
         ops.FlushTlbSingle((ulong)a);
         bool aliased = a[0] == 0xBB;
         a[1] = 0x11; // lands in B's frame

@@ -23,9 +23,9 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "write-rodata")) { Cpu.WriteReadOnlyData(); return 0; }
         if (KernelCommandLine.Equals(mode, "double-free"))
         {
-            void* page = Frames.AllocatePage();
-            Frames.FreePage(page);
-            Frames.FreePage(page);
+            void* page = FramePool.AllocatePage();
+            FramePool.FreePage(page);
+            FramePool.FreePage(page);
             return 0;
         }
         if (KernelCommandLine.Equals(mode, "bad-map")) return BadMemoryMap.Run(cmdline);

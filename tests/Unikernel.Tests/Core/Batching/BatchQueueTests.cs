@@ -355,6 +355,73 @@ public sealed unsafe class BatchQueueTests : IDisposable
     }
 
     [Fact]
+    public void The_reporter_sees_the_failed_entry_with_its_arguments()
+    {
+        RecordingIssuer.ResultOf = op => op == RecordingIssuer.ArrayOp ? -22 : 0;
+        _queue.EnterLazy();
+        _queue.Queue(OtherOp, stackalloc ulong[] { 7 });
+        QueueArrayOp(10);
+        Assert.True(ExtendOrQueueArrayOp(11));
+        _queue.LeaveLazy();
+
+        Assert.Equal(new[] { new ReportedFailure(RecordingIssuer.ArrayOp, 1, -22) }, RecordingIssuer.Failures);
+        ulong[] args = Assert.Single(RecordingIssuer.FailedEntryArgs);
+        Assert.Equal(2UL, args[1]); // its array still reachable: a platform can name the element that failed
+        Assert.Equal(new ulong[] { 10, 11 }, new ReadOnlySpan<ulong>((ulong*)args[0], 2).ToArray());
+    }
+
+    [Fact]
+    public void A_lent_argument_area_carries_longer_arrays_until_it_is_given_back()
+    {
+        const int Elements = 3 * BatchStorage.ArgumentBytes / sizeof(ulong); // three times what the own area holds
+        ulong* area = (ulong*)NativeMemory.AlignedAlloc(Elements * sizeof(ulong), BatchStorage.ArgumentAlignment);
+        try
+        {
+            _queue.EnterLazy();
+            _queue.UseArgumentArea((byte*)area, Elements * sizeof(ulong));
+            Assert.Equal(Elements * sizeof(ulong), _queue.ArgumentCapacity);
+            QueueArrayOp(0);
+            for (ulong i = 1; i < Elements; i++) Assert.True(ExtendOrQueueArrayOp(i));
+            Assert.Empty(RecordingIssuer.Calls); // still lazy: nothing issued yet
+            Assert.False(ExtendOrQueueArrayOp(Elements)); // the lent area is full: a flush, then a new entry
+            _queue.UseArgumentArea(null, 0);              // giving it back issues what points into it
+            Assert.Equal(BatchStorage.ArgumentBytes, _queue.ArgumentCapacity);
+            Assert.Equal(0, _queue.PendingEntries);
+            _queue.LeaveLazy();
+        }
+        finally { NativeMemory.AlignedFree(area); }
+
+        Assert.Equal(2, RecordingIssuer.Calls.Count);
+        Assert.Equal(Enumerable.Range(0, Elements).Select(i => (ulong)i), RecordingIssuer.Calls[0].Arrays[0]);
+        Assert.True(RecordingIssuer.Calls[0].Args[0][0] == (ulong)area);
+        Assert.Equal(new ulong[] { Elements }, RecordingIssuer.Calls[1].Arrays[0]);
+        Assert.True(RecordingIssuer.Calls[1].Args[0][0] == (ulong)area); // the new entry went into the lent area too
+    }
+
+    [Fact]
+    public void Lending_an_argument_area_issues_what_is_queued_first()
+    {
+        ulong* area = stackalloc ulong[64];
+        _queue.EnterLazy();
+        QueueArrayOp(10);
+        _queue.UseArgumentArea((byte*)area, 64 * sizeof(ulong));
+        Assert.False(ExtendOrQueueArrayOp(11)); // no coalescing into an array of the other area
+        _queue.LeaveLazy();
+
+        Assert.Equal(2, RecordingIssuer.Calls.Count);
+        Assert.Equal(new ulong[] { 10 }, RecordingIssuer.Calls[0].Arrays[0]);
+        Assert.True(RecordingIssuer.Calls[1].Args[0][0] == (ulong)area);
+    }
+
+    [Fact]
+    public void An_empty_or_misaligned_argument_area_is_a_programmer_error()
+    {
+        ulong* area = stackalloc ulong[4];
+        Assert.Throws<ArgumentException>(() => _queue.UseArgumentArea((byte*)area, 0));
+        Assert.Throws<ArgumentException>(() => _queue.UseArgumentArea((byte*)area + 1, 16));
+    }
+
+    [Fact]
     public void A_failed_direct_entry_is_reported_at_index_zero()
     {
         RecordingIssuer.ResultOf = _ => -22;

@@ -7,6 +7,7 @@ namespace Unikernel.Tests.Core.Batching;
 // One call the queue made to its issuer, captured at issue time (the queue reuses its slots after).
 public sealed record IssuedCall(bool Direct, ulong[] Ops, ulong[][] Args, ulong[][] Arrays);
 
+// Op is 0 when the whole batch was rejected (no entry was handed over).
 public sealed record ReportedFailure(ulong Op, int Index, long Result);
 
 public sealed record CompletedCallback(ulong Data, long Result);
@@ -22,6 +23,7 @@ public static unsafe class RecordingIssuer
     [ThreadStatic] private static List<IssuedCall>? t_calls;
     [ThreadStatic] private static List<ReportedFailure>? t_failures;
     [ThreadStatic] private static List<CompletedCallback>? t_callbacks;
+    [ThreadStatic] private static List<ulong[]>? t_failedArgs;
     [ThreadStatic] private static Func<ulong, long>? t_resultOf;
     [ThreadStatic] private static long t_batchStatus;
     [ThreadStatic] private static int? t_entriesRun;
@@ -29,6 +31,8 @@ public static unsafe class RecordingIssuer
     public static List<IssuedCall> Calls => t_calls ??= new();
     public static List<ReportedFailure> Failures => t_failures ??= new();
     public static List<CompletedCallback> Callbacks => t_callbacks ??= new();
+    // The arguments of each failed entry as the reporter saw them (none for a rejected batch).
+    public static List<ulong[]> FailedEntryArgs => t_failedArgs ??= new();
 
     // What each entry's result will be, by op (0 unless set).
     public static Func<ulong, long> ResultOf { get => t_resultOf ?? (_ => 0); set => t_resultOf = value; }
@@ -44,6 +48,7 @@ public static unsafe class RecordingIssuer
         Calls.Clear();
         Failures.Clear();
         Callbacks.Clear();
+        FailedEntryArgs.Clear();
         t_resultOf = null;
         t_batchStatus = 0;
         t_entriesRun = null;
@@ -51,7 +56,7 @@ public static unsafe class RecordingIssuer
 
     public static BatchIssuer Issuer => new() { IssueBatch = &IssueBatch, IssueSingle = &IssueSingle };
 
-    public static delegate*<ulong, int, long, void> Reporter => &Report;
+    public static delegate*<BatchEntry*, int, long, void> Reporter => &Report;
 
     public static delegate*<ulong, long, void> Callback => &Complete;
 
@@ -91,7 +96,11 @@ public static unsafe class RecordingIssuer
         Calls.Add(new IssuedCall(direct, ops, args, arrays));
     }
 
-    private static void Report(ulong op, int index, long result) => Failures.Add(new ReportedFailure(op, index, result));
+    private static void Report(BatchEntry* entry, int index, long result)
+    {
+        Failures.Add(new ReportedFailure(entry == null ? 0 : entry->Op, index, result));
+        if (entry != null) FailedEntryArgs.Add(new ReadOnlySpan<ulong>(entry->Args, BatchEntry.ArgumentCount).ToArray());
+    }
 
     private static void Complete(ulong data, long result) => Callbacks.Add(new CompletedCallback(data, result));
 }

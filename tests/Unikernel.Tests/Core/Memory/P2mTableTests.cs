@@ -65,6 +65,40 @@ public class P2mTableTests
     }
 
     [Fact]
+    public void Loading_takes_the_start_of_day_list_and_leaves_the_rest_invalid()
+    {
+        var entries = new ulong[6];
+        System.Array.Fill(entries, 0x77UL);
+        new P2mTable(entries).Load(new ulong[] { 0x500, 0x501, 0x502 });
+        Assert.Equal(new ulong[] { 0x500, 0x501, 0x502, P2mTable.InvalidEntry, P2mTable.InvalidEntry, P2mTable.InvalidEntry }, entries);
+
+        var small = new ulong[2];
+        new P2mTable(small).Load(new ulong[] { 0x500, 0x501, 0x502 }); // a list longer than the table: what fits
+        Assert.Equal(new ulong[] { 0x500, 0x501 }, small);
+    }
+
+    [Fact]
+    public void Applying_a_plan_without_recording_releases_gives_the_same_table()
+    {
+        var plan = new[]
+        {
+            new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 2, Destination = 10, Count = 2 },
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 2, Count = 2 },
+            new MemoryOperation { Kind = MemoryOperationKind.Release, Source = 5, Count = 5 },
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 5, Count = 3 },
+        };
+        var recorded = new ulong[16];
+        new P2mTable(recorded).Load(new ulong[] { 0x500, 0x501, 0x502, 0x503, 0x504, 0x505, 0x506, 0x507 });
+        Assert.Equal(MemoryStatus.Ok, new P2mTable(recorded).Apply(plan, new ulong[8], out _));
+        var unrecorded = new ulong[16];
+        new P2mTable(unrecorded).Load(new ulong[] { 0x500, 0x501, 0x502, 0x503, 0x504, 0x505, 0x506, 0x507 });
+        Assert.Equal(MemoryStatus.Ok, new P2mTable(unrecorded).Apply(plan)); // no buffer, nothing can be full
+        Assert.Equal(recorded, unrecorded);
+        var remapOut = new[] { new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 0, Destination = 15, Count = 2 } };
+        Assert.Equal(MemoryStatus.OutOfRange, new P2mTable(unrecorded).Apply(remapOut));
+    }
+
+    [Fact]
     public void Plans_outside_the_table_and_full_release_buffers_are_reported()
     {
         var p2m = new P2mTable(new ulong[16]);

@@ -158,6 +158,9 @@ public class RandomizedMemorySetupTests
                 isExtra[p] = true;
             }
 
+        // The guest's way to the table (Xen's list loaded, the plan applied) gives the same table.
+        if (!run.GuestP2m.AsSpan().SequenceEqual(run.P2m)) Fail($"the guest's p2m differs; {run.Describe()}");
+
         // Each pfn is exactly one of: backed, identity, extra, unused RAM above the allocation.
         ulong identity = 0, backedAbove = 0, unused = 0, holesBelow = 0;
         var mfns = new List<ulong>();

@@ -16,6 +16,7 @@ internal sealed class SetupRun
     public MemoryOperation[] Plan = Array.Empty<MemoryOperation>();
     public PfnRange[] Extra = Array.Empty<PfnRange>();
     public ulong[] P2m = Array.Empty<ulong>();
+    public ulong[] GuestP2m = Array.Empty<ulong>(); // built as the Xen layer builds it: loaded, then applied without recording
     public ulong[] Released = Array.Empty<ulong>();
 
     public static SetupRun Execute(MemoryRegion[] raw, ulong nrPages, ulong maxReservation, bool initialDomain,
@@ -43,6 +44,14 @@ internal sealed class SetupRun
         var released = new ulong[run.Limits.InitialPages];
         run.Status = p2m.Apply(run.Plan, released, out int releasedCount);
         run.Released = released.Take(releasedCount).ToArray();
+        if (run.Status != MemoryStatus.Ok) return run;
+
+        var startOfDay = new ulong[run.Limits.InitialPages];
+        for (ulong i = 0; i < run.Limits.InitialPages; i++) startOfDay[i] = FirstMfn + i;
+        run.GuestP2m = new ulong[run.Summary.TopPfn];
+        var guest = new P2mTable(run.GuestP2m);
+        guest.Load(startOfDay);
+        run.Status = guest.Apply(run.Plan);
         return run;
     }
 

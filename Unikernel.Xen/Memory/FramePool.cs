@@ -8,7 +8,7 @@ namespace Unikernel.Xen
     // Page frames for the application: every free RAM page after memory setup, plus the balloon space
     // (extra regions) that XENMEM_populate_physmap backs on demand, up to the maximum reservation. A page's
     // address is its pseudo-physical address: all RAM is mapped there.
-    internal static unsafe class Frames
+    internal static unsafe class FramePool
     {
         private static FrameAllocator s_allocator;
         private static bool s_ready;
@@ -17,30 +17,24 @@ namespace Unikernel.Xen
         public static ulong PopulatedPages => s_ready ? s_allocator.PopulatedPages : 0;
         public static ulong PopulateBudget => s_ready ? s_allocator.PopulateBudget : 0;
 
-        // The full p2m and the allocator's bitmaps take the first free frames (all mapped by now).
-        internal static void Initialize(ulong reserveStart, ulong topPfn, ref ExtraMemory extra, ulong budget)
+        // The allocator's bitmaps are in pages memory setup reserved (mapped by now); the free ranges hold RAM
+        // to hand out and, where unbacked, balloon space.
+        internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra, ulong budget)
         {
-            ulong p2mPages = (topPfn * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
-            ulong words = FrameAllocator.StorageWords(topPfn);
-            ulong bitmapPages = (words * sizeof(ulong) + Memory.PageSize - 1) / Memory.PageSize;
-            for (ulong pfn = reserveStart; pfn < reserveStart + p2mPages + bitmapPages; pfn++)
-                if (!PhysicalMemory.IsBacked(PhysicalMemory.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m after the page tables");
-
-            var p2m = (ulong*)(reserveStart << XenConstants.PageShift);
-            for (ulong pfn = 0; pfn < topPfn; pfn++) p2m[pfn] = PhysicalMemory.MachineFrame(pfn);
-            PhysicalMemory.Install(p2m, topPfn);
-
-            s_allocator = new FrameAllocator((ulong*)((reserveStart + p2mPages) << XenConstants.PageShift), words, 0, topPfn);
-            ulong pfnFree = reserveStart + p2mPages + bitmapPages;
-            while (pfnFree < topPfn)
+            s_allocator = new FrameAllocator(bitmaps, words, 0, topPfn);
+            for (int i = 0; i < free.Length; i++)
             {
-                bool backed = PhysicalMemory.IsBacked(p2m[pfnFree]);
-                bool balloon = !backed && extra.Contains(pfnFree);
-                ulong run = pfnFree;
-                while (run < topPfn && PhysicalMemory.IsBacked(p2m[run]) == backed && (backed || extra.Contains(run) == balloon)) run++;
-                if (backed) Check(s_allocator.AddFree(pfnFree, run - pfnFree), "add free RAM");
-                else if (balloon) Check(s_allocator.AddUnpopulated(pfnFree, run - pfnFree), "add balloon space");
-                pfnFree = run;
+                ulong pfn = free[i].Start, end = free[i].End;
+                while (pfn < end)
+                {
+                    bool backed = P2m.IsBacked(P2m.MachineFrame(pfn));
+                    bool balloon = !backed && extra.Contains(pfn);
+                    ulong run = pfn;
+                    while (run < end && P2m.IsBacked(P2m.MachineFrame(run)) == backed && (backed || extra.Contains(run) == balloon)) run++;
+                    if (backed) Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+                    else if (balloon) Check(s_allocator.AddUnpopulated(pfn, run - pfn), "add balloon space");
+                    pfn = run;
+                }
             }
             s_allocator.SetPopulateHook(&Populate, null, budget);
             s_ready = true;
@@ -64,7 +58,7 @@ namespace Unikernel.Xen
         public static void FreePages(void* first, ulong count)
         {
             ulong address = (ulong)first;
-            if ((address & (Memory.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
+            if ((address & (AddressTranslation.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
             FrameStatus status = s_allocator.FreeRun(address >> XenConstants.PageShift, count);
             if (status == FrameStatus.DoubleFree) Fail("double free of the page at ", address);
             if (status != FrameStatus.Ok) Fail("free of a page that is not ours at ", address);
@@ -74,8 +68,7 @@ namespace Unikernel.Xen
         // the p2m, the M2P and the linear mapping learn them.
         private static ulong Populate(void* context, ulong startPfn, ulong count)
         {
-            Span<ulong> frames = stackalloc ulong[64];
-            var batch = new MmuUpdateBatch();
+            Span<ulong> frames = stackalloc ulong[64]; // 128 updates: one bulk hypercall per round
             ulong done = 0;
             while (done < count)
             {
@@ -83,16 +76,17 @@ namespace Unikernel.Xen
                 for (int i = 0; i < n; i++) frames[i] = startPfn + done + (ulong)i;
                 long got = MemorySetup.ChangeReservation(MemoryOp.PopulatePhysmap, frames.Slice(0, n));
                 if (got < 0) Panic.HypercallFailed("memory_op(XENMEM_populate_physmap)", got);
+                Multicalls.EnterBulk();
                 for (int i = 0; i < (int)got; i++)
                 {
                     ulong pfn = startPfn + done + (ulong)i, mfn = frames[i];
-                    PhysicalMemory.Set(pfn, mfn);
-                    batch.SetMachineToPhysical(mfn, pfn);
+                    P2m.Set(pfn, mfn);
+                    Multicalls.QueueMachineToPhysical(mfn, pfn);
                     ulong* entry = PageTableWalk.FindPte(pfn << XenConstants.PageShift);
                     if (entry == null) Panic.Fail("frames: balloon space without a page table");
-                    batch.SetEntry(Memory.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
+                    Multicalls.QueuePageTableEntry(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(mfn, LinearMap.DataFlags));
                 }
-                batch.Flush();
+                Multicalls.LeaveBulk();
                 done += (ulong)got;
                 if (got < n) break; // Xen has no more for us
             }
