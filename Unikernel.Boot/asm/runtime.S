@@ -18,6 +18,7 @@
         address_of uk_modules_start, __start___modules      // ilc's module headers (lld defines __start_/__stop_)
         address_of uk_modules_end, __stop___modules
         address_of uk_stack_guard_address, uk_stack_guard
+        address_of uk_stack_bottom_address, uk_stack_bottom
         address_of uk_stack_top_address, uk_stack_top
         address_of uk_symbol_table_address, uk_symbol_table
         address_of uk_image_start_address, __uk_image_start     // the image's parts, page-aligned
@@ -96,12 +97,14 @@ __security_cookie:
 uk_symbol_table:
         .long 0, 0
 
-// The boot stack, with a guard page below it that the platform unmaps at entry.
+// The boot stack, with a guard region below it that the platform unmaps at entry: four pages, more than
+// the deepest trap-handler chain takes, so code that runs off the stack (a handler entered with little
+// stack left included) faults there instead of reaching whatever lies below.
         .section .bss.stack, "aw", @nobits
         .balign 4096
         .globl uk_stack_guard
 uk_stack_guard:
-        .skip 4096
+        .skip 16384
         .globl uk_stack_bottom
 uk_stack_bottom:
         .skip 65536

@@ -44,7 +44,8 @@ namespace Unikernel.Xen
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             LinearMap.Unmap(0, "update_va_mapping(page 0)");
-            LinearMap.Unmap((ulong)Traps.StackGuard(), "update_va_mapping(stack guard)");
+            for (ulong page = (ulong)Traps.StackGuard(); page < (ulong)Traps.StackBottom(); page += AddressTranslation.PageSize)
+                LinearMap.Unmap(page, "update_va_mapping(stack guard)");
             MemorySetup.Run(startInfo);
 
             // Xen starts us with events masked; from here on upcalls may arrive.

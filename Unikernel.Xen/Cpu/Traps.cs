@@ -61,9 +61,8 @@ namespace Unikernel.Xen
 
         private static string Cause(ulong address)
         {
-            ulong guard = (ulong)StackGuard();
             if (address < AddressTranslation.PageSize) return ": null dereference";
-            return address >= guard && address < guard + AddressTranslation.PageSize ? ": stack overflow" : "";
+            return address >= (ulong)StackGuard() && address < (ulong)StackBottom() ? ": stack overflow" : "";
         }
 
         private static void DumpRegisters(TrapFrame* f)
@@ -90,7 +89,7 @@ namespace Unikernel.Xen
         {
             XenConsole.WriteLine("backtrace:");
             Frame(0, frame->Rip);
-            ulong low = (ulong)StackGuard() + AddressTranslation.PageSize, high = (ulong)StackTop();
+            ulong low = (ulong)StackBottom(), high = (ulong)StackTop();
             ulong rbp = frame->Rbp;
             for (int depth = 1; depth < 32 && rbp >= low && rbp + 16 <= high && (rbp & 7) == 0; depth++)
             {
@@ -118,6 +117,11 @@ namespace Unikernel.Xen
         [RuntimeImport("uk_stack_guard_address")]
         [MethodImpl(MethodImplOptions.InternalCall)]
         internal static extern void* StackGuard();
+
+        // The guard region is [StackGuard, StackBottom).
+        [RuntimeImport("uk_stack_bottom_address")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        internal static extern void* StackBottom();
 
         [RuntimeImport("uk_stack_top_address")]
         [MethodImpl(MethodImplOptions.InternalCall)]

@@ -254,21 +254,30 @@ namespace Unikernel.Xen
             s_readOnlyFlags = s_dataFlags & ~(PageTableEntry.Writable | PageTableEntry.Dirty);
         }
 
-        // Text read-execute, read-only data read-only and no-execute, data no-execute: Xen mapped the whole
-        // image writable and executable.
+        // W^X over Xen's whole start-of-day mapping, which it made writable and executable: text read-execute,
+        // read-only data read-only, data no-execute, and everything else there (the low 1 MiB, start_info,
+        // the p2m list, the console and xenstore rings, the bootstrap stack) no-execute with its write
+        // permission kept. Memory mapped later is no-execute from the start (DataFlags).
         internal static void ProtectImage()
         {
-            ulong text = (ulong)ImageStart(), rodata = (ulong)RodataStart(), data = (ulong)DataStart(), end = (ulong)ImageEnd();
+            ulong text = (ulong)ImageStart(), rodata = (ulong)RodataStart(), data = (ulong)DataStart(), image = (ulong)ImageEnd();
+            ulong end = s_firstFree << XenConstants.PageShift;
+            if (end < image) Panic.Fail("memory setup: the image ends beyond Xen's start-of-day mapping");
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ops.EnterLazyMmu();
-            for (ulong va = text; va < end; va += AddressTranslation.PageSize)
+            for (ulong va = AddressTranslation.PageSize; va < end; va += AddressTranslation.PageSize)
             {
                 ulong* entry = PageTableWalk.FindPte(va);
-                if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // the stack guard stays unmapped
-                ulong value = *entry & ~(PageTableEntry.Writable | PageTableEntry.NoExecute);
-                if (va >= data) value |= PageTableEntry.Writable | nx;
-                else if (va >= rodata) value |= nx;
+                if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // page 0, the stack guard, identity holes
+                ulong value;
+                if (va >= text && va < image)
+                {
+                    value = *entry & ~(PageTableEntry.Writable | PageTableEntry.NoExecute);
+                    if (va >= data) value |= PageTableEntry.Writable | nx;
+                    else if (va >= rodata) value |= nx;
+                }
+                else value = *entry | nx;
                 if (value != *entry) ops.SetPte(entry, value);
             }
             ops.LeaveLazyMmu();

@@ -37,6 +37,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
         if (KernelCommandLine.Equals(mode, "refuse-suspend")) return XlServices.RefuseSuspend();
+        if (KernelCommandLine.Equals(mode, "wx")) return WxChecks.Run();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-race")) return ConsoleReliability.Race();
         if (KernelCommandLine.Equals(mode, "console-stall")) return ConsoleReliability.StallThenShutdown();
@@ -90,6 +91,11 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "invalid-opcode")) { Cpu.InvalidOpcode(); return 0; }
         if (KernelCommandLine.Equals(mode, "general-protection")) { Cpu.PrivilegedInstruction(); return 0; }
         if (KernelCommandLine.Equals(mode, "overflow")) return Recurse(cmdline.Text.Length);
+        if (KernelCommandLine.Equals(mode, "overflow-in-handler"))
+        {
+            XenConsole.WriteLine("overflow-in-handler: descending"); // printing down there would overflow itself
+            return DescendThenFault(0);
+        }
         if (KernelCommandLine.Equals(mode, "flood"))
         {
             // Many lines, numbered, so the test can see none was lost.
@@ -109,6 +115,17 @@ internal static unsafe class Program
     }
 
     // Unbounded recursion with a stack frame the compiler cannot drop: runs into the stack guard page.
+    // Recurses until less than 512 bytes of stack are left, then dereferences null: the trap handler has to
+    // run on what is left.
+    private static int DescendThenFault(int depth)
+    {
+        Span<byte> frame = stackalloc byte[128];
+        frame[depth & 127] = (byte)depth;
+        ulong left = (ulong)&depth - (ulong)Traps.StackBottom();
+        if (left < 512) return *(int*)0;
+        return DescendThenFault(depth + 1) + frame[(depth + 1) & 127];
+    }
+
     private static int Recurse(int depth)
     {
         Span<byte> frame = stackalloc byte[256];

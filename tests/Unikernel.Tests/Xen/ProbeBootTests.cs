@@ -37,6 +37,15 @@ public class ProbeBootTests
         Assert.NotEqual("2b992ddfa232d00d", first);
     }
 
+    // After boot no page is both writable and executable (Linux's CONFIG_DEBUG_WX check), Xen's start-of-day
+    // mapping outside the image included, and what is executable fits in the image's text.
+    [Fact]
+    public void No_page_is_writable_and_executable_after_boot()
+    {
+        var boot = Boots.RunProbeChecks("mode=wx", 2, "wx");
+        Assert.Matches(@"wx: mapped=\d+ executable=\d+ writable\+executable=0 ", boot.Log);
+    }
+
     // The Xen ops table masks and unmasks through the real vcpu_info, nested save/restore included.
     [Fact]
     public void Event_masking_through_the_ops_table_nests_on_real_xen()
@@ -157,9 +166,9 @@ public class ProbeBootTests
         Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Unikernel_Xen_Unikernel_Xen_XenEntry__Entry", boot.Log); // uk_boot_entry
     }
 
-    // The stack guard page is unmapped at entry, so running off the stack faults instead of corrupting
-    // memory. Xen cannot deliver that fault on the exhausted stack (a PV guest has no IST), so it kills the
-    // domain itself; its register dump shows the address in the guard page.
+    // The stack guard region (four pages) is unmapped at entry, so running off the stack faults instead of
+    // corrupting memory. Xen cannot deliver that fault on the exhausted stack (a PV guest has no IST), so it
+    // kills the domain itself; its register dump shows the address in the guard region.
     [Fact]
     public void Stack_overflow_faults_on_the_guard_page()
     {
@@ -169,11 +178,28 @@ public class ProbeBootTests
         Assert.True(cr2.Success, "Xen printed no cr2:\n" + boot.Tail());
         ulong faultAddress = ulong.Parse(cr2.Groups[1].Value, System.Globalization.NumberStyles.HexNumber);
         var symbols = ElfImage.ReadSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
-        ulong guard = symbols["uk_stack_guard"];
-        Assert.InRange(faultAddress, guard, guard + 4095);
+        ulong guard = symbols["uk_stack_guard"], bottom = symbols["uk_stack_bottom"];
+        Assert.True(bottom - guard >= 16384, $"the guard region is {bottom - guard} bytes");
+        Assert.InRange(faultAddress, guard, bottom - 1);
         // The runner says what it was and where: Xen's RIP line named, the cr2 line called a stack overflow.
         Assert.Matches(@"RIP:\s+e03[0-3]:\[<[0-9a-f]{16}>\] Probe_Program__Recurse", boot.Log);
         Assert.Matches(@"cr2: [0-9a-f]{16} \(stack overflow: in the stack guard page\)", boot.Log);
+    }
+
+    // A fault taken with almost no stack left: its handler runs into the guard region. The domain still ends
+    // as a crash (the handler's report, or Xen's kill with cr2 in the guard), never by writing below it.
+    [Fact]
+    public void A_fault_with_almost_no_stack_left_still_ends_as_a_crash()
+    {
+        var boot = Boots.Run("probe", "mode=overflow-in-handler");
+        Boots.AssertOutcome(BootOutcome.Crash, boot);
+        Boots.AssertContains("overflow-in-handler: descending", boot);
+        var symbols = ElfImage.ReadSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
+        ulong guard = symbols["uk_stack_guard"], bottom = symbols["uk_stack_bottom"];
+        var cr2 = Regex.Match(boot.Log, @"cr2: ([0-9a-f]{16})");
+        bool killedInGuard = cr2.Success && ulong.Parse(cr2.Groups[1].Value, System.Globalization.NumberStyles.HexNumber) is var a && a >= guard && a < bottom;
+        bool reported = boot.Log.Contains("panic: page fault at ", StringComparison.Ordinal);
+        Assert.True(killedInGuard || reported, "neither a report nor a kill in the guard region:\n" + boot.Tail());
     }
 
     [Theory]

@@ -14,11 +14,12 @@ public sealed partial class Symbolizer
 {
     private readonly ulong[] _addresses;
     private readonly string[] _names;
-    private readonly ulong _stackGuard;
+    private readonly ulong _stackGuard, _stackBottom; // the unmapped guard region below the boot stack
 
     private Symbolizer(IReadOnlyDictionary<string, ulong> symbols)
     {
         _stackGuard = symbols.TryGetValue("uk_stack_guard", out ulong guard) ? guard : 0;
+        _stackBottom = symbols.TryGetValue("uk_stack_bottom", out ulong bottom) ? bottom : _stackGuard + 4096;
         var sorted = symbols.Where(s => s.Value != 0).OrderBy(s => s.Value).ToArray();
         _addresses = sorted.Select(s => s.Value).ToArray();
         _names = sorted.Select(s => s.Key).ToArray();
@@ -62,7 +63,7 @@ public sealed partial class Symbolizer
         if (match.Success && _stackGuard != 0)
         {
             ulong address = Convert.ToUInt64(match.Groups["address"].Value, 16);
-            if (address >= _stackGuard && address - _stackGuard < 4096) return line + " (stack overflow: in the stack guard page)";
+            if (address >= _stackGuard && address < _stackBottom) return line + " (stack overflow: in the stack guard page)";
         }
         return line;
     }
