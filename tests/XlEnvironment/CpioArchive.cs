@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace Unikernel.XlEnvironment;
@@ -57,7 +58,16 @@ public sealed class CpioArchive : IDisposable
 
     public void Dispose() => Finish();
 
-    private static string Normalize(string path) => path.Replace('\\', '/').Trim('/');
+    // Names are relative to the initramfs root; a "..", "." or empty component, or a control character, is
+    // refused rather than left for the kernel's unpacker to interpret.
+    private static string Normalize(string path)
+    {
+        string normalized = path.Replace('\\', '/').Trim('/');
+        foreach (var part in normalized.Split('/'))
+            if (part is "" or "." or ".." || part.Any(char.IsControl))
+                throw new ArgumentException($"cpio path \"{path}\" has an empty, \".\", \"..\" or control-character component");
+        return normalized;
+    }
 
     private void AddParents(string path)
     {

@@ -35,12 +35,11 @@ public static class XlCommand
                 if (result.GetValue(cfg) is { } cfgFile)
                 {
                     config = File.ReadAllText(cfgFile.FullName);
-                    name = Regex.Match(config, @"^\s*name\s*=\s*""([^""]+)""", RegexOptions.Multiline) is { Success: true } m ? m.Groups[1].Value
-                        : throw new ArgumentException($"{cfgFile.FullName} has no name = \"...\" line");
+                    name = XlConfig.ReadDomainName(config, cfgFile.FullName);
                 }
                 else
                 {
-                    name = Path.GetFileNameWithoutExtension(imagePath);
+                    name = XlConfig.CheckDomainName(Path.GetFileNameWithoutExtension(imagePath));
                     config = DefaultConfig(name, Path.GetFileName(imagePath), result.GetValue(memory), result.GetValue(extra)!);
                 }
                 var scenario = new XlScenario
@@ -84,8 +83,9 @@ public static class XlCommand
         return command;
     }
 
+    // A minimal PV config; every string in it is quoted in xl's syntax, and the name must be a valid one.
     public static string DefaultConfig(string name, string kernel, int memoryMiB, string extra) =>
-        $"name = \"{name}\"\ntype = \"pv\"\nkernel = \"{kernel}\"\nmemory = {memoryMiB}\n"
-        + (extra.Length > 0 ? $"extra = \"{extra}\"\n" : "")
+        $"name = {XlConfig.Quote(XlConfig.CheckDomainName(name))}\ntype = \"pv\"\nkernel = {XlConfig.Quote(kernel)}\nmemory = {memoryMiB}\n"
+        + (extra.Length > 0 ? XlConfig.Extra(extra) : "")
         + "on_poweroff = \"destroy\"\non_crash = \"destroy\"\n";
 }

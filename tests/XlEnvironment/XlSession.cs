@@ -16,6 +16,7 @@ public static class XlSession
 
     public static XlResult Run(XlScenario scenario, TextWriter? echo = null)
     {
+        Check(scenario);
         var dom0 = Dom0Environment.Ensure(scenario.CacheDir, echo ?? TextWriter.Null);
         string work = Path.Combine(Path.GetTempPath(), "ukxl-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(work);
@@ -52,16 +53,26 @@ public static class XlSession
         }
     }
 
+    // Before anything is built or booted: every guest has a valid, unique name and an image.
+    private static void Check(XlScenario scenario)
+    {
+        foreach (var guest in scenario.Guests)
+        {
+            // The name becomes a file name here and in dom0's logs, and scripts use it unquoted.
+            XlConfig.CheckDomainName(guest.Name);
+            if (!File.Exists(guest.Image)) throw new FileNotFoundException($"guest image not found: {guest.Image}");
+        }
+        var names = scenario.Guests.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (names.Length > 0) throw new ArgumentException($"two guests share the name {names[0]}");
+    }
+
     private static void WriteRunArchive(CpioArchive cpio, XlScenario scenario)
     {
         foreach (var guest in scenario.Guests)
         {
-            if (!File.Exists(guest.Image)) throw new FileNotFoundException($"guest image not found: {guest.Image}");
             cpio.AddFile($"scenario/{Path.GetFileName(guest.Image)}", File.ReadAllBytes(guest.Image), 0x1ED);
             cpio.AddFile($"scenario/{guest.Name}.cfg", guest.Config);
         }
-        var names = scenario.Guests.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
-        if (names.Length > 0) throw new ArgumentException($"two guests share the name {names[0]}");
         cpio.AddFile("scenario/scenario.sh", scenario.Script.Replace("\r\n", "\n"), 0x1ED);
     }
 }

@@ -68,4 +68,16 @@ public class CpioArchiveTests
         Assert.Equal(Build(1), Build(1));
         Assert.Equal(1_000_000u, Read(Build(1_000_000))[0].Inode);
     }
+
+    [Theory]
+    [InlineData("scenario/../etc/passwd")]
+    [InlineData("../x")]
+    [InlineData("scenario/./x")]
+    [InlineData("scenario//x")]
+    [InlineData("scenario/a\nb.cfg")]
+    public void Refuses_paths_that_climb_or_hide(string path)
+    {
+        using var cpio = new CpioArchive(new MemoryStream());
+        Assert.Throws<ArgumentException>(() => cpio.AddFile(path, "x"));
+    }
 }

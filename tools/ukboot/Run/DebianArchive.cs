@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 
@@ -38,25 +37,16 @@ public static class DebianArchive
         throw new InvalidOperationException($"{metapackage} depends on no {dependencyPrefix}* package (apt-cache depends said:\n{output.Trim()})");
     }
 
+    // Runs an archive tool (apt-get, dpkg-deb, apt-cache, xz) and returns its stdout; failure says what to do.
     public static string Run(string tool, IEnumerable<string> arguments, string workDir, string failure)
     {
-        var start = new ProcessStartInfo(tool)
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        Process process;
-        try { process = Process.Start(start)!; }
+        ProcessOutput result;
+        try { result = HostProcess.Run(tool, arguments, workDir); }
         catch (System.ComponentModel.Win32Exception)
         {
             throw new InvalidOperationException($"{tool} not found: this needs a Debian system with apt ({failure})");
         }
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{failure}\n{stderr.Result.Trim()}");
-        return stdout;
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{failure}\n{result.Stderr.Trim()}");
+        return result.Stdout;
     }
 }

@@ -1,9 +1,9 @@
 using System;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Unikernel.Tools.Ukboot;
 using Unikernel.Tools.Ukboot.Image;
 
 namespace Unikernel.Tests.Tools.Ukboot.Image;
@@ -118,15 +118,9 @@ public class ImageCheckerTests
         File.WriteAllBytes(path, image);
         try
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ukboot.dll"));
-            start.ArgumentList.Add("check");
-            start.ArgumentList.Add(path);
-            using var process = Process.Start(start)!;
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.Equal(1, process.ExitCode);
-            Assert.Contains("XEN_ELFNOTE_XEN_VERSION is \"xen-3.9\", expected \"xen-3.0\"", stderr);
+            var result = HostProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "ukboot.dll"), "check", path]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("XEN_ELFNOTE_XEN_VERSION is \"xen-3.9\", expected \"xen-3.0\"", result.Stderr);
         }
         finally { File.Delete(path); }
     }
