@@ -26,6 +26,7 @@
         address_of uk_data_start_address, __uk_data_start
         address_of uk_image_end_address, __uk_image_end
         address_of uk_security_cookie_address, __security_cookie // set per boot by the platform
+        address_of uk_readonly_literals_address, uk_readonly_literals
 
 // Runtime helpers ilc calls. No GC and one thread: transitions and polls are no-ops,
 // and a reference store is a plain store.
@@ -88,6 +89,14 @@ RhpTrapThreads:
         .globl __security_cookie
 __security_cookie:
         .quad 0x2b992ddfa232d00d
+
+// The page range [start, end) of .data that holds only string literals, written into the linked image by
+// `ukboot literals`; the platform maps it read-only. 0, 0: none.
+        .section .rodata.uk_literals, "a", @progbits
+        .balign 8
+        .globl uk_readonly_literals
+uk_readonly_literals:
+        .quad 0, 0
 
 // The guest's function-name table is empty until the build's second link brings the real one
 // (`ukboot symbols`); a weak definition gives way to it.

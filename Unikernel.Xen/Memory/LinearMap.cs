@@ -255,7 +255,7 @@ namespace Unikernel.Xen
         }
 
         // W^X over Xen's whole start-of-day mapping, which it made writable and executable: text read-execute,
-        // read-only data read-only, data no-execute, and everything else there (the low 1 MiB, start_info,
+        // read-only data and the pages of string literals (ukboot literals) read-only, data no-execute, and everything else there (the low 1 MiB, start_info,
         // the p2m list, the console and xenstore rings, the bootstrap stack) no-execute with its write
         // permission kept. Memory mapped later is no-execute from the start (DataFlags).
         internal static void ProtectImage()
@@ -264,6 +264,7 @@ namespace Unikernel.Xen
             ulong end = s_firstFree << XenConstants.PageShift;
             if (end < image) Panic.Fail("memory setup: the image ends beyond Xen's start-of-day mapping");
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
+            ulong* literals = ReadOnlyLiterals(); // { start, end } of the .data pages holding only string literals
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ops.EnterLazyMmu();
             for (ulong va = AddressTranslation.PageSize; va < end; va += AddressTranslation.PageSize)
@@ -274,7 +275,8 @@ namespace Unikernel.Xen
                 if (va >= text && va < image)
                 {
                     value = *entry & ~(PageTableEntry.Writable | PageTableEntry.NoExecute);
-                    if (va >= data) value |= PageTableEntry.Writable | nx;
+                    if (va >= literals[0] && va < literals[1]) value |= nx;
+                    else if (va >= data) value |= PageTableEntry.Writable | nx;
                     else if (va >= rodata) value |= nx;
                 }
                 else value = *entry | nx;
@@ -288,6 +290,7 @@ namespace Unikernel.Xen
         [RuntimeImport("uk_image_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* ImageStart();
         [RuntimeImport("uk_rodata_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* RodataStart();
         [RuntimeImport("uk_data_start_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* DataStart();
+        [RuntimeImport("uk_readonly_literals_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern ulong* ReadOnlyLiterals();
         [RuntimeImport("uk_image_end_address")] [MethodImpl(MethodImplOptions.InternalCall)] internal static extern void* ImageEnd();
     }
 }

@@ -49,6 +49,25 @@ symbols.SetAction(result =>
     }
 });
 
+var literals = new Command("literals", "Write the page range that holds only string literals into the linked image (in place), for the platform to map read-only") { imageArgument };
+literals.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        byte[] elf = File.ReadAllBytes(path.FullName);
+        var (start, end) = ReadOnlyLiterals.Patch(elf);
+        File.WriteAllBytes(path.FullName, elf);
+        Console.WriteLine($"ukboot: string literals read-only: {(end - start) / 4096} pages at 0x{start:x}");
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
 var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
 var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
 fetch.SetAction(result =>
@@ -65,5 +84,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, symbols, fetch, RunCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, literals, fetch, RunCommand.Create() };
 return root.Parse(args).Invoke();

@@ -47,6 +47,14 @@ internal static unsafe class WxChecks
         }
         Unikernel.Console.WriteLine($"wx: mapped={mapped} executable={executable} writable+executable={writableExecutable} first=0x{firstWx:x}");
         int failures = CheckReport.Check("no-writable-executable-page", writableExecutable == 0 && mapped > 1000);
+        // String literals on pages of their own are read-only (only the edges of their run may share a page).
+        ulong* literals = LinearMap.ReadOnlyLiterals();
+        ulong literal;
+        fixed (char* text = "a string literal that lives with the other literals") literal = (ulong)text;
+        ulong* pte = PageTableWalk.FindPte(literal);
+        bool literalReadOnly = literal < literals[0] || literal >= literals[1] || (*pte & PageTableEntry.Writable) == 0;
+        Unikernel.Console.WriteLine($"wx: read-only literal pages={(literals[1] - literals[0]) / 4096}");
+        failures += CheckReport.Check("string-literals-read-only", literals[1] > literals[0] && literalReadOnly);
         failures += CheckReport.Check("executable-is-the-text", executable > 0 && executable * AddressTranslation.PageSize <= (ulong)LinearMap.RodataStart() - (ulong)LinearMap.ImageStart());
         Unikernel.Console.WriteLine($"wx: {failures} failed");
         return failures;

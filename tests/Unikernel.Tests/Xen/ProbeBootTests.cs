@@ -42,7 +42,7 @@ public class ProbeBootTests
     [Fact]
     public void No_page_is_writable_and_executable_after_boot()
     {
-        var boot = Boots.RunProbeChecks("mode=wx", 2, "wx");
+        var boot = Boots.RunProbeChecks("mode=wx", 3, "wx");
         Assert.Matches(@"wx: mapped=\d+ executable=\d+ writable\+executable=0 ", boot.Log);
     }
 
