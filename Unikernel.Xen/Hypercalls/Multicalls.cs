@@ -189,18 +189,8 @@ namespace Unikernel.Xen
         {
             Span<char> buffer = stackalloc char[224];
             var text = new TextBuilder(buffer);
-            if (entry == null)
-            {
-                text.Append("hypercall multicall rejected the batch: ");
-            }
-            else
-            {
-                text.Append("hypercall ");
-                text.Append(HypercallName.Of(entry->Op));
-                text.Append(" failed in batch entry ");
-                text.Append(index);
-                text.Append(": ");
-            }
+            if (entry == null) text.Append("hypercall multicall rejected the batch: ");
+            else text.Append($"hypercall {HypercallName.Of(entry->Op)} failed in batch entry {index}: ");
             XenError.AppendResult(ref text, result);
             if (entry != null && entry->Args[DoneArgument] == (ulong)(s_done + index)) AppendStoppedAt(ref text, entry, index);
             Panic.Fail(text.Text);

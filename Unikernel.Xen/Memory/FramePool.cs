@@ -96,22 +96,15 @@ namespace Unikernel.Xen
         private static void Check(FrameStatus status, string what)
         {
             if (status == FrameStatus.Ok) return;
-            Span<char> buffer = stackalloc char[96];
-            var text = new TextBuilder(buffer);
-            text.Append("frames: ");
-            text.Append(what);
-            text.Append(" failed with status ");
-            text.Append((int)status);
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append($"frames: {what} failed with status {(int)status}");
             Panic.Fail(text.Text);
         }
 
         private static void Fail(string what, ulong address)
         {
-            Span<char> buffer = stackalloc char[96];
-            var text = new TextBuilder(buffer);
-            text.Append("frames: ");
-            text.Append(what);
-            text.AppendHex(address);
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append($"frames: {what}0x{address:x}");
             Panic.Fail(text.Text);
         }
     }

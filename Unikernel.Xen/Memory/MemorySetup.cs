@@ -142,27 +142,18 @@ namespace Unikernel.Xen
                 storage, out MemoryMap map, out int bad);
             if (status == MemoryStatus.Ok) return map;
 
-            Span<char> buffer = stackalloc char[160];
-            var text = new TextBuilder(buffer);
-            text.Append("memory map from Xen: ");
+            var text = new TextBuilder(stackalloc char[160]);
             switch (status)
             {
-                case MemoryStatus.NoEntries: text.Append("it has no entries"); break;
+                case MemoryStatus.NoEntries: text.Append("memory map from Xen: it has no entries"); break;
                 case MemoryStatus.TooManyEntries:
-                    text.Append("it claims ");
-                    text.Append(count);
-                    text.Append(" entries, more than the buffer of ");
-                    text.Append(raw.Length);
+                    text.Append($"memory map from Xen: it claims {count} entries, more than the buffer of {raw.Length}");
                     break;
-                case MemoryStatus.SizeOverflow: text.Append("entry "); text.Append(bad); text.Append(" wraps past the end of the address space"); break;
+                case MemoryStatus.SizeOverflow: text.Append($"memory map from Xen: entry {bad} wraps past the end of the address space"); break;
                 case MemoryStatus.BeyondAddressWidth:
-                    text.Append("entry ");
-                    text.Append(bad);
-                    text.Append(" ends beyond the 52-bit physical address width (at ");
-                    text.AppendHex(raw[bad].Address);
-                    text.Append(")");
+                    text.Append($"memory map from Xen: entry {bad} ends beyond the 52-bit physical address width (at 0x{raw[bad].Address:x})");
                     break;
-                default: text.Append("cannot be sanitized into "); text.Append(storage.Length); text.Append(" entries"); break;
+                default: text.Append($"memory map from Xen: cannot be sanitized into {storage.Length} entries"); break;
             }
             Panic.Fail(text.Text);
             return default;
@@ -179,13 +170,9 @@ namespace Unikernel.Xen
             int outside = MemoryCollisions.FindFirstOutsideRam(map, items);
             if (outside >= 0)
             {
-                Span<char> buffer = stackalloc char[128];
-                var text = new TextBuilder(buffer);
-                text.Append("memory map: the ");
-                text.Append(outside switch { 0 => "kernel image", 1 => "p2m list", 2 => "start_info page", _ => "page tables" });
-                text.Append(" at ");
-                text.AppendHex(items[outside].Address);
-                text.Append(" is not in RAM of the memory map");
+                string what = outside switch { 0 => "kernel image", 1 => "p2m list", 2 => "start_info page", _ => "page tables" };
+                var text = new TextBuilder(stackalloc char[128]);
+                text.Append($"memory map: the {what} at 0x{items[outside].Address:x} is not in RAM of the memory map");
                 Panic.Fail(text.Text);
             }
             if (startInfo->ModLen != 0 && !map.IsRam(startInfo->ModStart, startInfo->ModLen))
@@ -256,51 +243,18 @@ namespace Unikernel.Xen
         private static void PrintSummary()
         {
             ref readonly MemorySetupSummary s = ref s_summary;
-            Span<char> buffer = stackalloc char[320];
-            var text = new TextBuilder(buffer);
-            text.Append("memory: map=");
-            text.Append(s_rawEntries);
-            text.Append(" entries (");
-            text.Append(s.MapEntries);
-            text.Append(" sanitized, ");
-            text.Append(s_ramPages);
-            text.Append(" RAM pages) nr_pages=");
-            text.Append(s.NrPages);
-            text.Append(" max_pages=");
-            text.Append(s.MaxPages);
-            text.Append(" extra=");
-            text.Append(s.ExtraPages);
-            text.Append(" identity=");
-            text.Append(s.IdentityPages);
-            text.Append(" released=");
-            text.Append(s.ReleasedPages);
-            text.Append(" remapped=");
-            text.Append(s.RemappedPages);
-            if (s_notReleased != 0)
-            {
-                text.Append(" (");
-                text.Append(s_notReleased);
-                text.Append(" not released: their M2P entry was not ours)");
-            }
-            text.Append(" mapped=");
-            text.Append(s_mappedPages);
-            text.Append(" pages (");
-            text.Append(s_mappedPages >> 8);
-            text.Append(" MiB) free=");
-            text.Append(FramePool.FreePageCount);
-            text.Append(" pages (");
-            text.Append(FramePool.FreePageCount >> 8);
-            text.Append(" MiB)");
+            var text = new TextBuilder(stackalloc char[320]);
+            text.Append($"memory: map={s_rawEntries} entries ({s.MapEntries} sanitized, {s_ramPages} RAM pages) nr_pages={s.NrPages} max_pages={s.MaxPages} extra={s.ExtraPages} identity={s.IdentityPages} released={s.ReleasedPages} remapped={s.RemappedPages}");
+            if (s_notReleased != 0) text.Append($" ({s_notReleased} not released: their M2P entry was not ours)");
+            ulong free = FramePool.FreePageCount;
+            text.Append($" mapped={s_mappedPages} pages ({s_mappedPages >> 8} MiB) free={free} pages ({free >> 8} MiB)");
             XenConsole.WriteLine(text.Text);
         }
 
         private static void Fail(string what, MemoryStatus status, string after)
         {
-            Span<char> buffer = stackalloc char[96];
-            var text = new TextBuilder(buffer);
-            text.Append(what);
-            text.Append((int)status);
-            text.Append(after);
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append($"{what}{(int)status}{after}");
             Panic.Fail(text.Text);
         }
     }
