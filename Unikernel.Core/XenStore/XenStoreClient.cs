@@ -149,9 +149,10 @@ namespace Unikernel.Core.XenStore
             return true;
         }
 
+        // An empty watch event names no path: it is not queued (TakeWatchEvent's 0 means "none left").
         private void EndUnsolicited()
         {
-            if (_unsolicited.Slot >= 0)
+            if (_unsolicited.Slot >= 0 && _unsolicited.Filled > 0)
             {
                 _events.Lengths[_unsolicited.Slot] = _unsolicited.Filled;
                 _events.Count++;
