@@ -1,4 +1,5 @@
 using System;
+using Unikernel.Core.Text;
 
 namespace Unikernel.Core
 {
@@ -91,12 +92,21 @@ namespace Unikernel.Core
             return option;
         }
 
+        // True when bytes are text in UTF-8 (a lone surrogate standing for U+FFFD, as Utf8Encoder writes it).
         public static bool Equals(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> text)
         {
-            if (bytes.Length != text.Length) return false;
-            for (int i = 0; i < bytes.Length; i++)
-                if (bytes[i] != text[i]) return false;
-            return true;
+            if (bytes.Length < text.Length) return false; // a char takes at least a byte
+            Span<byte> encoded = stackalloc byte[Utf8Encoder.MaxBytesPerChar];
+            int at = 0;
+            for (int i = 0; i < text.Length;)
+            {
+                int n = Utf8Encoder.EncodeNext(text, ref i, encoded);
+                if (n > bytes.Length - at) return false;
+                for (int k = 0; k < n; k++)
+                    if (bytes[at + k] != encoded[k]) return false;
+                at += n;
+            }
+            return at == bytes.Length;
         }
 
         private static int IndexOf(ReadOnlySpan<byte> bytes, byte b)

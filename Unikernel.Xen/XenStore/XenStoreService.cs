@@ -1,5 +1,6 @@
 using System;
 using Unikernel.Core.Text;
+using Unikernel.Core.XenStore;
 using Unikernel.Xen.Abi;
 
 namespace Unikernel.Xen

@@ -1,6 +1,6 @@
 using System;
+using Unikernel.Core.XenStore;
 using Unikernel.Xen;
-using Unikernel.Xen.Abi;
 
 // The xenstore client's handling of replies, against a ring in memory filled with crafted messages (no
 // xenstored needed, so it runs in the dom0-direct boot): good replies, errors, watch events in between,
@@ -39,7 +39,7 @@ internal static unsafe class XenStoreWireChecks
         rc = Ask(ref client, XenStoreMessage.Read, "missing\0", reply);
         Put(XenStoreMessage.Error, 4, "EWHATEVER\0");
         long unknown = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
-        failures += CheckReport.Check("xs-error-reply", rc == XenError.ENOENT && unknown == XenError.EPROTO && !client.IsBroken);
+        failures += CheckReport.Check("xs-error-reply", rc == XenStoreError.ENOENT && unknown == XenStoreError.EPROTO && !client.IsBroken);
 
         // 4: a reply larger than the caller's buffer is skipped whole: the next request is still in step.
         PutHeader(XenStoreMessage.Read, 5, 100);
@@ -47,7 +47,7 @@ internal static unsafe class XenStoreWireChecks
         rc = Ask(ref client, XenStoreMessage.Read, "big\0", reply.Slice(0, 10));
         Put(XenStoreMessage.Read, 6, "next");
         long next = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
-        failures += CheckReport.Check("xs-reply-too-big-for-buffer", rc == XenError.ENOBUFS && next == 4 && Text(reply, 4, "next"));
+        failures += CheckReport.Check("xs-reply-too-big-for-buffer", rc == XenStoreError.ENOBUFS && next == 4 && Text(reply, 4, "next"));
 
         // 5: a stray reply (not our id) is skipped; a reply of the wrong type is an error.
         Put(XenStoreMessage.Read, 99, "stray");
@@ -55,13 +55,13 @@ internal static unsafe class XenStoreWireChecks
         rc = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
         Put(XenStoreMessage.Directory, 8, "a\0");
         long wrongType = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
-        failures += CheckReport.Check("xs-stray-and-wrong-type", rc == 4 && Text(reply, 4, "mine") && client.StrayReplies == 1 && wrongType == XenError.EPROTO);
+        failures += CheckReport.Check("xs-stray-and-wrong-type", rc == 4 && Text(reply, 4, "mine") && client.StrayReplies == 1 && wrongType == XenStoreError.EPROTO);
 
         // 6: a length beyond XENSTORE_PAYLOAD_MAX cannot be followed: error now and for every later request.
         PutHeader(XenStoreMessage.Read, 9, 5000);
         rc = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
         long after = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
-        failures += CheckReport.Check("xs-oversized-reply-breaks-the-stream", rc == XenError.EPROTO && after == XenError.EPROTO && client.IsBroken);
+        failures += CheckReport.Check("xs-oversized-reply-breaks-the-stream", rc == XenStoreError.EPROTO && after == XenStoreError.EPROTO && client.IsBroken);
 
         // 7: a reply cut short (xenstored never sends the rest) and corrupt ring indices are errors, not hangs.
         client = NewClient();
@@ -71,13 +71,13 @@ internal static unsafe class XenStoreWireChecks
         client = NewClient();
         s_page->RspProd = 5000;
         long corrupt = Ask(ref client, XenStoreMessage.Read, "x\0", reply);
-        failures += CheckReport.Check("xs-truncated-and-corrupt", rc == XenError.EPROTO && corrupt == XenError.EPROTO);
+        failures += CheckReport.Check("xs-truncated-and-corrupt", rc == XenStoreError.EPROTO && corrupt == XenStoreError.EPROTO);
 
         // 8: a request beyond XENSTORE_PAYLOAD_MAX is refused before anything is sent.
         client = NewClient();
         Span<byte> huge = stackalloc byte[4097];
         rc = client.Request(XenStoreMessage.Write, 0, huge, reply);
-        failures += CheckReport.Check("xs-request-too-large", rc == XenError.EMSGSIZE && s_requestBytes == 0 && !client.IsBroken);
+        failures += CheckReport.Check("xs-request-too-large", rc == XenStoreError.EMSGSIZE && s_requestBytes == 0 && !client.IsBroken);
 
         // 9: unsolicited messages are read in pieces as they arrive: a 2000-byte watch event (larger than the
         // ring; too large for a slot, so dropped with the overflow flag) does not hold back the event behind

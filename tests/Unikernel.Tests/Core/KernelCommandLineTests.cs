@@ -33,6 +33,19 @@ public class KernelCommandLineTests
     [Fact]
     public void Empty_command_line_has_nothing() => Assert.False(Get("", "a").found);
 
+    // Keys are text and the command line UTF-8: before, a key char was compared with one byte, so "é"
+    // matched the lone (invalid UTF-8) byte 0xE9 and never "é" as UTF-8 writes it.
+    [Fact]
+    public void Non_ascii_keys_match_their_utf8_bytes()
+    {
+        var line = new KernelCommandLine(Encoding.UTF8.GetBytes("clé=1 €=2"));
+        Assert.True(line.TryGet("clé", out var value, out _));
+        Assert.Equal("1", Encoding.UTF8.GetString(value));
+        Assert.True(line.TryGet("€", out value, out _));
+        Assert.Equal("2", Encoding.UTF8.GetString(value));
+        Assert.False(new KernelCommandLine(new byte[] { 0xE9, (byte)'=', (byte)'1' }).Contains("é"));
+    }
+
     [Theory]
     [InlineData("1", true, true)]
     [InlineData("on", true, true)]

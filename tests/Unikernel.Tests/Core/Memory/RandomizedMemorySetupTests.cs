@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CsCheck;
 using Unikernel.Core.Memory;
 
 namespace Unikernel.Tests.Core.Memory;
@@ -9,35 +10,42 @@ namespace Unikernel.Tests.Core.Memory;
 // whole setup on each, and checks what must hold whatever the input.
 public class RandomizedMemorySetupTests
 {
-    private const int BaseSeed = 20261124;
-    private const int MapCount = 10_000;
     private const ulong AddressSpacePages = 8192; // 32 MiB keeps a run cheap while holes and extra still vary
 
-    [Fact]
-    public void Every_generated_map_keeps_every_page_accounted_for()
+    public sealed record Input(MemoryRegion[] Raw, bool Dom0, ulong NrPages, ulong MaxReservation, bool Limit512)
     {
-        for (int i = 0; i < MapCount; i++)
-        {
-            int seed = BaseSeed + i;
-            var random = new Random(seed);
-            var raw = GenerateMap(random);
-            bool dom0 = random.Next(2) == 0;
-            ulong nrPages = (ulong)random.Next(1, (int)AddressSpacePages + 1);
-            ulong maxReservation = random.Next(3) switch { 0 => 0, 1 => nrPages, _ => nrPages + (ulong)random.Next(0, 4096) };
-            bool limit512 = random.Next(2) == 0;
-
-            string context = $"seed {seed} (iteration {i}), dom0={dom0} nr_pages={nrPages:x} max_res={maxReservation:x}, raw {Maps.Describe(raw)}";
-            try
-            {
-                CheckSanitizedMap(raw, dom0);
-                CheckSetup(raw, nrPages, maxReservation, dom0, limit512);
-            }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException($"{context}\n{e.Message}");
-            }
-        }
+        public override string ToString() =>
+            $"dom0={Dom0} nr_pages={NrPages:x} max_res={MaxReservation:x} limit512={Limit512}, raw {Maps.Describe(Raw)}";
     }
+
+    // An entry starts on a page (a quarter of them anywhere inside it), is a few bytes to three pages, up to
+    // 1023 pages, or up to the whole space (half of those with a ragged end); one in twenty is empty. Half
+    // are RAM, the rest any other type.
+    private static readonly Gen<MemoryRegion> Entries = Gen.Select(
+        Gen.Int[0, (int)AddressSpacePages - 1],
+        Gen.Frequency((3, (IGen<int>)Gen.Const(0)), (1, Gen.Int[0, (int)Page.Size - 1])),
+        Gen.Frequency(
+            (19, (IGen<ulong>)Gen.OneOf(
+                Gen.Int[1, 3 * (int)Page.Size - 1].Select(n => (ulong)n),
+                Gen.Int[1, 1023].Select(pages => (ulong)pages * Page.Size),
+                Gen.Select(Gen.Int[1, (int)AddressSpacePages - 1], Gen.Frequency((1, (IGen<int>)Gen.Const(0)), (1, Gen.Int[0, 4095])),
+                    (pages, ragged) => (ulong)pages * Page.Size + (ulong)ragged))),
+            (1, Gen.Const(0UL))),
+        Gen.Frequency((1, (IGen<MemoryType>)Gen.Const(MemoryType.Ram)), (1, Gen.Int[2, 5].Select(t => (MemoryType)t))),
+        (page, offset, size, type) => new MemoryRegion((ulong)page * Page.Size + (ulong)offset, size, type));
+
+    private static readonly Gen<Input> Inputs = Gen.Select(
+        Entries.Array[1, 10], Gen.Bool, Gen.Int[1, (int)AddressSpacePages], Gen.Int[0, 2], Gen.Int[0, 4095], Gen.Bool,
+        (raw, dom0, nrPages, reservation, above, limit512) => new Input(raw, dom0, (ulong)nrPages,
+            reservation switch { 0 => 0, 1 => (ulong)nrPages, _ => (ulong)nrPages + (ulong)above }, limit512));
+
+    [Fact]
+    public void Every_generated_map_keeps_every_page_accounted_for() =>
+        Property.Check(Inputs, input =>
+        {
+            CheckSanitizedMap(input.Raw, input.Dom0);
+            CheckSetup(input.Raw, input.NrPages, input.MaxReservation, input.Dom0, input.Limit512);
+        }, input => input.ToString());
 
     private static void Fail(string message) => throw new Xunit.Sdk.XunitException(message);
 
@@ -63,27 +71,6 @@ public class RandomizedMemorySetupTests
             bool expected = !inIsa && isRam[p] && (P2mTable.IsBacked(run.P2m[p]) || isExtra[p]);
             if (guestRam[p] != expected) Fail($"guest map RAM={guestRam[p]} at pfn {p:x}; {run.Describe()}");
         }
-    }
-
-    private static MemoryRegion[] GenerateMap(Random random)
-    {
-        int count = random.Next(1, 11);
-        var map = new MemoryRegion[count];
-        for (int i = 0; i < count; i++)
-        {
-            ulong start = (ulong)random.Next(0, (int)AddressSpacePages) * Page.Size;
-            if (random.Next(4) == 0) start += (ulong)random.Next(0, (int)Page.Size);
-            ulong size = random.Next(3) switch
-            {
-                0 => (ulong)random.Next(1, 3 * (int)Page.Size),
-                1 => (ulong)random.Next(1, 1024) * Page.Size,
-                _ => (ulong)random.Next(1, (int)AddressSpacePages) * Page.Size + (ulong)random.Next(0, 2) * (ulong)random.Next(0, 4096),
-            };
-            if (random.Next(20) == 0) size = 0;
-            var type = random.Next(10) < 5 ? MemoryType.Ram : (MemoryType)random.Next(2, 6);
-            map[i] = new MemoryRegion(start, size, type);
-        }
-        return map;
     }
 
     private static void CheckSanitizedMap(MemoryRegion[] raw, bool unusableAsRam)

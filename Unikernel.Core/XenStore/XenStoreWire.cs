@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace Unikernel.Xen.Abi
+namespace Unikernel.Core.XenStore
 {
     // struct xenstore_domain_interface, xen/include/public/io/xs_wire.h.
     [StructLayout(LayoutKind.Explicit, Size = 2072)]
-    internal unsafe struct XenStoreInterface
+    public unsafe struct XenStoreInterface
     {
         public const uint RingSize = 1024;                  // XENSTORE_RING_SIZE
         [FieldOffset(0)] public fixed byte Req[1024];       // req: guest -> xenstored
@@ -19,7 +19,7 @@ namespace Unikernel.Xen.Abi
 
     // struct xsd_sockmsg, io/xs_wire.h: every message starts with it.
     [StructLayout(LayoutKind.Sequential)]
-    internal struct XenStoreHeader
+    public struct XenStoreHeader
     {
         public const uint PayloadMax = 4096;    // XENSTORE_PAYLOAD_MAX
         public uint Type;                       // type: XS_*
@@ -29,7 +29,7 @@ namespace Unikernel.Xen.Abi
     }
 
     // enum xsd_sockmsg_type, io/xs_wire.h.
-    internal static class XenStoreMessage
+    public static class XenStoreMessage
     {
         public const uint Directory = 1;        // XS_DIRECTORY
         public const uint Read = 2;             // XS_READ

@@ -1,15 +1,16 @@
 using System;
 using Unikernel.Core.Rings;
-using Unikernel.Xen.Abi;
 
-namespace Unikernel.Xen
+namespace Unikernel.Core.XenStore
 {
     // The xenstore wire protocol (io/xs_wire.h) over the shared page: one request at a time, its reply
     // matched by id; watch events that arrive meanwhile are queued. Replies are checked before use: an
     // oversized, truncated or unknown reply is an error result (-EPROTO), never a crash or an overrun.
-    // Results follow the hypercall convention: a length >= 0, or a negative errno (xenstored's, or ours:
-    // -ENOBUFS reply larger than the caller's buffer, -EMSGSIZE request too large, -EPROTO bad reply).
-    internal unsafe struct XenStoreClient
+    // Results follow the hypercall convention: a length >= 0, or a negative errno of XenStoreError
+    // (xenstored's, or ours: -ENOBUFS reply larger than the caller's buffer, -EMSGSIZE request too large,
+    // -EPROTO bad reply). It makes no hypercall: the transport signals and waits, so the host tests run it
+    // against a ring in memory.
+    public unsafe struct XenStoreClient
     {
         public const int MaxWatchEvents = 8;
         public const int MaxWatchEventBytes = 256;
@@ -58,8 +59,8 @@ namespace Unikernel.Xen
 
         public long Request(uint type, uint transaction, ReadOnlySpan<byte> payload, Span<byte> reply)
         {
-            if (_broken) return XenError.EPROTO;
-            if ((uint)payload.Length > XenStoreHeader.PayloadMax) return XenError.EMSGSIZE;
+            if (_broken) return XenStoreError.EPROTO;
+            if ((uint)payload.Length > XenStoreHeader.PayloadMax) return XenStoreError.EMSGSIZE;
             var header = new XenStoreHeader { Type = type, RequestId = _nextId++, TransactionId = transaction, Length = (uint)payload.Length };
             if (!Send(new ReadOnlySpan<byte>(&header, sizeof(XenStoreHeader))) || !Send(payload)) return Broken();
             _transport.Notify();
@@ -86,12 +87,12 @@ namespace Unikernel.Xen
                 if (answer.Type != type)
                 {
                     if (!Skip(answer.Length)) return Broken();
-                    return XenError.EPROTO;
+                    return XenStoreError.EPROTO;
                 }
                 if (answer.Length > (uint)reply.Length)
                 {
                     if (!Skip(answer.Length)) return Broken();
-                    return XenError.ENOBUFS;
+                    return XenStoreError.ENOBUFS;
                 }
                 if (!Receive(reply.Slice(0, (int)answer.Length))) return Broken();
                 _transport.Notify();
@@ -148,9 +149,10 @@ namespace Unikernel.Xen
             return true;
         }
 
+        // An empty watch event names no path: it is not queued (TakeWatchEvent's 0 means "none left").
         private void EndUnsolicited()
         {
-            if (_unsolicited.Slot >= 0)
+            if (_unsolicited.Slot >= 0 && _unsolicited.Filled > 0)
             {
                 _events.Lengths[_unsolicited.Slot] = _unsolicited.Filled;
                 _events.Count++;
@@ -187,13 +189,13 @@ namespace Unikernel.Xen
             if (length > (uint)name.Length || length == 0)
             {
                 if (!Skip(length)) return Broken();
-                return XenError.EPROTO;
+                return XenStoreError.EPROTO;
             }
             if (!Receive(name.Slice(0, (int)length))) return Broken();
             _transport.Notify();
             int end = (int)length;
             if (name[end - 1] == 0) end--; // sent NUL-terminated
-            return XenError.FromName(name.Slice(0, end));
+            return XenStoreError.FromName(name.Slice(0, end));
         }
 
         private bool Send(ReadOnlySpan<byte> bytes)
@@ -240,7 +242,7 @@ namespace Unikernel.Xen
         private long Broken()
         {
             _broken = true;
-            return XenError.EPROTO;
+            return XenStoreError.EPROTO;
         }
     }
 }
