@@ -10,23 +10,6 @@ namespace Unikernel.Xen
             EBUSY = -16, EEXIST = -17, ENODEV = -19, EISDIR = -21, EINVAL = -22, ENOSPC = -28, EROFS = -30,
             ENOSYS = -38, ENOTEMPTY = -39, EPROTO = -71, EMSGSIZE = -90, ENOBUFS = -105, EISCONN = -106;
 
-        // The errno names xenstored sends in XS_ERROR replies (io/xs_wire.h xsd_errors), as negated numbers.
-        public static long FromName(ReadOnlySpan<byte> name)
-        {
-            for (long errno = 1; errno <= 106; errno++)
-            {
-                ReadOnlySpan<char> candidate = Name(-errno);
-                if (candidate.Length == name.Length && candidate[0] == 'E' && Matches(candidate, name)) return -errno;
-            }
-            return EPROTO; // a name we do not know is a protocol error, not a guess
-        }
-
-        private static bool Matches(ReadOnlySpan<char> text, ReadOnlySpan<byte> bytes)
-        {
-            for (int i = 0; i < text.Length; i++) if (text[i] != bytes[i]) return false;
-            return true;
-        }
-
         // A failed call's result as reports show it: "-22 (EINVAL)".
         public static void AppendResult(ref TextBuilder text, long rc)
         {
