@@ -48,15 +48,18 @@ internal static unsafe class XlServices
     }
 
     // Where xenconsoled put our console (a pty in dom0): the test types into it.
-    private static void PrintConsoleTty()
+    private static void PrintConsoleTty() => PrintKey("console tty: ", "console/tty");
+
+    // Prints label and the key's value, or the error reading it.
+    private static void PrintKey(string label, string path)
     {
-        Span<byte> tty = stackalloc byte[64];
-        long ttyLength = XenStoreService.Read("console/tty", tty);
-        Span<char> buffer = stackalloc char[96];
+        Span<byte> value = stackalloc byte[64];
+        long n = XenStoreService.Read(path, value);
+        Span<char> buffer = stackalloc char[128];
         var text = new TextBuilder(buffer);
-        text.Append("console tty: ");
-        if (ttyLength < 0) text.Append(XenError.Name(ttyLength));
-        else for (int i = 0; i < ttyLength; i++) text.Append((char)tty[i]);
+        text.Append(label);
+        if (n < 0) text.Append(XenError.Name(n));
+        else for (int i = 0; i < n; i++) text.Append((char)value[i]);
         XenConsole.WriteLine(text.Text);
     }
 
@@ -67,14 +70,7 @@ internal static unsafe class XlServices
         ShutdownControl.AddHook(&OnShutdown);
         Panic.Check(XenStoreService.Write("control/shutdown", "suspend"), "xenstore write control/shutdown");
         Idle.Sleep(500_000_000); // watches are served at idle points
-        Span<byte> value = stackalloc byte[32];
-        long n = XenStoreService.Read("control/shutdown", value);
-        Span<char> buffer = stackalloc char[64];
-        var text = new TextBuilder(buffer);
-        text.Append("control/shutdown after the refusal: ");
-        if (n < 0) text.Append(XenError.Name(n));
-        else for (int i = 0; i < n; i++) text.Append((char)value[i]);
-        XenConsole.WriteLine(text.Text);
+        PrintKey("control/shutdown after the refusal: ", "control/shutdown");
         PrintConsoleTty();
         return ConsoleEcho.Run();
     }

@@ -97,11 +97,11 @@ public class XlSoakTests(XlSoakFixture fixture, ITestOutputHelper output) : ICla
             }
 
             string name = $"appliance-{n}", console = _run.GuestConsole(name);
-            Assert.True(Regex.Matches(console, "^appliance ready", RegexOptions.Multiline).Count == 1, $"{name}: no single greeting:\n{console}");
-            Assert.Matches($@"(?m)^appliance: domain \d+ '{name}', console /dev/pts/\d+", console);
+            Assert.True(Regex.Matches(console, "^# appliance ready", RegexOptions.Multiline).Count == 1, $"{name}: no single greeting:\n{console}");
+            Assert.Matches($@"(?m)^# appliance: domain \d+ '{name}', console /dev/pts/\d+", console);
             Assert.Matches(@"(?m)^ok$", console);
             Assert.Matches($"(?m)^value value-{n}$", console);
-            Assert.Contains("appliance: goodbye (power off)", console);
+            Assert.Contains("# appliance: goodbye (power off)", console);
             Assert.Matches(@"(?m)^Domain \d+ has shut down, reason code 0 ", _run.Text($"xl-{name}.log")); // SHUTDOWN_poweroff
         }
         Assert.DoesNotMatch(@"(?m)^appliance", _run.AssertStepOk("list-after"));
