@@ -94,11 +94,11 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
-# The package an application outside this repository references (Unikernel.Boot/Package/Unikernel.NET.csproj).
+# The package an application outside this repository references (package/Unikernel.NET.csproj).
 function Invoke-Pack {
     $packages = Join-Path $Root 'artifacts/packages'
     Say "packing Unikernel.NET ($Configuration) into $packages"
-    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'Unikernel.Boot/Package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
+    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
 }
 
 function Invoke-Test {

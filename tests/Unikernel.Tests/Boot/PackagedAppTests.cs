@@ -64,7 +64,7 @@ public class PackagedAppTests
         Directory.CreateDirectory(app);
         try
         {
-            Tool.Run("dotnet", Repo.Root, "pack", "Unikernel.Boot/Package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
+            Tool.Run("dotnet", Repo.Root, "pack", "package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
                 $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
 
