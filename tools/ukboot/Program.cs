@@ -68,6 +68,23 @@ literals.SetAction(result =>
     }
 });
 
+var topOption = new Option<int>("--top") { Description = "How many of the largest symbols to list", DefaultValueFactory = _ => 25 };
+var size = new Command("size", "Say where an image's bytes go: its sections and its largest symbols (give the .sym.elf)") { imageArgument, topOption };
+size.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        Console.Write(SizeReport.Format(File.ReadAllBytes(path.FullName), result.GetValue(topOption)));
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException or ArgumentException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
 var cacheOption = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
 var fetch = new Command("fetch", "Download Debian's Xen hypervisor into the cache (once)") { cacheOption };
 fetch.SetAction(result =>
@@ -84,5 +101,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, symbols, literals, fetch, RunCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, literals, size, fetch, RunCommand.Create() };
 return root.Parse(args).Invoke();

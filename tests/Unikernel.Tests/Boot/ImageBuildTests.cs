@@ -29,7 +29,8 @@ public class ImageBuildTests
             $"images differ: {first.Length} vs {second.Length} bytes, first difference at offset {diff}");
     }
 
-    private static byte[] BuildCopy(string name)
+    // Builds Hello in a copy of the repository (tracked and new files) with the given properties.
+    internal static byte[] BuildCopy(string name, params string[] properties)
     {
         string root = Path.Combine(Path.GetTempPath(), $"uk-repro-{Environment.ProcessId}-{name}");
         if (Directory.Exists(root)) Directory.Delete(root, true);
@@ -43,7 +44,7 @@ public class ImageBuildTests
         }
         try
         {
-            Tool.Run("dotnet", root, "build", "samples/Hello", "-nologo", "-v:q");
+            Tool.Run("dotnet", root, ["build", "samples/Hello", "-nologo", "-v:q", .. properties]);
             return File.ReadAllBytes(Path.Combine(root, "artifacts", "images", "hello.elf"));
         }
         finally { Directory.Delete(root, true); }

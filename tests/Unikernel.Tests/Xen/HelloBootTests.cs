@@ -1,3 +1,5 @@
+using System;
+using System.IO;
 using System.Text.RegularExpressions;
 using Unikernel.Tools.Ukboot.Run;
 
@@ -50,5 +52,27 @@ public class HelloBootTests
         var boot = Boots.Run("hello");
         Boots.AssertOutcome(BootOutcome.PowerOff, boot);
         Assert.Equal("", Facts.Match(boot.Log).Groups["cmdline"].Value);
+    }
+
+    // UnikernelSymbolTable=false leaves the function-name table out: the image is smaller by about the table
+    // and still boots (its backtraces then show addresses, which ukboot symbolizes from the .sym.elf).
+    [Fact]
+    public void Hello_without_the_name_table_is_smaller_and_boots()
+    {
+        byte[] without = Boot.ImageBuildTests.BuildCopy("nosyms", "-p:UnikernelSymbolTable=false");
+        long with = new FileInfo(Repo.Image("hello")).Length;
+        Assert.True(without.Length < with - 8192, $"hello.elf is {without.Length} bytes without the table, {with} with it");
+        string path = Path.Combine(Path.GetTempPath(), $"uk-nosyms-{Environment.ProcessId}.elf");
+        File.WriteAllBytes(path, without);
+        try
+        {
+            var boot = XenBoot.Run(new BootOptions
+            {
+                Image = path, CommandLine = "no names", CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(90),
+            });
+            Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+            Boots.AssertContains("Hello from Unikernel.NET!", boot);
+        }
+        finally { File.Delete(path); }
     }
 }

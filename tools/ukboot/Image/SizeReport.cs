@@ -1,0 +1,75 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace Unikernel.Tools.Ukboot.Image;
+
+// Where an image's bytes go: its allocated sections, and its largest symbols (sized by the distance to the
+// next symbol or the section's end, since ilc's symbols carry no sizes). Read from the unstripped .sym.elf.
+public static class SizeReport
+{
+    public sealed record Section(string Name, ulong Address, ulong Size, bool InFile);
+    public sealed record Symbol(string Name, string Section, ulong Address, ulong Size);
+
+    private const uint ShtNobits = 8;
+    private const ulong ShfAlloc = 2;
+
+    public static List<Section> Sections(byte[] elf)
+    {
+        var span = elf.AsSpan();
+        ulong shoff = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
+        int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(span[58..]);
+        int shnum = BinaryPrimitives.ReadUInt16LittleEndian(span[60..]);
+        int shstrndx = BinaryPrimitives.ReadUInt16LittleEndian(span[62..]);
+        ReadOnlySpan<byte> Header(int i) => elf.AsSpan((int)shoff + i * shentsize, shentsize);
+        int names = (int)BinaryPrimitives.ReadUInt64LittleEndian(Header(shstrndx)[24..]);
+        var sections = new List<Section>();
+        for (int i = 1; i < shnum; i++)
+        {
+            var sh = Header(i);
+            ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(sh[8..]);
+            if ((flags & ShfAlloc) == 0) continue;
+            int name = names + (int)BinaryPrimitives.ReadUInt32LittleEndian(sh);
+            int end = elf.AsSpan(name).IndexOf((byte)0);
+            sections.Add(new Section(Encoding.ASCII.GetString(elf, name, end), BinaryPrimitives.ReadUInt64LittleEndian(sh[16..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(sh[32..]), BinaryPrimitives.ReadUInt32LittleEndian(sh[4..]) != ShtNobits));
+        }
+        return sections;
+    }
+
+    public static List<Symbol> LargestSymbols(byte[] elf, int count)
+    {
+        var sections = Sections(elf);
+        var symbols = ElfImage.ReadSymbols(elf)
+            .Where(s => sections.Any(x => s.Value >= x.Address && s.Value < x.Address + x.Size))
+            .GroupBy(s => s.Value)
+            // A linker constant (all capitals, e.g. UNIKERNEL_HEAP_SIZE) may share an address with real code.
+            .Select(g => (Address: g.Key, Name: g.Select(s => s.Key).OrderBy(n => !n.Any(char.IsLower)).ThenBy(n => n, StringComparer.Ordinal).First()))
+            .OrderBy(s => s.Address)
+            .ToList();
+        var sized = new List<Symbol>();
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            var section = sections.First(x => symbols[i].Address >= x.Address && symbols[i].Address < x.Address + x.Size);
+            ulong sectionEnd = section.Address + section.Size;
+            ulong next = i + 1 < symbols.Count && symbols[i + 1].Address < sectionEnd ? symbols[i + 1].Address : sectionEnd;
+            sized.Add(new Symbol(symbols[i].Name, section.Name, symbols[i].Address, next - symbols[i].Address));
+        }
+        return sized.OrderByDescending(s => s.Size).ThenBy(s => s.Address).Take(count).ToList();
+    }
+
+    public static string Format(byte[] elf, int count)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("section              address      bytes  in file");
+        foreach (var s in Sections(elf))
+            text.AppendLine($"{s.Name,-20} 0x{s.Address:x8} {s.Size,8}  {(s.InFile ? "yes" : "no")}");
+        text.AppendLine();
+        text.AppendLine($"largest {count} symbols (bytes up to the next symbol):");
+        foreach (var s in LargestSymbols(elf, count))
+            text.AppendLine($"{s.Size,8}  {s.Section,-14} {s.Name}");
+        return text.ToString();
+    }
+}
