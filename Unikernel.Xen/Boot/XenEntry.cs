@@ -23,6 +23,7 @@ namespace Unikernel.Xen
 
         private static void Boot(void* startInfoAddress)
         {
+            BootTimeline.Mark(BootTimeline.Entry);
             var startInfo = (StartInfo*)startInfoAddress;
             Domain.Initialize(startInfo);
             P2m.UseStartOfDayList(startInfo);
@@ -30,7 +31,9 @@ namespace Unikernel.Xen
             Fatal.Install(&XenConsole.WriteFatal, &Domain.Crash);
 
             if (!HasMagic(startInfo)) Fatal.Fail("start_info magic is not xen-3.0-x86_64");
+            BootTimeline.Mark(BootTimeline.Console);
             Startup.InitializeStatics();
+            BootTimeline.Mark(BootTimeline.Statics);
             SharedInfoPage.Map(startInfo);
             StackCookie.Randomize(startInfo);
             Multicalls.Initialize();
@@ -39,18 +42,23 @@ namespace Unikernel.Xen
             Callbacks.Install();
             EventChannels.Initialize();
             VcpuTimer.Initialize();
+            BootTimeline.Mark(BootTimeline.Events);
             ConsoleInput.Initialize(startInfo);
             XenStoreService.Initialize(startInfo);
+            BootTimeline.Mark(BootTimeline.XenStore);
 
             // Page 0 and the page below the stack must fault: null dereference and stack overflow.
             LinearMap.Unmap(0, "update_va_mapping(page 0)");
             for (ulong page = (ulong)Traps.StackGuard(); page < (ulong)Traps.StackBottom(); page += AddressTranslation.PageSize)
                 LinearMap.Unmap(page, "update_va_mapping(stack guard)");
             MemorySetup.Run(startInfo);
+            BootTimeline.Mark(BootTimeline.Memory);
 
             // Xen starts us with events masked; from here on upcalls may arrive.
             Core.Paravirt.Paravirt.Ops.IrqEnable();
             ShutdownControl.Initialize();
+            BootTimeline.Mark(BootTimeline.Main);
+            BootTimeline.PrintIfAsked();
             int code = ApplicationMain();
             if (code != 0)
             {

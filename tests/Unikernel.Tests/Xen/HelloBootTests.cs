@@ -75,4 +75,23 @@ public class HelloBootTests
         }
         finally { File.Delete(path); }
     }
+
+    // uk.boottime: the platform prints each boot phase's end in microseconds since its entry, in order,
+    // before Main runs; without it, nothing.
+    [Fact]
+    public void Boot_phases_are_timed_when_the_command_line_asks()
+    {
+        var boot = Boots.Run("hello", "uk.boottime");
+        Boots.AssertOutcome(BootOutcome.PowerOff, boot);
+        var m = Regex.Match(boot.Log, @"^boottime: console=(\d+) statics=(\d+) events=(\d+) xenstore=(\d+) memory=(\d+) main=(\d+) us$", RegexOptions.Multiline);
+        Assert.True(m.Success, boot.Tail());
+        var phases = new long[6];
+        for (int i = 0; i < 6; i++) phases[i] = long.Parse(m.Groups[i + 1].Value);
+        for (int i = 1; i < 6; i++) Assert.True(phases[i] >= phases[i - 1], $"phase {i} ends before phase {i - 1}: {m.Value}");
+        Assert.True(phases[4] > phases[3], "memory setup took no time: " + m.Value);
+        Assert.True(boot.Log.IndexOf(m.Value, StringComparison.Ordinal) < boot.Log.IndexOf("Hello from Unikernel.NET!", StringComparison.Ordinal));
+
+        var plain = Boots.Run("hello", "no timeline");
+        Assert.DoesNotContain("boottime:", plain.Log);
+    }
 }
