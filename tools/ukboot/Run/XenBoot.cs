@@ -61,17 +61,13 @@ public static class XenBoot
         ("Panic on CPU", BootOutcome.XenPanic),
     };
 
-    public static BootResult Run(BootOptions options, TextWriter? echo = null)
+    // QEMU's command line for a boot. -nic none: no network device at all, so nothing a test does can reach
+    // past the emulated machine (QEMU's default is a NIC on user-mode networking to the host).
+    public static List<string> QemuArguments(BootOptions options, string xen)
     {
-        if (!File.Exists(options.Image)) throw new FileNotFoundException($"guest image not found: {options.Image}");
-        foreach (var module in new[] { options.Image, options.Initrd })
-            if (module != null && (module.Contains(' ') || module.Contains(',')))
-                throw new ArgumentException($"a module path may not contain spaces or commas (QEMU's module syntax): {module}");
-        string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
-
         var args = new List<string>
         {
-            "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+            "-accel", "tcg", "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio", "-nic", "none",
             "-m", options.MemoryMiB.ToString(),
             "-kernel", xen,
             // Multiboot modules: "path args". QEMU separates modules with commas, so double any in the args.
@@ -81,6 +77,17 @@ public static class XenBoot
         if (options.CpuModel is { } cpu) args.AddRange(new[] { "-cpu", cpu });
         // Deterministic virtual time runs faster than wall-clock time under TCG.
         if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
+        return args;
+    }
+
+    public static BootResult Run(BootOptions options, TextWriter? echo = null)
+    {
+        if (!File.Exists(options.Image)) throw new FileNotFoundException($"guest image not found: {options.Image}");
+        foreach (var module in new[] { options.Image, options.Initrd })
+            if (module != null && (module.Contains(' ') || module.Contains(',')))
+                throw new ArgumentException($"a module path may not contain spaces or commas (QEMU's module syntax): {module}");
+        string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
+        var args = QemuArguments(options, xen);
         var start = new ProcessStartInfo(Qemu)
         {
             RedirectStandardOutput = true,
