@@ -111,7 +111,7 @@ namespace Unikernel.Xen
                 bool left = s_pending > 0;
                 RestoreFlags(flags);
                 if (!left) return;
-                if (!WaitForRoom()) return; // Drain's caller gave up: what is left was dropped
+                if (!WaitForRoom()) return; // a bounded wait gave up: what was left is dropped and counted
             }
         }
 
@@ -119,7 +119,7 @@ namespace Unikernel.Xen
         // never waits without bound (the domain must reach SHUTDOWN_crash).
         internal static void WriteFatal(char* text, int length)
         {
-            s_bounded = true;
+            BoundWaits();
             Write(new ReadOnlySpan<char>(text, length));
             Flush();
         }

@@ -39,7 +39,7 @@ namespace Unikernel.Xen
         public static void WaitUntil(delegate*<ulong, bool> done, ulong data, string what)
         {
             if (EventChannels.InHandler) RefuseInHandler(what);
-            Wait(done, data, runPollers: true);
+            Wait(done, data);
         }
 
         private static void RefuseInHandler(string what)
@@ -49,7 +49,7 @@ namespace Unikernel.Xen
             Panic.Fail(text.Text);
         }
 
-        private static void Wait(delegate*<ulong, bool> done, ulong data, bool runPollers)
+        private static void Wait(delegate*<ulong, bool> done, ulong data)
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ulong flags = ops.SaveFlags();
@@ -57,7 +57,7 @@ namespace Unikernel.Xen
             {
                 ops.IrqDisable();
                 if (done(data)) break;
-                if (runPollers && s_kicked && !s_polling)
+                if (s_kicked && !s_polling)
                 {
                     s_kicked = false;
                     ops.IrqEnable();
@@ -81,9 +81,9 @@ namespace Unikernel.Xen
         public static void Sleep(ulong nanoseconds)
         {
             ulong woke = 0;
-            if (EventChannels.InHandler) RefuseInHandler("Clock.Sleep");
+            if (EventChannels.InHandler) RefuseInHandler("Clock.Sleep"); // before a timer slot is taken
             VcpuTimer.StartAfter(nanoseconds, &SetFlag, (ulong)&woke);
-            WaitUntil(&IsSet, (ulong)&woke, "Clock.Sleep");
+            Wait(&IsSet, (ulong)&woke);
         }
 
         // Blocks the vCPU until an event arrives; Xen re-enables events and delivers it on the way back.

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace Unikernel.Tools.Ukboot.Image;
@@ -13,9 +14,10 @@ public static class ReadOnlyLiterals
     private const ulong PageSize = 4096;
 
     // The page-aligned range [Start, End) covered only by string literals; (0, 0) when no whole page is.
-    public static (ulong Start, ulong End) Find(byte[] elf)
+    public static (ulong Start, ulong End) Find(byte[] elf) => Find(ElfImage.ReadSymbols(elf));
+
+    private static (ulong Start, ulong End) Find(Dictionary<string, ulong> symbols)
     {
-        var symbols = ElfImage.ReadSymbols(elf);
         if (!symbols.TryGetValue("__uk_data_start", out ulong dataStart) || !symbols.TryGetValue("__uk_image_end", out ulong imageEnd))
             throw new ImageException("the image has no __uk_data_start/__uk_image_end symbols (not linked with Unikernel.Boot's link.ld?)");
         var byAddress = symbols
@@ -43,8 +45,8 @@ public static class ReadOnlyLiterals
     // Writes the range into the image's placeholder, in place.
     public static (ulong Start, ulong End) Patch(byte[] elf)
     {
-        var range = Find(elf);
         var symbols = ElfImage.ReadSymbols(elf);
+        var range = Find(symbols);
         if (!symbols.TryGetValue("uk_readonly_literals", out ulong placeholder))
             throw new ImageException("the image has no uk_readonly_literals (not linked with Unikernel.Boot's runtime.S?)");
         var image = ElfImage.Parse(elf);
