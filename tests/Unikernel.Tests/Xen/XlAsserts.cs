@@ -17,6 +17,18 @@ public static class XlAsserts
     // A file dom0 left in /var/log/xen, as text.
     public static string Text(this XlResult run, string file) => Encoding.UTF8.GetString(run.File(file));
 
+    // A scenario run with the repository's cache whose serial log is kept in artifacts/ for a look after a
+    // failure.
+    public static XlScenario Scenario(string script, int timeoutSeconds, string logName) => new()
+    {
+        Script = script, CacheDir = Repo.Cache, Timeout = System.TimeSpan.FromSeconds(timeoutSeconds),
+        SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", logName),
+    };
+
+    // The Appliance sample as shipped, with its own xl config.
+    public static XlGuest ApplianceGuest() => new("appliance", Repo.Image("appliance"),
+        System.IO.File.ReadAllText(System.IO.Path.Combine(Repo.Root, "samples", "Appliance", "appliance.cfg")));
+
     // An xl config for the probe guest in the given mode.
     public static string ProbeConfig(string name, string extra, int memory = 32, int maxmem = 32, string onCrash = "preserve") => $"""
         name = "{name}"

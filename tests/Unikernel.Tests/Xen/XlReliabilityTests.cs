@@ -40,11 +40,7 @@ public sealed class XlReliabilityFixture
 
     public XlReliabilityFixture()
     {
-        var scenario = new XlScenario
-        {
-            Script = Script, CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(420),
-            SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", "xl-reliability.log"), // kept for a look after a failure
-        };
+        var scenario = XlAsserts.Scenario(Script, 420, "xl-reliability.log");
         string probe = Repo.Image("probe");
         scenario.Guests.Add(new XlGuest("race", probe, XlAsserts.ProbeConfig("race", "mode=console-race")));
         scenario.Guests.Add(new XlGuest("stall", probe, XlAsserts.ProbeConfig("stall", "mode=console-stall")));

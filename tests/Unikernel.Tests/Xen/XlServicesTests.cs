@@ -76,19 +76,13 @@ public sealed class XlServicesFixture
 
     public XlServicesFixture()
     {
-        var scenario = new XlScenario
-        {
-            Script = Script, CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(420),
-            SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", "xl-services.log"), // kept for a look after a failure
-        };
+        var scenario = XlAsserts.Scenario(Script, 420, "xl-services.log");
         string probe = Repo.Image("probe");
         scenario.Guests.Add(new XlGuest("svc", probe, XlAsserts.ProbeConfig("svc", "mode=xl-services", memory: 32, maxmem: 64)));
         scenario.Guests.Add(new XlGuest("rb", probe, XlAsserts.ProbeConfig("rb", "mode=xl-services", memory: 32, maxmem: 32)));
         scenario.Guests.Add(new XlGuest("mem", probe, XlAsserts.ProbeConfig("mem", "mode=memory", memory: 32, maxmem: 48)));
         scenario.Guests.Add(new XlGuest("mb", probe, XlAsserts.ProbeConfig("mb", "mode=megabyte", memory: 40, maxmem: 40)));
-        // The sample as shipped, with its own xl config.
-        scenario.Guests.Add(new XlGuest("appliance", Repo.Image("appliance"),
-            System.IO.File.ReadAllText(System.IO.Path.Combine(Repo.Root, "samples", "Appliance", "appliance.cfg"))));
+        scenario.Guests.Add(XlAsserts.ApplianceGuest());
         Run = XlSession.Run(scenario);
     }
 

@@ -55,13 +55,8 @@ public sealed class XlSoakFixture
 
     public XlSoakFixture()
     {
-        var scenario = new XlScenario
-        {
-            Script = Script, CacheDir = Repo.Cache, Timeout = TimeSpan.FromSeconds(BudgetSeconds + 90),
-            SerialLog = Path.Combine(Repo.Root, "artifacts", "xl-soak.log"), // kept for a look after a failure
-        };
-        scenario.Guests.Add(new XlGuest("appliance", Repo.Image("appliance"),
-            File.ReadAllText(Path.Combine(Repo.Root, "samples", "Appliance", "appliance.cfg"))));
+        var scenario = XlAsserts.Scenario(Script, BudgetSeconds + 90, "xl-soak.log");
+        scenario.Guests.Add(XlAsserts.ApplianceGuest());
         Run = XlSession.Run(scenario);
     }
 }
