@@ -13,8 +13,7 @@
         ret
         .endm
 
-        address_of uk_heap_start, __uk_heap_start           // the bump heap the linker script reserves
-        address_of uk_heap_end, __uk_heap_end
+        address_of uk_heap_limit, __uk_heap_limit           // UnikernelHeapSize: the most `new` may take
         address_of uk_modules_start, __start___modules      // ilc's module headers (lld defines __start_/__stop_)
         address_of uk_modules_end, __stop___modules
         address_of uk_stack_guard_address, uk_stack_guard

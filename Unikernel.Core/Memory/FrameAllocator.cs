@@ -126,17 +126,44 @@ namespace Unikernel.Core.Memory
             if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
                 return FrameStatus.OutOfRange;
             ulong start = startPfn - _basePfn;
-            for (ulong i = start; i < start + count; i++)
-                if (Test(_present, i) || Test(_available, i)) return FrameStatus.AlreadyAdded;
-            for (ulong i = start; i < start + count; i++)
-            {
-                Set(_available, i);
-                if (present) Set(_present, i);
-            }
+            if (AnySet(_present, start, count) || AnySet(_available, start, count)) return FrameStatus.AlreadyAdded;
+            SetRange(_available, start, count);
+            if (present) SetRange(_present, start, count);
             if (present) _freePages += count;
             if (start / 64 < _searchWord) _searchWord = start / 64;
             if (!present && start < _unpopulatedFrom) _unpopulatedFrom = start;
             return FrameStatus.Ok;
+        }
+
+        // Whole words at a time: boot hands over all of RAM in a few ranges.
+        private static bool AnySet(ulong* map, ulong start, ulong count)
+        {
+            for (ulong i = start, end = start + count; i < end;)
+            {
+                ulong bits = WordMask(i, end);
+                if ((map[i >> 6] & bits) != 0) return true;
+                i = (i | 63) + 1;
+            }
+            return false;
+        }
+
+        private static void SetRange(ulong* map, ulong start, ulong count)
+        {
+            for (ulong i = start, end = start + count; i < end;)
+            {
+                map[i >> 6] |= WordMask(i, end);
+                i = (i | 63) + 1;
+            }
+        }
+
+        // The bits of index i's word from i up to (not including) end.
+        private static ulong WordMask(ulong i, ulong end)
+        {
+            int from = (int)(i & 63);
+            ulong wordEnd = (i | 63) + 1;
+            int to = end >= wordEnd ? 64 : (int)(end & 63);
+            ulong high = to == 64 ? ~0UL : (1UL << to) - 1;
+            return high & ~((1UL << from) - 1);
         }
 
         private bool FindFree(out ulong index)

@@ -3,8 +3,8 @@ namespace Unikernel
     /// <summary>
     /// Memory in 4 KiB pages, for buffers and tables that outlive a call. All of the domain's RAM left after
     /// boot is here, plus what Xen may still give (balloon space up to the maximum reservation). Pages are
-    /// mapped, writable, and not zeroed. (Small objects made with <c>new</c> come from the fixed heap instead,
-    /// which is never freed.)
+    /// mapped, writable, and not zeroed. (Objects made with <c>new</c> come from pages taken from here too, which
+    /// are never freed.)
     /// </summary>
     public static unsafe class Pages
     {

@@ -52,6 +52,7 @@ namespace Unikernel.Xen
             for (ulong page = (ulong)Traps.StackGuard(); page < (ulong)Traps.StackBottom(); page += AddressTranslation.PageSize)
                 LinearMap.Unmap(page, "update_va_mapping(stack guard)");
             MemorySetup.Run(startInfo);
+            Heap.UsePages(&HeapPages); // `new` takes pages on demand from here on
             BootTimeline.Mark(BootTimeline.Memory);
 
             // Xen starts us with events masked; from here on upcalls may arrive.
@@ -68,6 +69,8 @@ namespace Unikernel.Xen
             }
             ShutdownControl.Shutdown(ShutdownReason.PowerOff); // a clean end: the application's hooks run
         }
+
+        private static void* HeapPages(nuint count) => FramePool.AllocatePages(count);
 
         private static bool HasMagic(StartInfo* startInfo)
         {

@@ -11,7 +11,7 @@ namespace Unikernel.Xen
     // Handlers run with events masked, on the interrupted stack.
     internal static unsafe class EventChannels
     {
-        public const int MaxPorts = 1024; // our handler table; Xen hands out low port numbers first
+        public const int MaxPorts = 256; // our handler table (16 bytes a port); Xen hands out the lowest free port first
 
         private struct Binding
         {

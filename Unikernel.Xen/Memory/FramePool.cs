@@ -17,27 +17,60 @@ namespace Unikernel.Xen
         public static ulong PopulatedPages => s_ready ? s_allocator.PopulatedPages : 0;
         public static ulong PopulateBudget => s_ready ? s_allocator.PopulateBudget : 0;
 
-        // The allocator's bitmaps are in pages memory setup reserved (mapped by now); the free ranges hold RAM
-        // to hand out and, where unbacked, balloon space.
-        internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra, ulong budget)
+        // What Initialize found after the mapped part: RAM already mapped (blocks with balloon space), RAM
+        // left to map on first use, and the leaf tables (donors) set aside for it.
+        public struct LazyCounts { public ulong Mapped, Deferred, Donors; }
+
+        // The allocator's bitmaps are in pages memory setup reserved (mapped by now). Free: the backed pfns of
+        // the mapped ranges given, then every backed pfn from the lazily mapped start on, except each unmapped
+        // block's donor (its future leaf table); balloon space (the extra regions) may be populated.
+        internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra,
+            ulong budget, out LazyCounts counts)
         {
+            counts = default;
             s_allocator = new FrameAllocator(bitmaps, words, 0, topPfn);
             for (int i = 0; i < free.Length; i++)
-            {
-                ulong pfn = free[i].Start, end = free[i].End;
-                while (pfn < end)
-                {
-                    bool backed = P2m.IsBacked(P2m.MachineFrame(pfn));
-                    bool balloon = !backed && extra.Contains(pfn);
-                    ulong run = pfn;
-                    while (run < end && P2m.IsBacked(P2m.MachineFrame(run)) == backed && (backed || extra.Contains(run) == balloon)) run++;
-                    if (backed) Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
-                    else if (balloon) Check(s_allocator.AddUnpopulated(pfn, run - pfn), "add balloon space");
-                    pfn = run;
-                }
-            }
+                AddBacked(free[i].Start, free[i].End, donors: false, ref counts);
+            AddBacked(LinearMap.LazyStart, topPfn, donors: true, ref counts);
+            ReadOnlySpan<PfnRange> slots = extra.Slots;
+            for (int i = 0; i < slots.Length; i++)
+                if (slots[i].Count != 0) Check(s_allocator.AddUnpopulated(slots[i].Start, slots[i].Count), "add balloon space");
             s_allocator.SetPopulateHook(&Populate, null, budget);
             s_ready = true;
+        }
+
+        // Adds the runs of backed pfns in [start, end) as free. With donors, blocks not mapped yet keep their
+        // first backed pfn out (LinearMap.DonorOf) and are counted as deferred.
+        private static void AddBacked(ulong start, ulong end, bool donors, ref LazyCounts counts)
+        {
+            ulong pfn = start, donorBlock = ulong.MaxValue;
+            while (pfn < end)
+            {
+                ulong run = P2m.BackedRunEnd(pfn, end);
+                if (run == pfn) { pfn = P2m.UnbackedRunEnd(pfn, end); continue; }
+                if (!donors)
+                {
+                    Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+                    pfn = run;
+                    continue;
+                }
+                // Block by block: the first backed pfn of an unmapped block is its donor.
+                while (pfn < run)
+                {
+                    ulong block = pfn & ~(LinearMap.BlockPages - 1), segmentEnd = block + LinearMap.BlockPages < run ? block + LinearMap.BlockPages : run;
+                    bool mapped = LinearMap.IsBlockMapped(block);
+                    if (mapped) counts.Mapped += segmentEnd - pfn;
+                    else counts.Deferred += segmentEnd - pfn;
+                    if (!mapped && block != donorBlock)
+                    {
+                        donorBlock = block;
+                        counts.Donors++;
+                        pfn++;
+                    }
+                    if (segmentEnd > pfn) Check(s_allocator.AddFree(pfn, segmentEnd - pfn), "add free RAM");
+                    pfn = segmentEnd;
+                }
+            }
         }
 
         // One page, or null when memory (including what Xen may still give us) is exhausted.
@@ -49,6 +82,7 @@ namespace Unikernel.Xen
             FrameStatus status = count == 1 ? s_allocator.Allocate(out ulong pfn) : s_allocator.AllocateRun(count, out pfn);
             if (status == FrameStatus.OutOfMemory) return null;
             Check(status, "allocate");
+            LinearMap.EnsureMapped(pfn, count);
             return (void*)(pfn << XenConstants.PageShift);
         }
 

@@ -6,37 +6,28 @@ using Unikernel.Xen.Abi;
 
 namespace Unikernel.Xen
 {
-    // Maps every RAM page at virtual address = pseudo-physical address, the layout Xen's start-of-day
-    // mapping already uses for its first megabytes. As Linux's xen_pagetable_init does, Xen's tables are the
-    // template: entries are only added where none exist. It is built in two steps around the full p2m: first
-    // the pages that will hold it (read from Xen's start-of-day list), then everything else (read from the
-    // full p2m). New page-table pages come from a run of free frames at the first 2 MiB block after the
-    // pages of the first step; each is filled through a scratch mapping, which is gone
-    // before Xen sees the page as a table (Xen refuses tables that are writable anywhere), and every page of
-    // that run is mapped read-only. Links go out as mmu_updates through Multicalls, each leaf's link in one
-    // multicall with the move of the scratch window off it.
+    // Maps RAM at virtual address = pseudo-physical address, the layout of Xen's start-of-day mapping, which
+    // covers the image, Xen's pieces and the slack up to a 4 MiB boundary. The rest is mapped a 2 MiB block at
+    // a time: blocks memory setup needs (its reserve, the balloon space) at boot, every other block the first
+    // time the frame allocator hands out a page in it, so boot does not grow with memory (as Linux defers
+    // struct-page initialisation). A lazily mapped block holds its own leaf table: its first backed pfn
+    // (the donor, never given to the allocator), mapped read-only by the table it becomes. Upper-level tables
+    // are made at boot. A new table is filled through a scratch mapping (or, if it is mapped already, made
+    // read-only first), because Xen refuses tables that are writable anywhere; the scratch window leaves it in
+    // the same multicall that links it.
     internal static unsafe class LinearMap
     {
-        private static ulong s_firstFree, s_tableBase, s_tableCount, s_tablesUsed;
+        public const ulong BlockPages = PageTableEntry.EntriesPerTable;
+        private static ulong s_firstFree;
         private static ulong s_dataFlags, s_readOnlyFlags;
         private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
         private static bool s_noExecute;
-        // The link of the leaf table last filled through the scratch window, held until the window leaves it.
-        private static ulong s_heldLinkAddress, s_heldLinkValue;
-        private static bool s_linkHeld;
-        private static WalkPosition s_position;
-
-        // Where the walk is: the 512 GiB and 1 GiB regions it is in and their tables (new: made by us, so
-        // not mapped yet and not to be read). Step two goes on from where step one stopped.
-        private struct WalkPosition
-        {
-            public ulong L3Region, L2Region, L3Mfn, L2Mfn;
-            public bool L3New, L2New;
-        }
+        private static ulong s_lazyStart, s_lazyEnd, s_lazyBlocksMapped, s_tablesMade;
 
         public static ulong DataFlags => s_dataFlags;
-        public static ulong TablePages => s_tableCount;
-        public static ulong TablesUsed => s_tablesUsed;
+        // Page-table pages made so far (upper levels, reserve and balloon leaves, donors of mapped blocks).
+        public static ulong TablesMade => s_tablesMade;
+        public static ulong LazyBlocksMapped => s_lazyBlocksMapped;
 
         // First pfn past Xen's start-of-day mapping: it ends on a 4 MiB boundary after the bootstrap stack
         // (which follows the initial page tables).
@@ -50,6 +41,9 @@ namespace Unikernel.Xen
             s_firstFree = end >> XenConstants.PageShift;
             return s_firstFree;
         }
+
+        // Xen's bootstrap stack: the page after its initial page tables (we left it at entry).
+        internal static ulong BootstrapStackPfn(StartInfo* startInfo) => (startInfo->PtBase >> XenConstants.PageShift) + startInfo->NrPtFrames;
 
         private static bool IsMapped(ulong virtualAddress)
         {
@@ -83,125 +77,133 @@ namespace Unikernel.Xen
             return n;
         }
 
-        // Step one: maps [firstFree, tableBase) (both 2 MiB-aligned), where the full p2m will go. New tables
-        // start at tableBase, so none of the pages mapped here is one and no count is needed first. Returns
-        // how many pages it mapped; they are usable on return.
-        internal static ulong MapBeforeTables(ulong firstFree, ulong tableBase, ref ExtraMemory extra)
+        // Upper-level tables (L3, L2) that mapping [startPfn, endPfn) needs and Xen's tables lack: counted
+        // when firstTablePfn is 0, else made in the pages from there on (mapped, writable: made read-only).
+        internal static ulong UpperTables(ulong startPfn, ulong endPfn, ulong firstTablePfn)
         {
-            LearnFlags();
-            s_tableBase = tableBase;
-            s_tableCount = ulong.MaxValue;
-            s_tablesUsed = 0;
-            s_position = new WalkPosition { L3Region = ulong.MaxValue, L2Region = ulong.MaxValue };
-            Walk(dryRun: false, firstFree, tableBase, ref extra, out ulong mapped);
-            ReleaseScratch();
-            return mapped;
-        }
-
-        // Step two: maps the rest, [tableBase, topPfn). A dry run counts the tables first, so the final walk
-        // knows which pages to map read-only.
-        internal static ulong MapFromTables(ulong topPfn, ref ExtraMemory extra)
-        {
-            ulong before = s_tablesUsed;
-            Walk(dryRun: true, s_tableBase, topPfn, ref extra, out _);
-            s_tableCount = s_tablesUsed;
-            s_tablesUsed = before;
-
-            Walk(dryRun: false, s_tableBase, topPfn, ref extra, out ulong mapped);
-            ReleaseScratch();
-            return mapped;
-        }
-
-        // Maps the RAM pages of [startPfn, endPfn) (startPfn 2 MiB-aligned); balloon space gets leaf tables too.
-        private static void Walk(bool dryRun, ulong startPfn, ulong endPfn, ref ExtraMemory extra, out ulong mapped)
-        {
-            mapped = 0;
-            ulong block = PageTableEntry.Span(2);
-            ulong start = startPfn << XenConstants.PageShift, end = ((endPfn << XenConstants.PageShift) + block - 1) & ~(block - 1);
-            WalkPosition at = s_position;
-            ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
-
-            for (ulong va = start; va < end; va += block)
+            bool make = firstTablePfn != 0;
+            ulong made = 0;
+            ulong* root = Root();
+            ulong gib = PageTableEntry.Span(3);
+            ulong start = (startPfn << XenConstants.PageShift) & ~(gib - 1), end = endPfn << XenConstants.PageShift;
+            bool l3New = false;
+            for (ulong va = start; va < end; va += gib)
             {
-                if (!BlockNeedsTable(va >> XenConstants.PageShift, endPfn, ref extra)) continue;
-
-                if (va >> 39 != at.L3Region)
+                ulong* l4Entry = &root[PageTableEntry.Index(va, 4)];
+                if (va == start || PageTableEntry.Index(va, 3) == 0)
                 {
-                    at.L3Region = va >> 39;
-                    at.L2Region = ulong.MaxValue;
-                    ulong entry = root[PageTableEntry.Index(va, 4)];
-                    at.L3New = !PageTableEntry.IsPresent(entry);
-                    if (at.L3New)
+                    l3New = !PageTableEntry.IsPresent(*l4Entry);
+                    if (l3New)
                     {
-                        at.L3Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow(AddressTranslation.VirtualToMachine((ulong)&root[PageTableEntry.Index(va, 4)]), PageTableEntry.Make(at.L3Mfn, s_l4Flags));
+                        if (make) LinkNow(AddressTranslation.VirtualToMachine((ulong)l4Entry), PageTableEntry.Make(NewMappedTable(firstTablePfn + made), s_l4Flags));
+                        made++;
                     }
-                    else at.L3Mfn = PageTableEntry.Frame(entry);
                 }
-                if (va >> 30 != at.L2Region)
-                {
-                    at.L2Region = va >> 30;
-                    ulong entry = at.L3New ? 0 : TableOf(at.L3Mfn)[PageTableEntry.Index(va, 3)];
-                    at.L2New = !PageTableEntry.IsPresent(entry);
-                    if (at.L2New)
-                    {
-                        at.L2Mfn = NewTable(dryRun);
-                        if (!dryRun) LinkNow((at.L3Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 3) * 8, PageTableEntry.Make(at.L2Mfn, s_l3Flags));
-                    }
-                    else at.L2Mfn = PageTableEntry.Frame(entry);
-                }
-                // Xen's tables already cover this block: leave it as it is.
-                if (!at.L2New && PageTableEntry.IsPresent(TableOf(at.L2Mfn)[PageTableEntry.Index(va, 2)])) continue;
-
-                ulong l1Mfn = NewTable(dryRun);
-                if (dryRun) continue;
-                mapped += FillLeafTable(va >> XenConstants.PageShift, endPfn);
-                s_heldLinkAddress = (at.L2Mfn << XenConstants.PageShift) + (ulong)PageTableEntry.Index(va, 2) * 8;
-                s_heldLinkValue = PageTableEntry.Make(l1Mfn, s_l2Flags);
-                s_linkHeld = true;
+                // A new L3 made in a count has nothing under it yet.
+                if (!make && l3New) { made++; continue; }
+                ulong* l3Entry = TableOf(PageTableEntry.Frame(*l4Entry)) + PageTableEntry.Index(va, 3);
+                if (PageTableEntry.IsPresent(*l3Entry)) continue;
+                if (make) LinkNow(AddressTranslation.VirtualToMachine((ulong)l3Entry), PageTableEntry.Make(NewMappedTable(firstTablePfn + made), s_l3Flags));
+                made++;
             }
-            if (!dryRun) s_position = at;
+            if (make) s_tablesMade += made;
+            return made;
         }
 
-        // A block gets a leaf table if any of its pfns is RAM now or balloon space later.
-        private static bool BlockNeedsTable(ulong firstPfn, ulong topPfn, ref ExtraMemory extra)
+        // Maps the backed pfns of the 2 MiB block at firstPfn with a leaf table in the page at tablePfn, which
+        // is either mapped already (tableMapped: a reserve page) or a pfn of this block (the donor). Upper
+        // tables must exist.
+        internal static void MapBlock(ulong firstPfn, ulong tablePfn, bool tableMapped)
         {
-            for (ulong pfn = firstPfn; pfn < firstPfn + PageTableEntry.EntriesPerTable && pfn < topPfn; pfn++)
-                if (P2m.IsBacked(P2m.MachineFrame(pfn)) || extra.Contains(pfn)) return true;
-            return false;
-        }
-
-        // Xen's own tables are mapped (read-only) in the start-of-day mapping; ours are only read after setup.
-        private static ulong* TableOf(ulong mfn) => (ulong*)AddressTranslation.MachineFrameToVirtual(mfn);
-
-        private static ulong NewTable(bool dryRun)
-        {
-            ulong pfn = s_tableBase + s_tablesUsed++;
-            if (dryRun) return 0;
-            if (s_tablesUsed > s_tableCount) Panic.Fail("memory setup: more page tables needed than counted");
-            ulong mfn = P2m.MachineFrame(pfn);
-            if (!P2m.IsBacked(mfn)) Panic.Fail("memory setup: the frames after the start-of-day mapping are not all RAM");
-            ulong* page = PointScratchAt(mfn);
-            for (int i = 0; i < PageTableEntry.EntriesPerTable; i++) page[i] = 0;
-            return mfn;
-        }
-
-        // The leaf table being filled is the one under the scratch mapping.
-        private static ulong FillLeafTable(ulong firstPfn, ulong topPfn)
-        {
-            ulong* page = (ulong*)ScratchPage();
-            ulong mapped = 0;
+            ulong va = firstPfn << XenConstants.PageShift;
+            ulong* l2Entry = L2Entry(va);
+            if (l2Entry == null) Panic.Fail("memory setup: a block to map has no level-2 table");
+            if (PageTableEntry.IsPresent(*l2Entry)) return;
+            ulong tableMfn = P2m.MachineFrame(tablePfn);
+            if (!P2m.IsBacked(tableMfn)) Panic.Fail("memory setup: a page-table page is not backed RAM");
+            ulong* page = tableMapped ? NewMappedTablePage(tablePfn) : PointScratchAt(tableMfn);
             for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
             {
-                ulong pfn = firstPfn + (ulong)i;
-                if (pfn >= topPfn) break;
-                ulong mfn = P2m.MachineFrame(pfn);
-                if (!P2m.IsBacked(mfn)) continue;
-                bool table = pfn >= s_tableBase && pfn - s_tableBase < s_tableCount;
-                page[i] = PageTableEntry.Make(mfn, table ? s_readOnlyFlags : s_dataFlags);
-                mapped++;
+                ulong pfn = firstPfn + (ulong)i, mfn = P2m.MachineFrame(pfn);
+                page[i] = P2m.IsBacked(mfn) ? PageTableEntry.Make(mfn, pfn == tablePfn ? s_readOnlyFlags : s_dataFlags) : 0;
             }
-            return mapped;
+            LinkNow(AddressTranslation.VirtualToMachine((ulong)l2Entry), PageTableEntry.Make(tableMfn, s_l2Flags));
+            s_tablesMade++;
+        }
+
+        // Blocks from startPfn to endPfn are mapped on first use (FramePool asks through EnsureMapped).
+        internal static void DeferFrom(ulong startPfn, ulong endPfn)
+        {
+            s_lazyStart = startPfn;
+            s_lazyEnd = endPfn;
+        }
+
+        internal static bool IsLazy(ulong pfn) => pfn >= s_lazyStart && pfn < s_lazyEnd;
+        internal static ulong LazyStart => s_lazyStart;
+
+        internal static bool IsBlockMapped(ulong blockFirstPfn)
+        {
+            ulong* l2Entry = L2Entry(blockFirstPfn << XenConstants.PageShift);
+            return l2Entry != null && PageTableEntry.IsPresent(*l2Entry);
+        }
+
+        // The leaf table of a lazily mapped block: its first backed pfn (ulong.MaxValue if it has none).
+        internal static ulong DonorOf(ulong blockFirstPfn)
+        {
+            for (ulong pfn = blockFirstPfn; pfn < blockFirstPfn + BlockPages; pfn++)
+                if (P2m.IsBacked(P2m.MachineFrame(pfn))) return pfn;
+            return ulong.MaxValue;
+        }
+
+        // Maps the lazily mapped blocks under [pfn, pfn + count) that are not mapped yet.
+        internal static void EnsureMapped(ulong pfn, ulong count)
+        {
+            ulong last = pfn + count - 1;
+            for (ulong block = pfn & ~(BlockPages - 1); block <= last; block += BlockPages)
+            {
+                if (!IsLazy(block) || IsBlockMapped(block)) continue;
+                ulong donor = DonorOf(block);
+                if (donor == ulong.MaxValue) Panic.Fail("memory: a page to map lies in a block without RAM");
+                MapBlock(block, donor, tableMapped: false);
+                s_lazyBlocksMapped++;
+            }
+        }
+
+        private static ulong* Root() => (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);
+
+        // The level-2 entry that maps the 2 MiB block of va, or null if a level above is missing.
+        private static ulong* L2Entry(ulong va)
+        {
+            ulong l4 = Root()[PageTableEntry.Index(va, 4)];
+            if (!PageTableEntry.IsPresent(l4)) return null;
+            ulong l3 = TableOf(PageTableEntry.Frame(l4))[PageTableEntry.Index(va, 3)];
+            if (!PageTableEntry.IsPresent(l3)) return null;
+            return TableOf(PageTableEntry.Frame(l3)) + PageTableEntry.Index(va, 2);
+        }
+
+        // Tables are mapped read-only in the linear map (Xen's in the start-of-day mapping, ours by the
+        // reserve's or their own block's leaf table).
+        private static ulong* TableOf(ulong mfn) => (ulong*)AddressTranslation.MachineFrameToVirtual(mfn);
+
+        // An empty upper table in a mapped page: cleared, made read-only; returns its frame.
+        private static ulong NewMappedTable(ulong pfn)
+        {
+            NewMappedTablePage(pfn); // LinkNow moves the scratch window off it with the link
+            return P2m.MachineFrame(pfn);
+        }
+
+        // Clears a mapped page through its own mapping, then makes that mapping read-only; the caller fills
+        // it through the scratch window.
+        private static ulong* NewMappedTablePage(ulong pfn)
+        {
+            ulong va = pfn << XenConstants.PageShift, mfn = P2m.MachineFrame(pfn);
+            var page = (ulong*)va;
+            for (int i = 0; i < PageTableEntry.EntriesPerTable; i++) page[i] = 0;
+            Multicalls.EnterLazy();
+            Multicalls.QueueUpdateVaMapping(va, PageTableEntry.Make(mfn, s_readOnlyFlags), XenConstants.UvmfInvlpg);
+            ulong* scratch = PointScratchAt(mfn);
+            Multicalls.LeaveLazy();
+            return scratch;
         }
 
         // An upper-level link must be in place before the walk goes on below it: it goes out in the same
@@ -214,14 +216,11 @@ namespace Unikernel.Xen
             Multicalls.LeaveLazy();
         }
 
-        // Moves the scratch window, then issues the held link of the table it has just left, in one multicall.
         private static ulong* PointScratchAt(ulong mfn)
         {
             ulong scratch = (ulong)ScratchPage();
             Multicalls.EnterLazy();
             Multicalls.QueueUpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg);
-            if (s_linkHeld) Multicalls.QueuePageTableEntry(s_heldLinkAddress, s_heldLinkValue);
-            s_linkHeld = false;
             Multicalls.LeaveLazy();
             return (ulong*)scratch;
         }
@@ -234,7 +233,7 @@ namespace Unikernel.Xen
 
         // Entry flags as Xen set them in its own tables (kernel mappings of a PV guest carry _PAGE_USER, for
         // instance), with no-execute added for data where the CPU has it.
-        private static void LearnFlags()
+        internal static void LearnFlags()
         {
             ulong va = (ulong)ScratchPage();
             ulong* root = (ulong*)AddressTranslation.MachineFrameToVirtual(Paravirt.Ops.ReadCr3() >> XenConstants.PageShift);

@@ -28,22 +28,25 @@ namespace Unikernel.Xen
         public const int MaxMapEntries = 128;   // E820_MAX_ENTRIES_ZEROPAGE, as Linux sizes its buffer
         private const int MaxOperations = 256;
 
-        private struct OperationStorage { public fixed byte Bytes[MaxOperations * 32]; } // MemoryOperation[]
-        private struct ExtraStorage { public fixed byte Bytes[ExtraMemory.DefaultCapacity * 16]; } // PfnRange[]
-
-        private static OperationStorage s_operations;
-        private static ExtraStorage s_extra;
         // Xen's start-of-day p2m list: where the frames to remap and release are found.
         private static ulong* InitialP2m => (ulong*)Domain.StartInfo->MfnList;
         private static ulong InitialPages => Domain.StartInfo->NrPages;
         private static MemorySetupSummary s_summary;
         private static uint s_rawEntries;
-        private static ulong s_mappedPages, s_ramPages;
+        private static ulong s_ramPages;
+        private static UsedPages s_parts;
+        private static FramePool.LazyCounts s_lazy;
+        private static ulong s_returned, s_returnedFromImage; // unmapped pages given back to Xen (page 0, image pages)
+
+        // The pages memory setup leaves in use (the rest of RAM is free or released), for the summary.
+        private struct UsedPages
+        {
+            public ulong Image, Xen, Setup, Mapped;
+        }
         private static ulong s_notReleased; // pages in holes whose M2P entry was not ours: kept, not released
 
         public static ref readonly MemorySetupSummary Summary => ref s_summary;
         public static uint RawMapEntries => s_rawEntries;
-        public static ulong MappedPages => s_mappedPages;
 
         internal static void Run(StartInfo* startInfo)
         {
@@ -65,43 +68,141 @@ namespace Unikernel.Xen
             s_ramPages = map.RamPages();
             CheckPlacement(map, startInfo);
 
-            fixed (byte* extraBytes = s_extra.Bytes)
-            fixed (byte* operationBytes = s_operations.Bytes)
-            {
-                var extra = new ExtraMemory(new Span<PfnRange>(extraBytes, ExtraMemory.DefaultCapacity));
-                var plan = new MemoryPlan(new Span<MemoryOperation>(operationBytes, MaxOperations));
-                MemoryStatus status = MemorySetupPlanner.Plan(map, limits, ref extra, ref plan, out s_summary);
-                if (status != MemoryStatus.Ok) Fail("memory setup: the plan does not fit (", status, ")");
-
-                // The p2m holds what is RAM now or may become RAM; identity above that is implicit (the
-                // planner's TopPfn reaches the end of the map, reserved ranges up to 1 TiB included). It and
-                // the allocator's bitmaps take the first pages after the start-of-day mapping; new page tables
-                // start at the next 2 MiB block, so the blocks mapped before the full p2m exists hold none.
-                ulong topPfn = P2mEnd(plan.Operations, extra.EndPfn());
-                ulong firstFree = LinearMap.InitialMappingEndPfn(startInfo);
-                ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
-                ulong bitmapStart = firstFree + PagesFor(topPfn * sizeof(ulong));
-                ulong reserveEnd = bitmapStart + PagesFor(bitmapWords * sizeof(ulong));
-                ulong blockPages = PageTableEntry.EntriesPerTable;
-                ulong tableBase = (reserveEnd + blockPages - 1) & ~(blockPages - 1);
-
-                ulong mapped = LinearMap.MapBeforeTables(firstFree, tableBase, ref extra);
-                P2m.Build((ulong*)(firstFree << XenConstants.PageShift), topPfn, plan.Operations);
-                // Mapped from Xen's list before anything moved: they must be RAM after the plan too.
-                for (ulong pfn = firstFree; pfn < tableBase + LinearMap.TablesUsed; pfn++)
-                    if (!P2m.IsBacked(P2m.MachineFrame(pfn))) Panic.Fail("memory setup: no room for the p2m and page tables after the start-of-day mapping");
-                Execute(plan.Operations);
-
-                mapped += LinearMap.MapFromTables(topPfn, ref extra);
-                s_mappedPages = mapped + LinearMap.CountMappedBelow(firstFree);
-                Span<PfnRange> free = stackalloc PfnRange[2];
-                free[0] = new PfnRange(reserveEnd, tableBase - reserveEnd);
-                free[1] = new PfnRange(tableBase + LinearMap.TablePages, topPfn - (tableBase + LinearMap.TablePages));
-                FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free, ref extra,
-                    PopulateBudget(maxReservation));
-            }
+            // On the stack, not in .bss: needed only here.
+            var extra = new ExtraMemory(stackalloc PfnRange[ExtraMemory.DefaultCapacity]);
+            var plan = new MemoryPlan(stackalloc MemoryOperation[MaxOperations]);
+            MemoryStatus status = MemorySetupPlanner.Plan(map, limits, ref extra, ref plan, out s_summary);
+            if (status != MemoryStatus.Ok) Fail("memory setup: the plan does not fit (", status, ")");
+            Lay(startInfo, ref extra, plan.Operations, maxReservation);
             LinearMap.ProtectImage();
             PrintSummary();
+        }
+
+        // Where setup's own pages go, and what becomes of the rest:
+        //   - the slack of Xen's start-of-day mapping (after its bootstrap stack, up to the 4 MiB boundary,
+        //     mapped already) takes the upper-level tables, then the reserve: the p2m (unless Xen's list serves
+        //     as it is: no plan to carry out, nothing beyond it), the allocator's bitmaps and a leaf table per
+        //     block of balloon space. A reserve too big for the slack goes right after the mapping instead,
+        //     mapped from Xen's list through leaf tables in the slack.
+        //   - every other block is mapped on first use (LinearMap.EnsureMapped);
+        //   - free for the allocator: the pages below the image (page 0 stays unmapped), the rest of the
+        //     slack, the bootstrap stack, a copied-away start-of-day list, and all RAM after the mapping.
+        private static void Lay(StartInfo* startInfo, ref ExtraMemory extra, ReadOnlySpan<MemoryOperation> operations, long maxReservation)
+        {
+            const ulong Block = LinearMap.BlockPages;
+            LinearMap.LearnFlags();
+            ulong topPfn = P2mEnd(operations, extra.EndPfn());
+            ulong mappingEnd = LinearMap.InitialMappingEndPfn(startInfo);
+            ulong stackPfn = LinearMap.BootstrapStackPfn(startInfo), slackStart = stackPfn + 1;
+            if (slackStart > mappingEnd) Panic.Fail("memory setup: Xen's bootstrap stack lies beyond its start-of-day mapping");
+
+            bool inPlace = operations.Length == 0 && topPfn <= InitialPages;
+            ulong p2mPages = inPlace ? 0 : PagesFor(topPfn * sizeof(ulong));
+            ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
+            ulong bitmapPages = PagesFor(bitmapWords * sizeof(ulong));
+            ulong balloonTables = BalloonBlocks(ref extra, 0);
+            ulong reservePages = p2mPages + bitmapPages + balloonTables;
+            ulong uppers = LinearMap.UpperTables(mappingEnd, topPfn, 0);
+            ulong slack = mappingEnd - slackStart;
+
+            ulong reserveStart, reserveBlocksEnd, slackUsed;
+            if (uppers + reservePages <= slack)
+            {
+                reserveStart = slackStart + uppers;
+                reserveBlocksEnd = mappingEnd;
+                slackUsed = uppers + reservePages;
+            }
+            else
+            {
+                ulong blocks = (reservePages + Block - 1) / Block;
+                if (uppers + blocks > slack)
+                {
+                    var text = new TextBuilder(stackalloc char[160]);
+                    text.Append($"memory setup: the p2m and bitmaps for {topPfn} pages need {uppers + blocks} page tables, more than the {slack} spare pages of Xen's start-of-day mapping");
+                    Panic.Fail(text.Text);
+                }
+                reserveStart = mappingEnd;
+                reserveBlocksEnd = mappingEnd + blocks * Block;
+                slackUsed = uppers + blocks;
+                // Mapped from Xen's list before anything moves: it must be ours and stay RAM after the plan.
+                if (reserveBlocksEnd > InitialPages) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
+            }
+            LinearMap.UpperTables(mappingEnd, topPfn, slackStart);
+            for (ulong b = mappingEnd; b < reserveBlocksEnd; b += Block)
+                LinearMap.MapBlock(b, slackStart + uppers + (b - mappingEnd) / Block, tableMapped: true);
+
+            ulong bitmapStart = reserveStart + p2mPages, balloonTableStart = bitmapStart + bitmapPages;
+            if (!inPlace) P2m.Build((ulong*)(reserveStart << XenConstants.PageShift), topPfn, operations);
+            for (ulong pfn = mappingEnd; pfn < reserveBlocksEnd; pfn++)
+                if (P2m.MachineFrame(pfn) != InitialP2m[pfn]) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
+            Execute(operations);
+            ReturnUnmappedPages();
+            BalloonBlocks(ref extra, balloonTableStart);
+            LinearMap.DeferFrom(reserveBlocksEnd, topPfn);
+
+            s_parts.Setup = slackUsed + (reserveBlocksEnd > mappingEnd ? reservePages : 0);
+            Span<PfnRange> free = stackalloc PfnRange[5];
+            int n = 0;
+            free[n++] = new PfnRange(1, ((ulong)LinearMap.ImageStart() >> XenConstants.PageShift) - 1);
+            free[n++] = new PfnRange(stackPfn, 1);
+            free[n++] = new PfnRange(slackStart + slackUsed, mappingEnd - (slackStart + slackUsed));
+            if (reserveBlocksEnd > mappingEnd) free[n++] = new PfnRange(reserveStart + reservePages, reserveBlocksEnd - (reserveStart + reservePages));
+            if (!inPlace) free[n++] = new PfnRange(startInfo->MfnList >> XenConstants.PageShift, PagesFor(InitialPages * sizeof(ulong)));
+            FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free.Slice(0, n), ref extra,
+                PopulateBudget(maxReservation), out s_lazy);
+            ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
+            s_parts.Image = imageEnd - imageStart - s_returnedFromImage;
+            // Xen's pieces between the image and the slack (start_info, rings, its page tables, the list when it
+            // serves as the p2m, a module), less what went to the allocator.
+            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : PagesFor(InitialPages * sizeof(ulong)));
+            s_parts.Mapped = LinearMap.CountMappedBelow(reserveBlocksEnd);
+        }
+
+        // Pages of the image that nothing maps any more go back to Xen: page 0 and the stack guard (unmapped
+        // so that access faults) and the page the shared_info frame is mapped over.
+        private static void ReturnUnmappedPages()
+        {
+            Span<ulong> frames = stackalloc ulong[8];
+            Span<ulong> pfns = stackalloc ulong[8];
+            int n = 0;
+            pfns[n++] = 0;
+            for (ulong page = (ulong)Traps.StackGuard(); page < (ulong)Traps.StackBottom(); page += AddressTranslation.PageSize)
+                pfns[n++] = page >> XenConstants.PageShift;
+            pfns[n++] = (ulong)SharedInfoPage.Page >> XenConstants.PageShift;
+            int m = 0;
+            ulong page0 = P2m.MachineFrame(0);
+            for (int i = 0; i < n; i++)
+            {
+                ulong mfn = P2m.MachineFrame(pfns[i]);
+                if (!P2m.IsBacked(mfn)) continue; // dom0's page 0 may sit in a hole already handled
+                frames[m++] = mfn;
+                P2m.Set(pfns[i], P2mTable.InvalidEntry);
+            }
+            long returned = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, m));
+            if (returned != m) Panic.HypercallFailed("memory_op(XENMEM_decrease_reservation)", returned < 0 ? returned : XenError.EBUSY);
+            s_returned = (ulong)m;
+            s_returnedFromImage = P2m.IsBacked(page0) ? s_returned - 1 : s_returned;
+        }
+
+        // Blocks of balloon space (each gets a leaf table in the reserve, so populating a page only writes its
+        // entry): counted when firstTablePfn is 0, else mapped with tables from there on.
+        private static ulong BalloonBlocks(ref ExtraMemory extra, ulong firstTablePfn)
+        {
+            ulong count = 0, lastBlock = ulong.MaxValue;
+            ReadOnlySpan<PfnRange> slots = extra.Slots;
+            // Slots in address order: the planner adds them as it walks the map; a block shared by two counts once.
+            for (int i = 0; i < slots.Length; i++)
+            {
+                if (slots[i].Count == 0) continue;
+                for (ulong block = slots[i].Start & ~(LinearMap.BlockPages - 1); block < slots[i].End; block += LinearMap.BlockPages)
+                {
+                    if (block == lastBlock) continue;
+                    lastBlock = block;
+                    if (firstTablePfn != 0) LinearMap.MapBlock(block, firstTablePfn + count, tableMapped: true);
+                    count++;
+                }
+            }
+            return count;
         }
 
         private static ulong PagesFor(ulong bytes) => (bytes + AddressTranslation.PageSize - 1) / AddressTranslation.PageSize;
@@ -246,8 +347,15 @@ namespace Unikernel.Xen
             var text = new TextBuilder(stackalloc char[320]);
             text.Append($"memory: map={s_rawEntries} entries ({s.MapEntries} sanitized, {s_ramPages} RAM pages) nr_pages={s.NrPages} max_pages={s.MaxPages} extra={s.ExtraPages} identity={s.IdentityPages} released={s.ReleasedPages} remapped={s.RemappedPages}");
             if (s_notReleased != 0) text.Append($" ({s_notReleased} not released: their M2P entry was not ours)");
-            ulong free = FramePool.FreePageCount;
-            text.Append($" mapped={s_mappedPages} pages ({s_mappedPages >> 8} MiB) free={free} pages ({free >> 8} MiB)");
+            ulong free = FramePool.FreePageCount, mapped = s_parts.Mapped + s_lazy.Mapped;
+            text.Append($" returned={s_returned} mapped={mapped} pages ({mapped >> 8} MiB) deferred={s_lazy.Deferred} pages free={free} pages ({free >> 8} MiB)");
+            XenConsole.WriteLine(text.Text);
+
+            // Every page we hold that the allocator does not: what boot costs before Main.
+            ulong used = s.NrPages - (s.ReleasedPages - s_notReleased) - s_returned - free;
+            text.Clear();
+            text.Append($"memory: used={used} pages before main: image={s_parts.Image} xen={s_parts.Xen} setup={s_parts.Setup} deferred-tables={s_lazy.Donors}");
+            if (s_notReleased != 0) text.Append($" kept={s_notReleased}");
             XenConsole.WriteLine(text.Text);
         }
 

@@ -10,9 +10,9 @@ namespace Unikernel.Tests.Xen;
 [Collection(XenCollection.Name)]
 public class MemoryBootTests
 {
-    private static readonly Regex Summary = new(
+    public static readonly Regex Summary = new(
         @"^memory: map=(?<map>\d+) entries \((?<sanitized>\d+) sanitized, (?<ram>\d+) RAM pages\) nr_pages=(?<nr>\d+) max_pages=(?<max>\d+) extra=(?<extra>\d+) " +
-        @"identity=(?<identity>\d+) released=(?<released>\d+) remapped=(?<remapped>\d+) mapped=(?<mapped>\d+) pages \(\d+ MiB\) free=(?<free>\d+) pages",
+        @"identity=(?<identity>\d+) released=(?<released>\d+) remapped=(?<remapped>\d+) returned=(?<returned>\d+) mapped=(?<mapped>\d+) pages \(\d+ MiB\) deferred=(?<deferred>\d+) pages free=(?<free>\d+) pages",
         RegexOptions.Multiline);
     private static readonly Regex MemTest = new(@"^memtest: free=(?<free>\d+) allocated=(?<allocated>\d+) populated=(?<populated>\d+) verified=(?<verified>\d+) budget=(?<budget>\d+)$", RegexOptions.Multiline);
 
@@ -41,11 +41,14 @@ public class MemoryBootTests
         ulong inHoles = XenLog.PagesInHoles(e820, nrPages);
         Assert.True(inHoles > 0, "the 640K-1M hole is always below nr_pages");
         Assert.Equal(inHoles, Get("remapped") + Get("released"));
-        // All the rest is mapped, except page 0 and the stack guard region, unmapped on purpose.
+        // Page 0, the stack guard region and the page shared_info is mapped over went back to Xen; all the
+        // rest is mapped, or left to map on first use (memtest below uses every page).
         var symbols = ElfImage.ReadSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
         ulong guardPages = (symbols["uk_stack_bottom"] - symbols["uk_stack_guard"]) / 4096;
         Assert.Equal(4UL, guardPages);
-        Assert.Equal(nrPages - Get("released") - 1 - guardPages, Get("mapped"));
+        Assert.Equal(1 + guardPages + 1, Get("returned"));
+        Assert.Equal(nrPages - Get("released") - Get("returned"), Get("mapped") + Get("deferred"));
+        AssertUsedPagesAccounted(boot.Log, nrPages - Get("released") - Get("returned") - Get("free"));
         if (xenOptions.Contains("max:"))
             Assert.Equal(ulong.Parse(Regex.Match(xenOptions, @"max:(\d+)M").Groups[1].Value) * 256, Get("max"));
 
@@ -60,6 +63,19 @@ public class MemoryBootTests
             Assert.Equal(max - nrPages, populated);
         }
         Boots.AssertContains("memory: 0 failed", boot);
+    }
+
+    private static readonly Regex Used = new(@"^memory: used=(?<used>\d+) pages before main: image=(?<image>\d+) xen=(?<xen>\d+) setup=(?<setup>\d+) deferred-tables=(?<tables>\d+)(?: kept=(?<kept>\d+))?$", RegexOptions.Multiline);
+
+    // The pages in use before Main: the guest's figure agrees with the summary, and its parts add up to it.
+    public static ulong AssertUsedPagesAccounted(string log, ulong expectedUsed)
+    {
+        var u = Used.Match(log);
+        Assert.True(u.Success, "no memory use line:\n" + log);
+        ulong Part(string name) => u.Groups[name].Success ? ulong.Parse(u.Groups[name].Value) : 0;
+        Assert.Equal(expectedUsed, Part("used"));
+        Assert.Equal(Part("used"), Part("image") + Part("xen") + Part("setup") + Part("tables") + Part("kept"));
+        return Part("used");
     }
 
     [Fact]

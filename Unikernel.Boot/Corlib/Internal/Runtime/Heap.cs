@@ -4,30 +4,67 @@ using System.Runtime.CompilerServices;
 
 namespace Internal.Runtime
 {
-    // Allocation policy: there is no GC. `new` of a class or array is served by a bump allocator over a fixed
-    // arena reserved in .bss by the linker script (UnikernelHeapSize, default 1 MiB). Nothing is ever freed;
-    // running out is fatal and says how much was asked for. Long-lived state belongs in statics and structs.
+    // Allocation policy: there is no GC. `new` of a class or array is a bump allocation that is never freed.
+    // Until the platform has its page allocator (statics are set up before memory is), allocations come from
+    // a one-page boot arena; after that from pages taken on demand, in runs of at least ChunkPages, so an
+    // application that never calls `new` pays no RAM for a heap. UnikernelHeapSize caps the total; running
+    // out is fatal and says how much was asked for. Long-lived state belongs in statics and structs.
     public static unsafe class Heap
     {
+        public const int PageSize = 4096;
+        private const nuint ChunkPages = 4;
+        private const int BootArenaBytes = PageSize;
+
+        private struct BootArena { public fixed byte Bytes[BootArenaBytes]; }
+
+        private static BootArena s_bootArena; // .bss: arrives zeroed
         private static byte* s_next;
         private static byte* s_end;
+        private static nuint s_used;
+        private static nuint s_pages;
+        private static delegate*<nuint, void*> s_allocatePages;
 
-        public static nuint Used => s_next == null ? 0 : (nuint)(s_next - HeapStart());
-        public static nuint Size => (nuint)(HeapEnd() - HeapStart());
+        /// <summary>Bytes handed out by `new` so far (the boot arena included).</summary>
+        public static nuint Used => s_used;
+
+        /// <summary>Pages taken from the platform for the heap.</summary>
+        public static nuint PagesTaken => s_pages;
+
+        /// <summary>The most `new` may hand out in total (UnikernelHeapSize).</summary>
+        public static nuint Limit => (nuint)HeapLimit();
+
+        // The platform's page allocator (pages mapped, not zeroed; null when none are left).
+        public static void UsePages(delegate*<nuint, void*> allocatePages) => s_allocatePages = allocatePages;
 
         public static void* Allocate(nuint size)
         {
             if (s_next == null)
             {
-                s_next = HeapStart();
-                s_end = HeapEnd();
+                fixed (byte* arena = s_bootArena.Bytes) { s_next = arena; s_end = arena + BootArenaBytes; }
             }
             size = (size + 7) & ~(nuint)7;
-            if (size > (nuint)(s_end - s_next))
+            if (size > Limit - s_used)
                 Fatal.Fail("out of heap memory: raise UnikernelHeapSize (", Number.Format(size, stackalloc char[20]), " bytes asked)");
+            if (size > (nuint)(s_end - s_next)) Refill(size);
             byte* result = s_next;
-            s_next += size; // .bss arrives zeroed and is never reused, so no clearing
+            s_next += size;
+            s_used += size;
             return result;
+        }
+
+        // A new run of zeroed pages; one that starts where the current run ends extends it.
+        private static void Refill(nuint size)
+        {
+            if (s_allocatePages == null)
+                Fatal.Fail("out of heap memory before memory setup: static initialisation asked for more than the boot arena (", Number.Format(size, stackalloc char[20]), " bytes asked)");
+            nuint pages = (size + PageSize - 1) / PageSize;
+            if (pages < ChunkPages) pages = ChunkPages;
+            var run = (byte*)s_allocatePages(pages);
+            if (run == null) Fatal.Fail("out of heap memory: no free pages for `new` (", Number.Format(size, stackalloc char[20]), " bytes asked)");
+            for (nuint i = 0; i < pages * PageSize; i += 8) *(ulong*)(run + i) = 0;
+            s_pages += pages;
+            if (run != s_end) s_next = run;
+            s_end = run + pages * PageSize;
         }
 
         // An object of the given type: its MethodTable pointer set, the rest zero.
@@ -38,15 +75,10 @@ namespace Internal.Runtime
             return obj;
         }
 
-        [RuntimeImport("uk_heap_start")]
+        [RuntimeImport("uk_heap_limit")]
         [MethodImpl(MethodImplOptions.InternalCall)]
-        private static extern byte* HeapStart();
-
-        [RuntimeImport("uk_heap_end")]
-        [MethodImpl(MethodImplOptions.InternalCall)]
-        private static extern byte* HeapEnd();
+        private static extern void* HeapLimit();
     }
-
     // The runtime entry points ilc emits calls to for `new`, reference stores and `throw`.
     internal static unsafe class RuntimeExports
     {
