@@ -108,8 +108,7 @@ uk_symbol_table:
 // The boot stack, with a guard region below it that the platform unmaps at entry: four pages, more than
 // the deepest trap-handler chain takes, so code that runs off the stack (a handler entered with little
 // stack left included) faults there instead of reaching whatever lies below.
-        .section .bss.stack, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.stack, "aw", @nobits   // page-aligned by link.ld
         .globl uk_stack_guard
 uk_stack_guard:
         .skip 16384

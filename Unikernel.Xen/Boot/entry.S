@@ -3,12 +3,13 @@
 
 // xen.h: __HYPERVISOR_sched_op = 29; sched.h: SCHEDOP_shutdown = 2, SHUTDOWN_crash = 3.
 
-        // Page-aligned code goes first in .text (Unikernel.Boot/build/link.ld), so aligning it costs nothing.
-        .section .text.page_aligned, "ax", @progbits
-        .balign 4096
+        // Xen writes 128 32-byte call stubs here while building the domain, so the page needs no file bytes:
+        // link.ld puts .text_nobits page-aligned at the end of the text segment (ukboot check verifies it;
+        // a .balign here would page-align the segment in the file too, costing padding).
+        .section .text_nobits, "ax", @nobits
         .globl hypercall_page
-hypercall_page:                     // Xen writes 128 32-byte call stubs here while building the domain
-        .fill 4096, 1, 0xcc
+hypercall_page:
+        .skip 4096
 
         .section .text.boot, "ax", @progbits
         .globl _start
@@ -59,13 +60,11 @@ uk_scratch_page_address:
         ret
 
 // A page whose frame the platform trades for the shared_info mapping.
-        .section .bss.shared_info, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.shared_info, "aw", @nobits   // page-aligned by link.ld
 shared_info_page:
         .skip 4096
 
 // A page whose mapping memory setup points at page-table pages while it fills them.
-        .section .bss.scratch, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.scratch, "aw", @nobits
 scratch_page:
         .skip 4096

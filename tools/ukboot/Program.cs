@@ -68,14 +68,38 @@ literals.SetAction(result =>
     }
 });
 
+var stubOption = new Option<FileInfo>("--stub") { Description = "The unpack stub's raw bytes (Unikernel.Boot/pack/unpack.S)", Required = true };
+var packOutputOption = new Option<FileInfo>("--output", "-o") { Description = "Write the self-extracting image here", Required = true };
+var pack = new Command("pack", "Make a stripped image self-extracting: its segments compressed behind an unpack stub that expands them before the image's entry") { imageArgument, stubOption, packOutputOption };
+pack.SetAction(result =>
+{
+    var path = result.GetValue(imageArgument)!;
+    try
+    {
+        byte[] plain = File.ReadAllBytes(path.FullName);
+        byte[] packed = ImagePacker.Pack(plain, File.ReadAllBytes(result.GetValue(stubOption)!.FullName));
+        File.WriteAllBytes(result.GetValue(packOutputOption)!.FullName, packed);
+        Console.WriteLine($"ukboot: packed {path.Name}: {plain.Length} -> {packed.Length} bytes");
+        return 0;
+    }
+    catch (Exception e) when (e is ImageException or IOException)
+    {
+        Console.Error.WriteLine($"{path.FullName}: error: {e.Message}");
+        return 1;
+    }
+});
+
 var topOption = new Option<int>("--top") { Description = "How many of the largest symbols to list", DefaultValueFactory = _ => 25 };
-var size = new Command("size", "Say where an image's bytes go: its sections and its largest symbols (give the .sym.elf)") { imageArgument, topOption };
+var size = new Command("size", "Say where an image's bytes go: its sections, string literals and largest symbols (give the .sym.elf; the .elf beside it is sized too)") { imageArgument, topOption };
 size.SetAction(result =>
 {
     var path = result.GetValue(imageArgument)!;
     try
     {
-        Console.Write(SizeReport.Format(File.ReadAllBytes(path.FullName), result.GetValue(topOption)));
+        // hello.sym.elf: also say how big the shipped hello.elf beside it is.
+        string shipped = path.FullName.EndsWith(".sym.elf", StringComparison.Ordinal) ? path.FullName[..^".sym.elf".Length] + ".elf" : "";
+        (string, long)? image = File.Exists(shipped) ? (Path.GetFileName(shipped), new FileInfo(shipped).Length) : null;
+        Console.Write(SizeReport.Format(File.ReadAllBytes(path.FullName), result.GetValue(topOption), image));
         return 0;
     }
     catch (Exception e) when (e is ImageException or IOException or ArgumentException)
@@ -101,5 +125,5 @@ fetch.SetAction(result =>
     }
 });
 
-var root = new RootCommand("Unikernel.NET host tools") { check, symbols, literals, size, fetch, RunCommand.Create() };
+var root = new RootCommand("Unikernel.NET host tools") { check, symbols, literals, pack, size, fetch, RunCommand.Create() };
 return root.Parse(args).Invoke();

@@ -5,7 +5,6 @@ bench_area_address:
         leaq bench_area(%rip), %rax
         ret
 
-        .section .bss.bench_area, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.bench_area, "aw", @nobits   // page-aligned by link.ld
 bench_area:
         .skip 4096 * 4096

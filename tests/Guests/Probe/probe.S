@@ -29,8 +29,7 @@ probe_pages_address:
         leaq probe_pages(%rip), %rax
         ret
 
-        .section .bss.probe_pages, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.probe_pages, "aw", @nobits   // page-aligned by link.ld
 probe_pages:
         .skip 8192
 
@@ -75,7 +74,6 @@ probe_read_fs0:
         movq %fs:0, %rax
         ret
 
-        .section .bss.probe_batch_area, "aw", @nobits
-        .balign 4096
+        .section .bss_pages.probe_batch_area, "aw", @nobits
 probe_batch_area:
         .skip 128 * 4096

@@ -164,6 +164,17 @@ public class ProbeBootTests
         Assert.Matches(@"  #0 0x[0-9a-f]+ Probe_Program__Main", boot.Log);
         Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Probe_UnikernelEntry__Main", boot.Log); // the generated uk_app_main
         Assert.Matches(@"  #\d+ 0x[0-9a-f]+ Unikernel_Xen_Unikernel_Xen_XenEntry__Entry", boot.Log); // uk_boot_entry
+        // Every frame's name and offset, decoded from the front-coded table, are the image's own.
+        var functions = GuestSymbolTable.TextSymbols(System.IO.File.ReadAllBytes(Repo.Image("probe.sym")));
+        var frames = Regex.Matches(boot.Log, @"^  #\d+ 0x(?<address>[0-9a-f]+) (?<name>\S+)$", RegexOptions.Multiline);
+        Assert.True(frames.Count >= 3, boot.Tail());
+        foreach (Match frame in frames)
+        {
+            ulong address = Convert.ToUInt64(frame.Groups["address"].Value, 16);
+            var function = functions.Last(f => f.Address <= address);
+            string expected = address == function.Address ? function.Name : $"{function.Name}+0x{address - function.Address:x}";
+            Assert.Equal(expected, frame.Groups["name"].Value);
+        }
     }
 
     // The stack guard region (four pages) is unmapped at entry, so running off the stack faults instead of

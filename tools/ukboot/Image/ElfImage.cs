@@ -33,7 +33,8 @@ public sealed class ElfImage
     public static ElfImage Load(string path) => Parse(File.ReadAllBytes(path));
 
     // The symbol table (.symtab) of an unstripped image: name -> value. Empty for a stripped image.
-    public static Dictionary<string, ulong> ReadSymbols(byte[] data)
+    // placedOnly leaves out absolute symbols (a --defsym constant is a number that may equal an address).
+    public static Dictionary<string, ulong> ReadSymbols(byte[] data, bool placedOnly = false)
     {
         var symbols = new Dictionary<string, ulong>();
         var span = data.AsSpan();
@@ -51,6 +52,8 @@ public sealed class ElfImage
             int strOffset = (int)BinaryPrimitives.ReadUInt64LittleEndian(strtab[24..]);
             for (int pos = offset; pos + 24 <= offset + size; pos += 24)
             {
+                ushort sectionIndex = BinaryPrimitives.ReadUInt16LittleEndian(span[(pos + 6)..]);
+                if (placedOnly && sectionIndex == 0xfff1) continue; // SHN_ABS
                 int name = strOffset + (int)BinaryPrimitives.ReadUInt32LittleEndian(span[pos..]);
                 int end = span[name..].IndexOf((byte)0);
                 if (end > 0)

@@ -42,11 +42,10 @@ public static class SizeReport
     public static List<Symbol> LargestSymbols(byte[] elf, int count)
     {
         var sections = Sections(elf);
-        var symbols = ElfImage.ReadSymbols(elf)
+        var symbols = ElfImage.ReadSymbols(elf, placedOnly: true)
             .Where(s => sections.Any(x => s.Value >= x.Address && s.Value < x.Address + x.Size))
             .GroupBy(s => s.Value)
-            // A linker constant (all capitals, e.g. UNIKERNEL_HEAP_SIZE) may share an address with real code.
-            .Select(g => (Address: g.Key, Name: g.Select(s => s.Key).OrderBy(n => !n.Any(char.IsLower)).ThenBy(n => n, StringComparer.Ordinal).First()))
+            .Select(g => (Address: g.Key, Name: g.Select(s => s.Key).OrderBy(n => n, StringComparer.Ordinal).First()))
             .OrderBy(s => s.Address)
             .ToList();
         var sized = new List<Symbol>();
@@ -60,15 +59,25 @@ public static class SizeReport
         return sized.OrderByDescending(s => s.Size).ThenBy(s => s.Address).Take(count).ToList();
     }
 
-    public static string Format(byte[] elf, int count)
+    // image: the shipped image's size, when known (a self-extracting one is smaller than its sections).
+    public static string Format(byte[] elf, int count, (string Name, long Size)? image = null)
     {
         var text = new StringBuilder();
+        var sections = Sections(elf);
         text.AppendLine("section              address      bytes  in file");
-        foreach (var s in Sections(elf))
+        foreach (var s in sections)
             text.AppendLine($"{s.Name,-20} 0x{s.Address:x8} {s.Size,8}  {(s.InFile ? "yes" : "no")}");
+        ulong inFile = sections.Where(s => s.InFile).Aggregate(0UL, (sum, s) => sum + s.Size);
+        text.AppendLine($"{"sections in the file",-31} {inFile,8}");
+        if (image is var (name, size))
+            text.AppendLine($"{name,-31} {size,8}  ({(size < (long)inFile ? "self-extracting: the sections compressed, plus headers and the unpack stub" : "the sections plus ELF and program headers")})");
+        var all = LargestSymbols(elf, int.MaxValue);
+        var literals = all.Where(s => s.Name.StartsWith("__Str_", StringComparison.Ordinal)).ToList();
+        if (literals.Count > 0)
+            text.AppendLine($"string literals (UTF-16 objects, __Str_*): {literals.Count}, {literals.Aggregate(0UL, (sum, s) => sum + s.Size)} bytes");
         text.AppendLine();
         text.AppendLine($"largest {count} symbols (bytes up to the next symbol):");
-        foreach (var s in LargestSymbols(elf, count))
+        foreach (var s in all.Take(count))
             text.AppendLine($"{s.Size,8}  {s.Section,-14} {s.Name}");
         return text.ToString();
     }

@@ -28,7 +28,7 @@ public sealed partial class Symbolizer
     public static Symbolizer? ForImage(string image)
     {
         string symbols = Path.ChangeExtension(image, ".sym.elf");
-        return File.Exists(symbols) ? new Symbolizer(ElfImage.ReadSymbols(File.ReadAllBytes(symbols))) : null;
+        return File.Exists(symbols) ? new Symbolizer(ElfImage.ReadSymbols(File.ReadAllBytes(symbols), placedOnly: true)) : null;
     }
 
     public string? Lookup(ulong address)
