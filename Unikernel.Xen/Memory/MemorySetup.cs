@@ -141,21 +141,36 @@ namespace Unikernel.Xen
             LinearMap.DeferFrom(reserveBlocksEnd, topPfn);
 
             s_parts.Setup = slackUsed + (reserveBlocksEnd > mappingEnd ? reservePages : 0);
-            Span<PfnRange> free = stackalloc PfnRange[5];
+            ulong afterImage = LoadedAfterImage(startInfo);
+            Span<PfnRange> free = stackalloc PfnRange[6];
             int n = 0;
             free[n++] = new PfnRange(1, ((ulong)LinearMap.ImageStart() >> XenConstants.PageShift) - 1);
             free[n++] = new PfnRange(stackPfn, 1);
             free[n++] = new PfnRange(slackStart + slackUsed, mappingEnd - (slackStart + slackUsed));
             if (reserveBlocksEnd > mappingEnd) free[n++] = new PfnRange(reserveStart + reservePages, reserveBlocksEnd - (reserveStart + reservePages));
             if (!inPlace) free[n++] = new PfnRange(startInfo->MfnList >> XenConstants.PageShift, PagesFor(InitialPages * sizeof(ulong)));
+            if (afterImage != 0) free[n++] = new PfnRange((ulong)LinearMap.ImageEnd() >> XenConstants.PageShift, afterImage);
             FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free.Slice(0, n), ref extra,
                 PopulateBudget(maxReservation), out s_lazy);
             ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
             s_parts.Image = imageEnd - imageStart - s_returnedFromImage;
             // Xen's pieces between the image and the slack (start_info, rings, its page tables, the list when it
             // serves as the p2m, a module), less what went to the allocator.
-            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : PagesFor(InitialPages * sizeof(ulong)));
+            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : PagesFor(InitialPages * sizeof(ulong))) - afterImage;
             s_parts.Mapped = LinearMap.CountMappedBelow(reserveBlocksEnd);
+        }
+
+        // Pages the loader filled after the image and before Xen's own pieces: the unpack stub and the
+        // compressed segments of a self-extracting image (ukboot pack), done with once _start runs. Only
+        // without a module, which the loader may also place there.
+        private static ulong LoadedAfterImage(StartInfo* startInfo)
+        {
+            if (startInfo->ModLen != 0) return 0;
+            ulong end = startInfo->MfnList;
+            if ((ulong)startInfo < end) end = (ulong)startInfo;
+            if (startInfo->PtBase < end) end = startInfo->PtBase;
+            ulong imageEnd = (ulong)LinearMap.ImageEnd();
+            return end > imageEnd ? (end - imageEnd) >> XenConstants.PageShift : 0;
         }
 
         // Pages of the image that nothing maps any more go back to Xen: page 0 and the stack guard (unmapped
