@@ -4,8 +4,9 @@
 #   dotnet pwsh build.ps1 <verb>
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
-# tests under real Xen), bench (hypercall batching benchmark guests under Xen: artifacts/bench/hypercalls.csv,
-# .svg and a Markdown table), pack (the Unikernel.NET NuGet package into artifacts/packages/).
+# tests under real Xen), bench (under Xen: hypercall batching, artifacts/bench/hypercalls.csv, .svg and .md;
+# then Hello's boot time at several memory sizes, boot.csv, .svg and .md), pack (the Unikernel.NET NuGet
+# package into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -121,7 +122,7 @@ function Invoke-Test {
 
 function Invoke-Bench {
     Build-All
-    Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
+    Say 'running the benchmarks under Xen in QEMU (bench/README.md): hypercall batching, then boot time against memory'
     & dotnet $Ukbench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
@@ -133,6 +134,6 @@ switch ($Verb) {
     'test' { Invoke-Test }
     'bench' { Invoke-Bench }
     'pack' { Invoke-Pack }
-    'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 6 | ForEach-Object { $_.TrimStart('# ') } }
+    'help' { Get-Content $PSCommandPath | Select-Object -Skip 1 -First 8 | ForEach-Object { $_.TrimStart('# ') } }
     default { Fail "unknown verb '$Verb': use one of $($Verbs -join ', ') (for example: dotnet pwsh build.ps1 test)" }
 }
