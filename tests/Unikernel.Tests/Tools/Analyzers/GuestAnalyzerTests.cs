@@ -228,6 +228,8 @@ public class LinqTests
                 int[] a = new int[3];
                 int sum = 0;
                 for (int i = 0; i < a.Length; i++) sum += a[i];
+                System.Span<int> span = stackalloc int[3];
+                foreach (int x in span) sum += x;
                 return sum + Enumerable.Count(a) - 3;
             }
         }
