@@ -184,6 +184,12 @@ namespace Unikernel.Xen
             if (s_deferredCount > 0) ArmRetry();
         }
 
+        public static bool IsAllocated(uint gref) => s_ready && s_refs.IsAllocated(gref);
+
+        // The entry's flags, which Xen sets GTF_reading/GTF_writing in while a remote domain maps the page
+        // (the probe sets them itself to check that ending access waits for them to clear).
+        internal static ushort* FlagsOf(uint gref) => &Entry(gref)->Flags;
+
         private static GrantEntryV1* Entry(uint gref)
         {
             if (!s_refs.IsAllocated(gref))

@@ -24,6 +24,8 @@ public sealed class XlBlockFixture
         step losetup-after losetup -a
         step create-nodisk xl create nodisk.cfg
         step nodisk-done wait_gone nodisk 60
+        step create-grants xl create grants.cfg
+        step grants-done wait_gone grants 60
         step create-missing xl create missing.cfg
         step list-after-missing xl list
         """;
@@ -37,6 +39,7 @@ public sealed class XlBlockFixture
         scenario.Guests.Add(new XlGuest("block", probe, XlAsserts.ProbeConfig("block", "mode=block", onCrash: "destroy")
             + "\ndisk = ['format=raw, vdev=xvda, access=rw, target=/tmp/disk.img', 'format=raw, vdev=xvdb, access=ro, target=/tmp/ro.img']\n"));
         scenario.Guests.Add(new XlGuest("nodisk", probe, XlAsserts.ProbeConfig("nodisk", "mode=block", onCrash: "destroy")));
+        scenario.Guests.Add(new XlGuest("grants", probe, XlAsserts.ProbeConfig("grants", "mode=grants", onCrash: "destroy") + "\nmax_grant_frames = 4\n"));
         scenario.Guests.Add(new XlGuest("missing", probe, XlAsserts.ProbeConfig("missing", "mode=block", onCrash: "destroy")
             + "\ndisk = ['format=raw, vdev=xvda, access=rw, target=/tmp/no-such-file.img']\n"));
         Run = XlSession.Run(scenario);
@@ -147,6 +150,20 @@ public class XlBlockTests(XlBlockFixture fixture) : IClassFixture<XlBlockFixture
         string console = Console("nodisk");
         Assert.Contains("# xenbus: no block devices found\n", console);
         Assert.Contains("block: no xvda\n", console);
+    }
+
+    // max_grant_frames = 4 in the cfg: the table starts with one frame and grows to four, 4 * 512 - 8 refs.
+    [Fact]
+    public void The_grant_table_grows_to_the_domains_limit_and_defers_ending_a_mapped_grant()
+    {
+        _run.AssertStepOk("create-grants");
+        _run.AssertStepOk("grants-done");
+        string console = Console("grants");
+        Assert.Contains("grants: 2040 refs in 4 frames (started with 1, limit 4), then -28 (ENOSPC)\n", console);
+        Assert.Contains("grants: end of a mapped grant refused=yes deferred=yes held-while-mapped=yes released-after=yes\n", console);
+        var checks = Regex.Matches(console, @"(?m)^check (?<name>grants-\S+): (?<result>ok|FAIL)$");
+        Assert.Equal(6, checks.Count);
+        Assert.All(checks, m => Assert.True(m.Groups["result"].Value == "ok", console));
     }
 
     [Fact]
