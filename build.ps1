@@ -5,7 +5,8 @@
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (hypercall batching benchmark guests under Xen: artifacts/bench/hypercalls.csv,
-# .svg and a Markdown table), pack (the Unikernel.NET NuGet package into artifacts/packages/).
+# .svg and a Markdown table; then the block benchmark in the xl environment: artifacts/bench/block.csv and
+# block.md), pack (the Unikernel.NET NuGet package into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -123,6 +124,9 @@ function Invoke-Bench {
     Build-All
     Say 'running the hypercall batching benchmark under Xen in QEMU (bench/README.md)'
     & dotnet $Ukbench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Say 'running the block benchmark in the xl environment (bench/README.md)'
+    & dotnet $Ukbench block --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
 

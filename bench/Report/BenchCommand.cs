@@ -21,6 +21,7 @@ public static class BenchCommand
         var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
         var realtime = new Option<bool>("--realtime") { Description = "Run QEMU without -icount: the TSC follows the host clock (noisier) instead of counting instructions" };
         var command = new RootCommand("Run the hypercall batching benchmark guests under Xen and report") { images, output, timeout, cache, realtime };
+        command.Subcommands.Add(BlockBenchCommand.Create());
         command.SetAction(result =>
         {
             try

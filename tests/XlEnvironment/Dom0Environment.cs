@@ -12,7 +12,13 @@ namespace Unikernel.XlEnvironment;
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
 // holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, libxl-save-helper, their
 // libraries and /init.
-public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description);
+public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description)
+{
+    // A Linux PV domU for comparisons (the block benchmark): dom0's kernel as Debian ships it (bzImage, which
+    // xl decompresses) and an initramfs with busybox, xen-blkfront and Dom0/linux-guest-init.sh.
+    public string LinuxGuestKernel => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu-vmlinuz");
+    public string LinuxGuestInitramfs => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu.cpio");
+}
 
 // Fetches the dom0 packages with apt-get download into <cache>/dom0 and builds the base initramfs once.
 // A stamp records the recipe; reruns with the same recipe return at once, and a changed recipe (say, a new
@@ -31,7 +37,7 @@ public static class Dom0Environment
     // Loaded by /init in this order (xenfs depends on xen-privcmd); loop and xen-blkback serve guests' disks
     // (the block hotplug script puts a file on a loop device, blkback exports it).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback" };
-    private const int Format = 4; // bump when the layout of the base initramfs changes
+    private const int Format = 5; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {
@@ -73,6 +79,10 @@ public static class Dom0Environment
         using (var cpio = new CpioArchive(output))
             WriteBase(cpio, root, kernelVersion);
         File.WriteAllBytes(files.Kernel, LinuxKernelImage.ExtractElf(vmlinuz, root));
+        File.Copy(vmlinuz, files.LinuxGuestKernel, true);
+        using (var output = File.Create(files.LinuxGuestInitramfs))
+        using (var cpio = new CpioArchive(output))
+            WriteLinuxGuest(cpio, root, kernelVersion);
         File.Move(partial, files.BaseInitramfs, true);
         Directory.Delete(root, true);
         File.WriteAllText(stamp, recipe + "\n" + description + "\n");
@@ -82,10 +92,11 @@ public static class Dom0Environment
 
     private static bool IsCurrent(string stamp, string recipe, Dom0Files files) =>
         File.Exists(stamp) && File.Exists(files.Kernel) && File.Exists(files.BaseInitramfs)
+        && File.Exists(files.LinuxGuestKernel) && File.Exists(files.LinuxGuestInitramfs)
         && File.ReadLines(stamp).FirstOrDefault() == recipe;
 
     private static string Recipe() =>
-        $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())}";
+        $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())} domu={Hash(Resource("linux-guest-init.sh"))}";
 
     private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
 
@@ -101,6 +112,14 @@ public static class Dom0Environment
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
+    }
+
+    private static void WriteLinuxGuest(CpioArchive cpio, string root, string kernelVersion)
+    {
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "lib/modules" }) cpio.AddDirectory(d);
+        cpio.AddFile("init", Resource("linux-guest-init.sh"), 0x1ED);
+        cpio.AddFile("bin/busybox", File.ReadAllBytes(Path.Combine(root, "bin/busybox")), 0x1ED);
+        cpio.AddFile("lib/modules/xen-blkfront.ko", ReadModule(Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers"), "xen-blkfront"));
     }
 
     private static void WriteBase(CpioArchive cpio, string root, string kernelVersion)
