@@ -11,12 +11,15 @@ namespace Unikernel.Tests.Xen;
 // The Appliance with a disk (xvda, a 256 KiB file in dom0: two log regions of 256 sectors), in one dom0 boot:
 // 200 keys set, xl shutdown, xl create: all 200 back; 100 overwritten and one deleted (the log fills and is
 // compacted), then xl destroy; then power cuts: a client streams sets and dom0 runs xl destroy after a delay
-// drawn from a seed (printed), three times; a last domain reads every key back. Every acknowledged write must
+// drawn from a seed (new each run, printed; UK_DURABLE_SEEDS replays), three times; a last domain reads every key back. Every acknowledged write must
 // be there with its value (or with the value of the one set that may have reached the disk unacknowledged).
 public sealed class XlDurableApplianceFixture
 {
     public const int Keys = 200, Overwrites = 100, CutRounds = 3, CutSets = 400;
-    public static readonly int[] Seeds = { 11, 23, 37 };
+    // New seeds each run (printed with the results); UK_DURABLE_SEEDS="11,23,37" replays a run.
+    public static readonly int[] Seeds = Environment.GetEnvironmentVariable("UK_DURABLE_SEEDS") is { Length: > 0 } given
+        ? given.Split(',').Select(int.Parse).ToArray()
+        : Enumerable.Range(0, CutRounds).Select(_ => Random.Shared.Next(1, 1_000_000)).ToArray();
 
     public static int DelayMs(int seed) => new Random(seed).Next(30, 1200);
 
