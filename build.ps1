@@ -5,8 +5,8 @@
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (under Xen: hypercall batching, artifacts/bench/hypercalls.csv, .svg and .md;
-# then Hello's boot time at several memory sizes, boot.csv, .svg and .md), pack (the Unikernel.NET NuGet
-# package into artifacts/packages/).
+# then Hello's boot time at several memory sizes, boot.csv, .svg and .md; then the block benchmark in the xl
+# environment, block.csv and block.md), pack (the Unikernel.NET NuGet package into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -124,6 +124,9 @@ function Invoke-Bench {
     Build-All
     Say 'running the benchmarks under Xen in QEMU (bench/README.md): hypercall batching, then boot time against memory'
     & dotnet $Ukbench --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Say 'running the block benchmark in the xl environment (bench/README.md)'
+    & dotnet $Ukbench block --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
 
