@@ -59,7 +59,7 @@ namespace Unikernel.Xen
         }
 
         // GNTTABOP_setup_table for `count` frames (Xen grows the table if needed and returns every frame's
-        // machine address); the new ones are mapped over pages we give up for them.
+        // machine address); the new ones are mapped over pages whose own frames go back to Xen.
         private static bool MapFrames(uint count)
         {
             Span<ulong> frames = stackalloc ulong[(int)MaxFrames];
@@ -74,6 +74,9 @@ namespace Unikernel.Xen
                 if (page == null) return false;
                 ulong pte = PageTableEntry.Make(frames[(int)i], LinearMap.DataFlags);
                 Panic.Check(Hypercall.UpdateVaMapping((ulong)page, pte, XenConstants.UvmfInvlpg), "update_va_mapping(grant frame)");
+                // The page's own frame is mapped nowhere now: it goes back to Xen.
+                ulong pfn = (ulong)page >> XenConstants.PageShift;
+                MemorySetup.ReturnFrames(new ReadOnlySpan<ulong>(&pfn, 1));
                 s_frames.Addresses[i] = (ulong)page;
                 s_frameCount = i + 1;
             }

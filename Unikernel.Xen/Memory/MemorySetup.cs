@@ -177,26 +177,35 @@ namespace Unikernel.Xen
         // so that access faults) and the page the shared_info frame is mapped over.
         private static void ReturnUnmappedPages()
         {
-            Span<ulong> frames = stackalloc ulong[8];
             Span<ulong> pfns = stackalloc ulong[8];
             int n = 0;
             pfns[n++] = 0;
             for (ulong page = (ulong)Traps.StackGuard(); page < (ulong)Traps.StackBottom(); page += AddressTranslation.PageSize)
                 pfns[n++] = page >> XenConstants.PageShift;
             pfns[n++] = (ulong)SharedInfoPage.Page >> XenConstants.PageShift;
+            bool page0Backed = P2m.IsBacked(P2m.MachineFrame(0)); // dom0's page 0 may sit in a hole already handled
+            s_returned = (ulong)ReturnFrames(pfns.Slice(0, n));
+            s_returnedFromImage = page0Backed ? s_returned - 1 : s_returned;
+        }
+
+        // Gives the frames behind pfns that nothing maps any more (a page now mapping a frame of Xen's, an
+        // unmapped guard) back to Xen and forgets them in the p2m; unbacked pfns are skipped. Returns how
+        // many went back.
+        internal static int ReturnFrames(ReadOnlySpan<ulong> pfns)
+        {
+            Span<ulong> frames = stackalloc ulong[16];
+            if (pfns.Length > frames.Length) Panic.Fail("memory: more frames to return at once than expected");
             int m = 0;
-            ulong page0 = P2m.MachineFrame(0);
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < pfns.Length; i++)
             {
                 ulong mfn = P2m.MachineFrame(pfns[i]);
-                if (!P2m.IsBacked(mfn)) continue; // dom0's page 0 may sit in a hole already handled
+                if (!P2m.IsBacked(mfn)) continue;
                 frames[m++] = mfn;
                 P2m.Set(pfns[i], P2mTable.InvalidEntry);
             }
             long returned = ChangeReservation(MemoryOp.DecreaseReservation, frames.Slice(0, m));
             if (returned != m) Panic.HypercallFailed("memory_op(XENMEM_decrease_reservation)", returned < 0 ? returned : XenError.EBUSY);
-            s_returned = (ulong)m;
-            s_returnedFromImage = P2m.IsBacked(page0) ? s_returned - 1 : s_returned;
+            return m;
         }
 
         // Blocks of balloon space (each gets a leaf table in the reserve, so populating a page only writes its
