@@ -10,5 +10,6 @@ namespace Unikernel.Core.Memory
         BeyondAddressWidth,   // an entry ends above the physical address width
         OutputFull,           // a caller-provided output buffer (map, plan, extra list) is too small
         OutOfRange,           // a plan operation touches pfns outside the p2m table
+        Overlap,              // a remap whose source and destination overlap
     }
 }

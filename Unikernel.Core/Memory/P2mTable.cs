@@ -70,8 +70,112 @@ namespace Unikernel.Core.Memory
         // first pfns, everything else INVALID.
         public void Load(ReadOnlySpan<ulong> startOfDay)
         {
-            Clear();
-            startOfDay.Slice(0, (int)Page.Min((ulong)startOfDay.Length, Size)).CopyTo(_entries);
+            int copied = (int)Page.Min((ulong)startOfDay.Length, Size);
+            startOfDay.Slice(0, copied).CopyTo(_entries);
+            _entries.Slice(copied).Fill(InvalidEntry); // each entry written once: boot copies a list of every page
+        }
+
+        // The runs of backed pfns, in order, that Apply leaves in [0, limit) of a table loaded with initialPages
+        // backed frames: computed from the plan alone, so boot hands RAM to its allocator without reading the
+        // table a page at a time. OutputFull when output is too small, Overlap when a remap overlaps itself.
+        public static MemoryStatus BackedRanges(ReadOnlySpan<MemoryOperation> plan, ulong initialPages, ulong limit, Span<PfnRange> output, out int count)
+        {
+            count = 0;
+            var set = new RangeSet(output);
+            if (!set.Add(0, Page.Min(initialPages, limit))) return MemoryStatus.OutputFull;
+            for (int i = 0; i < plan.Length; i++)
+            {
+                MemoryOperation op = plan[i];
+                if (op.Kind == MemoryOperationKind.Remap)
+                {
+                    if (op.Source < op.Destination + op.Count && op.Destination < op.Source + op.Count) return MemoryStatus.Overlap;
+                    // Destinations take the sources' state (backed or not), then the sources are left unbacked.
+                    if (!set.Subtract(op.Destination, op.Count)) return MemoryStatus.OutputFull;
+                    int n = set.Count;
+                    for (int k = 0; k < n; k++)
+                    {
+                        PfnRange r = output[k];
+                        ulong start = r.Start > op.Source ? r.Start : op.Source, end = r.End < op.Source + op.Count ? r.End : op.Source + op.Count;
+                        if (start >= end) continue;
+                        ulong to = op.Destination + (start - op.Source);
+                        if (to >= limit) continue;
+                        if (!set.Add(to, Page.Min(end - start, limit - to))) return MemoryStatus.OutputFull;
+                    }
+                    if (!set.Subtract(op.Source, op.Count)) return MemoryStatus.OutputFull;
+                }
+                else if (!set.Subtract(op.Source, op.Count)) return MemoryStatus.OutputFull; // identity or released
+            }
+            count = set.Count;
+            return MemoryStatus.Ok;
+        }
+
+        // Sorted, disjoint, merged pfn ranges over caller storage.
+        private ref struct RangeSet
+        {
+            private readonly Span<PfnRange> _ranges;
+            public int Count;
+
+            public RangeSet(Span<PfnRange> storage) { _ranges = storage; Count = 0; }
+
+            public bool Add(ulong start, ulong count)
+            {
+                if (count == 0) return true;
+                ulong end = start + count;
+                int i = 0;
+                while (i < Count && _ranges[i].End < start) i++;
+                // Merge every range that touches [start, end).
+                int j = i;
+                while (j < Count && _ranges[j].Start <= end)
+                {
+                    if (_ranges[j].Start < start) start = _ranges[j].Start;
+                    if (_ranges[j].End > end) end = _ranges[j].End;
+                    j++;
+                }
+                int removed = j - i;
+                if (removed == 0)
+                {
+                    if (Count == _ranges.Length) return false;
+                    for (int k = Count; k > i; k--) _ranges[k] = _ranges[k - 1];
+                    Count++;
+                }
+                else
+                {
+                    for (int k = j; k < Count; k++) _ranges[k - removed + 1] = _ranges[k];
+                    Count -= removed - 1;
+                }
+                _ranges[i] = new PfnRange(start, end - start);
+                return true;
+            }
+
+            public bool Subtract(ulong start, ulong count)
+            {
+                if (count == 0) return true;
+                ulong end = start + count;
+                for (int i = 0; i < Count; i++)
+                {
+                    PfnRange r = _ranges[i];
+                    if (r.End <= start || r.Start >= end) continue;
+                    bool keepLow = r.Start < start, keepHigh = r.End > end;
+                    if (keepLow && keepHigh)
+                    {
+                        if (Count == _ranges.Length) return false;
+                        for (int k = Count; k > i + 1; k--) _ranges[k] = _ranges[k - 1];
+                        Count++;
+                        _ranges[i] = new PfnRange(r.Start, start - r.Start);
+                        _ranges[i + 1] = new PfnRange(end, r.End - end);
+                        return true;
+                    }
+                    if (keepLow) _ranges[i] = new PfnRange(r.Start, start - r.Start);
+                    else if (keepHigh) _ranges[i] = new PfnRange(end, r.End - end);
+                    else
+                    {
+                        for (int k = i + 1; k < Count; k++) _ranges[k - 1] = _ranges[k];
+                        Count--;
+                        i--;
+                    }
+                }
+                return true;
+            }
         }
 
         // Carries out the plan on the table alone (no hypercalls). Released mfns are recorded in

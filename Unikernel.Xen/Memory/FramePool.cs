@@ -25,13 +25,13 @@ namespace Unikernel.Xen
         // the mapped ranges given, then every backed pfn from the lazily mapped start on, except each unmapped
         // block's donor (its future leaf table); balloon space (the extra regions) may be populated.
         internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra,
-            ulong budget, out LazyCounts counts)
+            ulong budget, scoped ReadOnlySpan<PfnRange> backedRuns, bool backedRunsKnown, out LazyCounts counts)
         {
             counts = default;
             s_allocator = new FrameAllocator(bitmaps, words, 0, topPfn);
             for (int i = 0; i < free.Length; i++)
                 AddBacked(free[i].Start, free[i].End, donors: false, ref counts);
-            AddBacked(LinearMap.LazyStart, topPfn, donors: true, ref counts);
+            AddBacked(LinearMap.LazyStart, topPfn, donors: true, ref counts, backedRuns, backedRunsKnown);
             ReadOnlySpan<PfnRange> slots = extra.Slots;
             for (int i = 0; i < slots.Length; i++)
                 if (slots[i].Count != 0) Check(s_allocator.AddUnpopulated(slots[i].Start, slots[i].Count), "add balloon space");
@@ -39,37 +39,53 @@ namespace Unikernel.Xen
             s_ready = true;
         }
 
-        // Adds the runs of backed pfns in [start, end) as free. With donors, blocks not mapped yet keep their
-        // first backed pfn out (LinearMap.DonorOf) and are counted as deferred.
-        private static void AddBacked(ulong start, ulong end, bool donors, ref LazyCounts counts)
+        // Adds the runs of backed pfns in [start, end) as free: the runs given (memory setup's, from its plan) or,
+        // without them, read from the p2m. With donors, blocks not mapped yet keep their first backed pfn out
+        // (LinearMap.DonorOf) and are counted as deferred.
+        private static void AddBacked(ulong start, ulong end, bool donors, ref LazyCounts counts, scoped ReadOnlySpan<PfnRange> runs = default, bool runsKnown = false)
         {
-            ulong pfn = start, donorBlock = ulong.MaxValue;
+            ulong donorBlock = ulong.MaxValue;
+            if (runsKnown)
+            {
+                for (int i = 0; i < runs.Length; i++)
+                {
+                    ulong from = runs[i].Start > start ? runs[i].Start : start, to = runs[i].End < end ? runs[i].End : end;
+                    if (from < to) AddRun(from, to, donors, ref donorBlock, ref counts);
+                }
+                return;
+            }
+            ulong pfn = start;
             while (pfn < end)
             {
                 ulong run = P2m.BackedRunEnd(pfn, end);
                 if (run == pfn) { pfn = P2m.UnbackedRunEnd(pfn, end); continue; }
-                if (!donors)
+                AddRun(pfn, run, donors, ref donorBlock, ref counts);
+                pfn = run;
+            }
+        }
+
+        private static void AddRun(ulong pfn, ulong run, bool donors, ref ulong donorBlock, ref LazyCounts counts)
+        {
+            if (!donors)
+            {
+                Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+                return;
+            }
+            // Block by block: the first backed pfn of an unmapped block is its donor.
+            while (pfn < run)
+            {
+                ulong block = pfn & ~(LinearMap.BlockPages - 1), segmentEnd = block + LinearMap.BlockPages < run ? block + LinearMap.BlockPages : run;
+                bool mapped = LinearMap.IsBlockMapped(block);
+                if (mapped) counts.Mapped += segmentEnd - pfn;
+                else counts.Deferred += segmentEnd - pfn;
+                if (!mapped && block != donorBlock)
                 {
-                    Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
-                    pfn = run;
-                    continue;
+                    donorBlock = block;
+                    counts.Donors++;
+                    pfn++;
                 }
-                // Block by block: the first backed pfn of an unmapped block is its donor.
-                while (pfn < run)
-                {
-                    ulong block = pfn & ~(LinearMap.BlockPages - 1), segmentEnd = block + LinearMap.BlockPages < run ? block + LinearMap.BlockPages : run;
-                    bool mapped = LinearMap.IsBlockMapped(block);
-                    if (mapped) counts.Mapped += segmentEnd - pfn;
-                    else counts.Deferred += segmentEnd - pfn;
-                    if (!mapped && block != donorBlock)
-                    {
-                        donorBlock = block;
-                        counts.Donors++;
-                        pfn++;
-                    }
-                    if (segmentEnd > pfn) Check(s_allocator.AddFree(pfn, segmentEnd - pfn), "add free RAM");
-                    pfn = segmentEnd;
-                }
+                if (segmentEnd > pfn) Check(s_allocator.AddFree(pfn, segmentEnd - pfn), "add free RAM");
+                pfn = segmentEnd;
             }
         }
 

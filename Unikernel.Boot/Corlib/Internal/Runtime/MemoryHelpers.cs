@@ -12,6 +12,11 @@ namespace System
             if (dest < src || dest >= src + len)
             {
                 nuint i = 0;
+                for (; i + 32 <= len; i += 32)
+                {
+                    ulong a = *(ulong*)(src + i), b = *(ulong*)(src + i + 8), c = *(ulong*)(src + i + 16), d = *(ulong*)(src + i + 24);
+                    *(ulong*)(dest + i) = a; *(ulong*)(dest + i + 8) = b; *(ulong*)(dest + i + 16) = c; *(ulong*)(dest + i + 24) = d;
+                }
                 for (; i + 8 <= len; i += 8) *(ulong*)(dest + i) = *(ulong*)(src + i);
                 for (; i < len; i++) dest[i] = src[i];
             }

@@ -148,6 +148,18 @@ public class RandomizedMemorySetupTests
         // The guest's way to the table (Xen's list loaded, the plan applied) gives the same table.
         if (!run.GuestP2m.AsSpan().SequenceEqual(run.P2m)) Fail($"the guest's p2m differs; {run.Describe()}");
 
+        // The backed runs computed from the plan alone (what boot gives its allocator) are the table's.
+        var ranges = new PfnRange[2 * run.Plan.Length + 2];
+        if (P2mTable.BackedRanges(run.Plan, ini, top, ranges, out int rangeCount) != MemoryStatus.Ok) Fail($"backed ranges failed; {run.Describe()}");
+        var fromPlan = new bool[top];
+        for (int i = 0; i < rangeCount; i++)
+        {
+            if (i > 0 && ranges[i].Start <= ranges[i - 1].End) Fail($"backed ranges not sorted and merged; {run.Describe()}");
+            for (ulong p = ranges[i].Start; p < ranges[i].End; p++) fromPlan[p] = true;
+        }
+        for (ulong p = 0; p < top; p++)
+            if (fromPlan[p] != P2mTable.IsBacked(run.P2m[p])) Fail($"backed ranges say {fromPlan[p]} at pfn {p:x}; {run.Describe()}");
+
         // Each pfn is exactly one of: backed, identity, extra, unused RAM above the allocation.
         ulong identity = 0, backedAbove = 0, unused = 0, holesBelow = 0;
         var mfns = new List<ulong>();
