@@ -8,7 +8,7 @@ namespace Unikernel.Bench.Report;
 
 // What the boot section says per host and memory size: how many boots reached Main, entry-to-Main min/median/
 // max and the median memory-setup phase; a size none of whose boots reached Main says how they ended.
-public sealed record BootSummary(string Host, int MemoryMiB, int Boots, int Ok, long? Min, long? Median, long? Max, long? MemorySetupMedian, string Result);
+public sealed record BootSummary(string Host, int MemoryMiB, int Boots, int Ok, long? Min, long? Median, long? Max, long? MemorySetupMedian, string Result, long? PagesMedian = null);
 
 // The boot section's Markdown table and SVG chart.
 public static class BootReport
@@ -19,8 +19,9 @@ public static class BootReport
             var ok = g.Where(s => s.Outcome == BootSample.Ok && s.Phases != null).Select(s => s.Phases!).ToList();
             var main = ok.Select(p => p.Main).OrderBy(v => v).ToList();
             var memory = ok.Select(p => p.Memory).OrderBy(v => v).ToList();
+            var pages = ok.Where(p => p.PagesBeforeMain != null).Select(p => p.PagesBeforeMain!.Value).OrderBy(v => v).ToList();
             return new BootSummary(g.Key.Host, g.Key.MemoryMiB, g.Count(), ok.Count,
-                main.Count > 0 ? main[0] : null, Median(main), main.Count > 0 ? main[^1] : null, Median(memory), Result(g.ToList()));
+                main.Count > 0 ? main[0] : null, Median(main), main.Count > 0 ? main[^1] : null, Median(memory), Result(g.ToList()), Median(pages));
         }).ToList();
 
     // The middle value; for an even count the lower of the two middle ones (a value that was measured).
@@ -38,10 +39,10 @@ public static class BootReport
     {
         var summaries = Summarize(samples);
         var sb = new StringBuilder();
-        sb.AppendLine("Hello's entry-to-Main from its own boot timeline (`uk.boottime`), in ms since the platform's entry; min/median/max over the boots that reached Main; `memory setup` = the median memory phase; `vs smallest` = median relative to the host's smallest size that booted.");
+        sb.AppendLine("Hello's entry-to-Main from its own boot timeline (`uk.boottime`), in ms since the platform's entry; min/median/max over the boots that reached Main; `memory setup` = the median memory phase; `vs smallest` = median relative to the host's smallest size that booted; `pages before Main` = the pages the domain held beyond its free ones when Main began (the median; `memory: used=`).");
         sb.AppendLine();
-        sb.AppendLine("| host | memory | boots ok | entry-to-Main median (ms) | min | max | memory setup (ms) | vs smallest | result |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| host | memory | boots ok | entry-to-Main median (ms) | min | max | memory setup (ms) | vs smallest | pages before Main | result |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var host in summaries.Select(s => s.Host).Distinct())
         {
             var rows = summaries.Where(s => s.Host == host).OrderBy(s => s.MemoryMiB).ToList();
@@ -49,7 +50,7 @@ public static class BootReport
             foreach (var r in rows)
             {
                 string vs = r.Median is { } m && smallest?.Median is { } s0 && s0 > 0 ? ((double)m / s0).ToString("0.00", CultureInfo.InvariantCulture) : "-";
-                sb.AppendLine($"| {host} | {Size(r.MemoryMiB)} | {r.Ok} of {r.Boots} | {Ms(r.Median)} | {Ms(r.Min)} | {Ms(r.Max)} | {Ms(r.MemorySetupMedian)} | {vs} | {Cell(r.Result)} |");
+                sb.AppendLine($"| {host} | {Size(r.MemoryMiB)} | {r.Ok} of {r.Boots} | {Ms(r.Median)} | {Ms(r.Min)} | {Ms(r.Max)} | {Ms(r.MemorySetupMedian)} | {vs} | {(r.PagesMedian is { } pm ? pm.ToString(CultureInfo.InvariantCulture) : "-")} | {Cell(r.Result)} |");
             }
         }
         sb.AppendLine();

@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace Unikernel.Bench.Report;
 
 // The guest's boot timeline (uk.boottime; Unikernel.Xen/Boot/BootTimeline.cs): where each phase ended, in
-// microseconds since the platform's entry. Main is entry-to-Main.
-public sealed partial record BootPhases(long Console, long Statics, long Events, long XenStore, long Memory, long Main)
+// microseconds since the platform's entry. Main is entry-to-Main. PagesBeforeMain: the pages the domain held
+// beyond its free ones when Main began (memory setup's "memory: used=N pages before main" line), if printed.
+public sealed partial record BootPhases(long Console, long Statics, long Events, long XenStore, long Memory, long Main, long? PagesBeforeMain = null)
 {
     // The first well-formed "boottime: ..." line of a console or serial log, or null. A line that starts
     // "boottime:" but does not parse is an error: a changed format must not read as "never reached Main".
@@ -19,13 +20,18 @@ public sealed partial record BootPhases(long Console, long Statics, long Events,
             var m = Line().Match(line);
             if (!m.Success) throw new FormatException($"malformed boot timeline: {line}");
             long P(int i) => long.Parse(m.Groups[i].Value, NumberStyles.None, CultureInfo.InvariantCulture);
-            return new BootPhases(P(1), P(2), P(3), P(4), P(5), P(6));
+            var used = Used().Match(log);
+            long? pages = used.Success ? long.Parse(used.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture) : null;
+            return new BootPhases(P(1), P(2), P(3), P(4), P(5), P(6), pages);
         }
         return null;
     }
 
     [GeneratedRegex(@"^boottime: console=(\d+) statics=(\d+) events=(\d+) xenstore=(\d+) memory=(\d+) main=(\d+) us$")]
     private static partial Regex Line();
+
+    [GeneratedRegex(@"(?m)^memory: used=(\d+) pages before main")]
+    private static partial Regex Used();
 }
 
 // One boot of the boot section: where (xl or dom0), the memory it had, which repeat, how it ended and, when it
@@ -36,11 +42,11 @@ public sealed record BootSample(string Host, int MemoryMiB, int Repeat, string O
     public const string Ok = "ok", Failed = "failed", Timeout = "timeout", Skipped = "skipped";
     public const string Xl = "xl", Dom0 = "dom0";
 
-    public const string CsvHeader = "host,memory_mib,repeat,outcome,console_us,statics_us,events_us,xenstore_us,memory_us,main_us,detail";
+    public const string CsvHeader = "host,memory_mib,repeat,outcome,console_us,statics_us,events_us,xenstore_us,memory_us,main_us,pages_before_main,detail";
 
     public string ToCsv()
     {
-        string phases = Phases is { } p ? string.Join(',', p.Console, p.Statics, p.Events, p.XenStore, p.Memory, p.Main) : ",,,,,";
+        string phases = Phases is { } p ? string.Join(',', p.Console, p.Statics, p.Events, p.XenStore, p.Memory, p.Main, p.PagesBeforeMain?.ToString(CultureInfo.InvariantCulture) ?? "") : ",,,,,,";
         return string.Join(',', Host, MemoryMiB, Repeat, Outcome, phases, Quote(Detail));
     }
 

@@ -61,10 +61,10 @@ public class BootReportTests
             new("dom0", 4096, 2, BootSample.Skipped, null, "boot 1 timed out"),
         };
         string table = BootReport.Markdown(samples, new Dictionary<string, string> { ["xl"] = "real time", ["dom0"] = "icount" });
-        Assert.Contains("| xl | 4 MiB | 0 of 2 | - | - | - | - | - | 2 failed: panic: memory setup: no room for the p2m after the page tables |", table);
-        Assert.Contains("| xl | 32 MiB | 1 of 1 | 2.0 | 2.0 | 2.0 | 2.0 | 1.00 | ok |", table);
-        Assert.Contains("| xl | 256 MiB | 1 of 1 | 5.0 | 5.0 | 5.0 | 5.0 | 2.50 | ok |", table);
-        Assert.Contains("| dom0 | 4 GiB | 0 of 2 | - | - | - | - | - | 1 timeout: no poweroff within 900 s; 1 skipped: boot 1 timed out |", table);
+        Assert.Contains("| xl | 4 MiB | 0 of 2 | - | - | - | - | - | - | 2 failed: panic: memory setup: no room for the p2m after the page tables |", table);
+        Assert.Contains("| xl | 32 MiB | 1 of 1 | 2.0 | 2.0 | 2.0 | 2.0 | 1.00 | - | ok |", table);
+        Assert.Contains("| xl | 256 MiB | 1 of 1 | 5.0 | 5.0 | 5.0 | 5.0 | 2.50 | - | ok |", table);
+        Assert.Contains("| dom0 | 4 GiB | 0 of 2 | - | - | - | - | - | - | 1 timeout: no poweroff within 900 s; 1 skipped: boot 1 timed out |", table);
         Assert.Contains("- dom0: icount", table);
 
         string svg = BootReport.Svg(samples);
@@ -77,9 +77,21 @@ public class BootReportTests
     [Fact]
     public void The_csv_has_one_row_per_boot_with_empty_phases_when_there_were_none_and_quoted_details()
     {
-        Assert.Equal("xl,32,1,ok,10,20,30,40,495,500,", Ok("xl", 32, 1, 500).ToCsv());
-        Assert.Equal("xl,4,2,failed,,,,,,,\"panic: a, \"\"b\"\"\"", new BootSample("xl", 4, 2, BootSample.Failed, null, "panic: a, \"b\"").ToCsv());
+        Assert.Equal("xl,32,1,ok,10,20,30,40,495,500,,", Ok("xl", 32, 1, 500).ToCsv());
+        Assert.Equal("xl,4,2,failed,,,,,,,,\"panic: a, \"\"b\"\"\"", new BootSample("xl", 4, 2, BootSample.Failed, null, "panic: a, \"b\"").ToCsv());
         Assert.Equal(BootSample.CsvHeader.Split(',').Length, Ok("xl", 32, 1, 500).ToCsv().Split(',').Length);
+    }
+
+    [Fact]
+    public void Pages_before_main_come_from_the_memory_use_line_and_their_median_reaches_the_table()
+    {
+        string Log(int pages) => $"memory: map=1 entries\nmemory: used={pages} pages before main: image=50 xen=12 setup=1 deferred-tables=2\nboottime: console=1 statics=2 events=3 xenstore=4 memory=5 main=6 us\n";
+        Assert.Equal(65L, BootPhases.Parse(Log(65))!.PagesBeforeMain);
+        Assert.Null(BootPhases.Parse("boottime: console=1 statics=2 events=3 xenstore=4 memory=5 main=6 us\n")!.PagesBeforeMain);
+        var samples = new[] { 70, 65, 66 }.Select((p, i) => new BootSample("xl", 8, i + 1, BootSample.Ok, BootPhases.Parse(Log(p)), "")).ToList();
+        Assert.Equal("xl,8,1,ok,1,2,3,4,5,6,70,", samples[0].ToCsv());
+        string table = BootReport.Markdown(samples, new Dictionary<string, string>());
+        Assert.Contains("| xl | 8 MiB | 3 of 3 | 0.0 | 0.0 | 0.0 | 0.0 | 1.00 | 66 | ok |", table);
     }
 
     [Fact]
