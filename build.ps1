@@ -23,8 +23,9 @@ $Ukboot = Join-Path $Root "tools/ukboot/bin/$Configuration/net10.0/ukboot.dll"
 $Ukxl = Join-Path $Root "tests/XlEnvironment/bin/$Configuration/net10.0/ukxl.dll"
 $Ukbench = Join-Path $Root "bench/Report/bin/$Configuration/net10.0/ukbench.dll"
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
-# guest, xz to unpack the dom0 kernel for xl runs. Xen is fetched by ukboot, the dom0 packages by ukxl.
-$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
+# guest, xz to unpack the dom0 kernel for xl runs, script (bsdutils) for the tests that type on a terminal.
+# Xen is fetched by ukboot, the dom0 packages by ukxl.
+$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils', 'bsdutils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
 $Verbs = 'deps', 'build', 'run', 'test', 'bench', 'pack', 'help'
 

@@ -66,8 +66,11 @@ public static class RunCommand
                 Console.Out.Flush();
                 if (!options.EchoXen && boot.Outcome is not (BootOutcome.PowerOff or BootOutcome.Interrupted))
                 {
-                    // Xen's view of what went wrong (its lines were hidden): the last few.
-                    var xen = boot.Tail(60).Split('\n').Where(l => l.StartsWith("(XEN)", StringComparison.Ordinal)).TakeLast(25).ToArray();
+                    // Xen's view of what went wrong (its lines were hidden): what it said once dom0 ran, or
+                    // the last of its boot when dom0 never did.
+                    var lines = boot.Log.Split('\n');
+                    int dom0 = Array.FindLastIndex(lines, l => l.Contains(XenBoot.InputToDom0, StringComparison.Ordinal));
+                    var xen = lines.Skip(dom0 + 1).Where(l => l.StartsWith("(XEN)", StringComparison.Ordinal)).TakeLast(25).ToArray();
                     if (xen.Length > 0) Console.Error.WriteLine(string.Join('\n', xen));
                 }
                 Console.Error.WriteLine($"ukboot: {Describe(boot.Outcome, seconds)} after {boot.Elapsed.TotalSeconds:F1} s");

@@ -27,7 +27,7 @@ public abstract class ConsoleInput
 // QEMU's serial line, both ways: splits what comes out into lines for the log, the echo (Xen's own lines
 // only when asked for; a guest's unfinished line, like a prompt, once the line is quiet) and the caller; and
 // types input into it once Xen hands serial input to dom0.
-internal sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoXen, bool echoPartial)
+public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoXen, bool echoPartial)
 {
     private const string XenPrefix = "(XEN)";
     private static readonly TimeSpan PartialQuiet = TimeSpan.FromMilliseconds(150);
