@@ -5,7 +5,8 @@
 # Verbs: deps (install what is missing), build (all projects and guest images), run (boot a sample under
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (hypercall batching benchmark guests under Xen: artifacts/bench/hypercalls.csv,
-# .svg and a Markdown table), pack (the Unikernel.NET NuGet package into artifacts/packages/).
+# .svg and a Markdown table), pack (the Unikernel.NET and Unikernel.NET.Templates NuGet packages into
+# artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -95,11 +96,14 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
-# The package an application outside this repository references (package/Unikernel.NET.csproj).
+# The package an application outside this repository references (package/Unikernel.NET.csproj) and its
+# dotnet new templates (package/templates/Unikernel.NET.Templates.csproj).
 function Invoke-Pack {
     $packages = Join-Path $Root 'artifacts/packages'
-    Say "packing Unikernel.NET ($Configuration) into $packages"
-    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
+    foreach ($project in 'package/Unikernel.NET.csproj', 'package/templates/Unikernel.NET.Templates.csproj') {
+        Say "packing $([IO.Path]::GetFileNameWithoutExtension($project)) ($Configuration) into $packages"
+        Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root $project) -c $Configuration -o $packages -nologo -v:minimal }
+    }
 }
 
 function Invoke-Test {

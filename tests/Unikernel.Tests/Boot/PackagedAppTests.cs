@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using Unikernel.Tests.Xen;
+using Unikernel.Tools.Ukboot;
 using Unikernel.Tools.Ukboot.Image;
 using Unikernel.Tools.Ukboot.Run;
 
@@ -104,6 +105,74 @@ public class PackagedAppTests
             Boots.AssertContains("hello from a packaged app", boot);
             Boots.AssertContains("packaged: cmdline=from-the-package dom0=yes clock_running=yes", boot);
             Boots.AssertContains("packaged: goodbye", boot);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, true);
+            string cached = Path.Combine(NuGetPackages, "unikernel.net", version);
+            if (Directory.Exists(cached)) Directory.Delete(cached, true);
+        }
+    }
+
+    // README's "Your first appliance", command by command, in an empty folder outside the repository: the
+    // templates from the packed package, then build, a scripted `dotnet run`, typing on a terminal, and the
+    // plain error top-level statements get.
+    [Fact]
+    public void A_new_user_gets_an_appliance_from_the_templates_that_builds_and_runs()
+    {
+        string version = $"{ReadVersion()}-test.{Environment.ProcessId}.{DateTime.UtcNow:HHmmssfff}";
+        string root = Path.Combine(Path.GetTempPath(), $"uk-templates-{Environment.ProcessId}");
+        string feed = Path.Combine(root, "feed"), hive = Path.Combine(root, "hive"), work = Path.Combine(root, "work");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        Directory.CreateDirectory(feed);
+        Directory.CreateDirectory(work);
+        try
+        {
+            foreach (var project in new[] { "package/Unikernel.NET.csproj", "package/templates/Unikernel.NET.Templates.csproj" })
+                Tool.Run("dotnet", Repo.Root, "pack", project, "-c", Configuration, "-o", feed, $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
+
+            // A hive of its own keeps the user's installed templates out of it.
+            Tool.Run("dotnet", work, "new", "install", Path.Combine(feed, $"Unikernel.NET.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
+            Tool.Run("dotnet", work, "new", "unikernel-appliance", "-n", "kv", "--feed", feed, "--debug:custom-hive", hive);
+            string kv = Path.Combine(work, "kv");
+            Assert.Contains("name = \"kv\"", File.ReadAllText(Path.Combine(kv, "kv.cfg")));
+
+            string build = Tool.Run("dotnet", kv, "build", "-nologo", "-nodeReuse:false");
+            Assert.True(File.Exists(Path.Combine(kv, "bin", "Debug", "net10.0", "kv.elf")), "no kv.elf after dotnet build:\n" + build);
+
+            // Scripted: the template's requests.txt on stdin.
+            var scripted = HostProcess.Run("/bin/sh", ["-c", "dotnet run < requests.txt"], kv, TimeSpan.FromMinutes(3));
+            Assert.True(scripted.ExitCode == 0, $"dotnet run < requests.txt exited with {scripted.ExitCode}:\n{scripted.Stdout}\n{scripted.Stderr}");
+            Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", scripted.Stdout.Replace("\r", ""));
+            Assert.DoesNotContain("(XEN)", scripted.Stdout);
+
+            // Typed on a terminal.
+            using (var terminal = new Terminal("dotnet run", kv))
+            {
+                int at = terminal.WaitFor("# kv ready", TimeSpan.FromMinutes(3));
+                terminal.Type("set colour green\r");
+                at = terminal.WaitFor("\nok", TimeSpan.FromSeconds(30), at);
+                terminal.Type("get colour\r");
+                at = terminal.WaitFor("value green", TimeSpan.FromSeconds(30), at);
+                terminal.Type("quit\r");
+                terminal.WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
+                Assert.Equal(0, terminal.WaitForExit(TimeSpan.FromSeconds(30)));
+            }
+
+            // The plain template, with arguments after -- as the guest's command line.
+            Tool.Run("dotnet", work, "new", "unikernel", "-n", "hello", "--feed", feed, "--debug:custom-hive", hive);
+            string hello = Path.Combine(work, "hello");
+            var run = HostProcess.Run("dotnet", ["run", "--", "mode=demo"], hello, TimeSpan.FromMinutes(5));
+            Assert.True(run.ExitCode == 0, $"dotnet run exited with {run.ExitCode}:\n{run.Stdout}\n{run.Stderr}");
+            Assert.Contains("Hello from hello!", run.Stdout);
+            Assert.Contains("command line \"mode=demo\"", run.Stdout);
+
+            // Top-level statements: one plain error at the user's line, none inside the generated entry shim.
+            File.WriteAllText(Path.Combine(hello, "Program.cs"), "using Unikernel;\n\nConsole.WriteLine(\"top-level\");\n");
+            var topLevel = HostProcess.Run("dotnet", ["build", "-nologo", "-nodeReuse:false"], hello, TimeSpan.FromMinutes(3));
+            Assert.NotEqual(0, topLevel.ExitCode);
+            Assert.Contains("Program.cs(3): error UK0001: top-level statements cannot be a Unikernel.NET image's entry point", topLevel.Stdout);
+            Assert.DoesNotContain("UnikernelEntry.g.cs", topLevel.Stdout);
         }
         finally
         {
