@@ -17,6 +17,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$ConfigurationGiven = $PSBoundParameters.ContainsKey('Configuration')
 Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
@@ -100,6 +101,8 @@ function Invoke-Run {
 # dotnet new templates (package/templates/Unikernel.NET.Templates.csproj).
 function Invoke-Pack {
     $packages = Join-Path $Root 'artifacts/packages'
+    # Packages ship Release builds unless -Configuration says otherwise.
+    $Configuration = if ($ConfigurationGiven) { $Configuration } else { 'Release' }
     foreach ($project in 'package/Unikernel.NET.csproj', 'package/templates/Unikernel.NET.Templates.csproj') {
         Say "packing $([IO.Path]::GetFileNameWithoutExtension($project)) ($Configuration) into $packages"
         Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root $project) -c $Configuration -o $packages -nologo -v:minimal }

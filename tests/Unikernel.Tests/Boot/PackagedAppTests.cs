@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using Unikernel.Tests.Xen;
 using Unikernel.Tools.Ukboot;
 using Unikernel.Tools.Ukboot.Image;
@@ -68,6 +69,7 @@ public class PackagedAppTests
             Tool.Run("dotnet", Repo.Root, "pack", "package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
                 $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
+            AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg"));
 
             // Only the local feed and nuget.org (for ilc, a dependency of the package).
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
@@ -92,7 +94,7 @@ public class PackagedAppTests
             // dotnet publish ships the image.
             string published = Path.Combine(app, "out");
             Tool.Run("dotnet", app, "publish", "-o", published, "-nologo", "-nodeReuse:false");
-            Assert.True(File.Exists(Path.Combine(published, "MyAppliance.elf")), "dotnet publish left no image in " + published);
+            Assert.Equal(["MyAppliance.elf", "MyAppliance.sym.elf"], Directory.GetFileSystemEntries(published).Select(Path.GetFileName).Order());
 
             var boot = XenBoot.Run(new BootOptions
             {
@@ -130,6 +132,7 @@ public class PackagedAppTests
         {
             foreach (var project in new[] { "package/Unikernel.NET.csproj", "package/templates/Unikernel.NET.Templates.csproj" })
                 Tool.Run("dotnet", Repo.Root, "pack", project, "-c", Configuration, "-o", feed, $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
+            AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.Templates.{version}.nupkg"));
 
             // A hive of its own keeps the user's installed templates out of it.
             Tool.Run("dotnet", work, "new", "install", Path.Combine(feed, $"Unikernel.NET.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
@@ -139,6 +142,10 @@ public class PackagedAppTests
 
             string build = Tool.Run("dotnet", kv, "build", "-nologo", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(kv, "bin", "Debug", "net10.0", "kv.elf")), "no kv.elf after dotnet build:\n" + build);
+
+            // What ships: the image, its symbols and the xl cfg.
+            Tool.Run("dotnet", kv, "publish", "-o", "out", "-nologo", "-nodeReuse:false");
+            Assert.Equal(["kv.cfg", "kv.elf", "kv.sym.elf"], Directory.GetFileSystemEntries(Path.Combine(kv, "out")).Select(Path.GetFileName).Order());
 
             // Scripted: the template's requests.txt on stdin.
             var scripted = HostProcess.Run("/bin/sh", ["-c", "dotnet run < requests.txt"], kv, TimeSpan.FromMinutes(3));
@@ -180,6 +187,26 @@ public class PackagedAppTests
             string cached = Path.Combine(NuGetPackages, "unikernel.net", version);
             if (Directory.Exists(cached)) Directory.Delete(cached, true);
         }
+    }
+
+    // What nuget.org and an IDE show: the license, a readme, release notes, the commit it was built from; and
+    // nothing but English resources in the tool.
+    private static void AssertPackageMetadata(string nupkg)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        System.Xml.Linq.XDocument nuspec;
+        using (var stream = nuspecEntry.Open()) nuspec = System.Xml.Linq.XDocument.Load(stream);
+        var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+        var license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+        Assert.Equal(("expression", "MIT"), ((string?)license.Attribute("type"), license.Value));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+        Assert.False(string.IsNullOrWhiteSpace(Field("releaseNotes")), "no release notes");
+        string head = Tool.Run("git", Repo.Root, "rev-parse", "HEAD").Trim();
+        Assert.Equal(head, (string?)metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("commit"));
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".resources.dll", StringComparison.Ordinal) || e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
     }
 
 #if DEBUG
