@@ -37,6 +37,7 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
     private readonly object _lock = new();
     private readonly StringBuilder _log = new(), _line = new();
     private int _echoedOfLine;                 // chars of the unfinished line already echoed
+    private bool _afterCr;
     private long _lastOutput = Stopwatch.GetTimestamp();
     private long _outputChunks;                // how often output arrived, for pacing scripted lines
     private readonly object _typing = new();
@@ -54,10 +55,14 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
         {
             _lastOutput = Stopwatch.GetTimestamp();
             _outputChunks++;
+            // Lines end as TextReader.ReadLine ends them: \n, \r or \r\n (which may straddle two chunks).
             foreach (char c in chunk)
             {
-                if (c != '\n') { _line.Append(c); continue; }
-                string line = _line.ToString().TrimEnd('\r');
+                bool crlf = c == '\n' && _afterCr;
+                _afterCr = c == '\r';
+                if (crlf) continue;
+                if (c != '\n' && c != '\r') { _line.Append(c); continue; }
+                string line = _line.ToString();
                 _line.Clear();
                 End(line, annotate(line));
                 complete.Add(line);
@@ -73,7 +78,7 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
         lock (_lock)
         {
             if (_line.Length == 0) return;
-            string line = _line.ToString().TrimEnd('\r');
+            string line = _line.ToString();
             _line.Clear();
             End(line, line);
             echo?.Flush();
@@ -98,7 +103,7 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
         {
             lock (_lock)
             {
-                string text = _line.ToString().TrimEnd('\r');
+                string text = _line.ToString();
                 if (text.Length <= _echoedOfLine || Stopwatch.GetElapsedTime(_lastOutput) < PartialQuiet || !Shown(text)) continue;
                 echo.Write(text[_echoedOfLine..]);
                 echo.Flush();

@@ -30,6 +30,18 @@ public class SerialConsoleTests
     }
 
     [Fact]
+    public void Lines_end_at_LF_CR_or_CRLF_even_across_chunks()
+    {
+        var console = new SerialConsole(Stream.Null, null, echoXen: true, echoPartial: false);
+        var seen = new StringBuilder();
+        foreach (var chunk in new[] { "a\r", "\nb\rc\n", "d\r\r\ne" })
+            console.Received(chunk.AsSpan(), Plain, l => seen.Append(l).Append('|'));
+        console.Flush();
+        Assert.Equal("a|b|c|d||", seen.ToString());
+        Assert.Equal("a\nb\nc\nd\n\ne\n", console.Log);
+    }
+
+    [Fact]
     public void An_unfinished_line_is_echoed_once_the_line_is_quiet_and_not_again_at_its_end()
     {
         var echo = new StringWriter();
