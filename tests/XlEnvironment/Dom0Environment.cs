@@ -23,11 +23,12 @@ public static class Dom0Environment
     public const string ToolsPackage = "xen-utils-4.17";
     public const string BusyboxPackage = "busybox-static";
     public const string ToolsDir = "usr/lib/xen-4.17/bin";
-    // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory.
-    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper" };
+    // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory; xenconsole: what
+    // `xl create -c` and `xl console` attach a guest's console with.
+    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper", "xenconsole" };
     // Loaded by /init in this order (xenfs depends on xen-privcmd).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs" };
-    private const int Format = 3; // bump when the layout of the base initramfs changes
+    private const int Format = 4; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {

@@ -36,32 +36,24 @@ public static class RunCommand
         {
             try
             {
-                bool terminal = !Console.IsInputRedirected;
-                var inputFile = result.GetValue(input);
-                if (inputFile != null && !inputFile.Exists) throw new FileNotFoundException($"input file not found: {inputFile.FullName}");
-                int seconds = result.GetValue(timeout) ?? (terminal && inputFile == null ? 0 : ScriptedTimeoutSeconds);
-                if (seconds < 0) throw new ArgumentException($"--timeout must be 0 (never) or more seconds, not {seconds}");
-                using var interrupt = new CancellationTokenSource();
-                Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupt.Cancel(); };
-                using var inputReader = inputFile != null ? new StreamReader(inputFile.FullName) : null;
+                using var session = ConsoleSession.Start(result.GetValue(input), result.GetValue(timeout), ScriptedTimeoutSeconds);
+                int seconds = session.TimeoutSeconds;
                 var options = new BootOptions
                 {
                     Image = result.GetValue(image)!.FullName,
                     CommandLine = GuestCommandLine(CommandLine(result.GetValue(cmdline)!, result.GetValue(cmdlineFile)), result.GetValue(guestArgs) ?? []),
                     MemoryMiB = result.GetValue(memory),
                     XenOptions = result.GetValue(xenOptions)!,
-                    Timeout = seconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds),
+                    Timeout = session.Timeout,
                     CacheDir = result.GetValue(cache)!,
                     SerialLog = result.GetValue(logFile),
-                    Cancel = interrupt.Token,
-                    Input = inputReader != null ? ConsoleInput.Lines(inputReader)
-                        : terminal ? ConsoleInput.Live(Console.OpenStandardInput())
-                        : ConsoleInput.Lines(Console.In),
+                    Cancel = session.Interrupt,
+                    Input = session.Input,
                     EchoXen = result.GetValue(xenLog),
                     EchoPartialLines = true,
                 };
                 Console.Error.WriteLine($"ukboot: booting {Path.GetFileName(options.Image)} as dom0 under Xen in QEMU (TCG, {options.MemoryMiB} MiB)"
-                    + (terminal && inputFile == null ? "; typed lines go to the guest, Ctrl-C ends it" : ""));
+                    + (session.Typing ? "; typed lines go to the guest, Ctrl-C ends it" : ""));
                 var boot = XenBoot.Run(options, Console.Out);
                 Console.Out.Flush();
                 if (!options.EchoXen && boot.Outcome is not (BootOutcome.PowerOff or BootOutcome.Interrupted))
@@ -103,6 +95,47 @@ public static class RunCommand
         BootOutcome.Interrupted => "stopped (Ctrl-C)",
         _ => "QEMU exited before the guest ended",
     };
+
+    // What `ukboot run` and `ukxl run --console` type into the guest and how long they wait: the lines of
+    // inputFile, else what is typed on this terminal (no timeout unless given), else stdin's lines; Ctrl-C
+    // cancels Interrupt instead of killing the tool, so the boot ends cleanly.
+    public sealed class ConsoleSession : IDisposable
+    {
+        private readonly CancellationTokenSource _interrupt = new();
+        private readonly StreamReader? _file;
+
+        private ConsoleSession(FileInfo? inputFile, int? timeoutSeconds, int scriptedSeconds)
+        {
+            if (inputFile != null && !inputFile.Exists) throw new FileNotFoundException($"input file not found: {inputFile.FullName}");
+            Typing = inputFile == null && !Console.IsInputRedirected;
+            TimeoutSeconds = timeoutSeconds ?? (Typing ? 0 : scriptedSeconds);
+            if (TimeoutSeconds < 0) throw new ArgumentException($"--timeout must be 0 (never) or more seconds, not {TimeoutSeconds}");
+            _file = inputFile != null ? new StreamReader(inputFile.FullName) : null;
+            Input = _file != null ? ConsoleInput.Lines(_file) : Typing ? ConsoleInput.Live(Console.OpenStandardInput()) : ConsoleInput.Lines(Console.In);
+            Console.CancelKeyPress += OnCancel;
+        }
+
+        public static ConsoleSession Start(FileInfo? inputFile, int? timeoutSeconds, int scriptedSeconds) => new(inputFile, timeoutSeconds, scriptedSeconds);
+
+        public bool Typing { get; }
+        public int TimeoutSeconds { get; }
+        public TimeSpan Timeout => TimeoutSeconds == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(TimeoutSeconds);
+        public ConsoleInput Input { get; }
+        public CancellationToken Interrupt => _interrupt.Token;
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true;
+            _interrupt.Cancel();
+        }
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= OnCancel;
+            _file?.Dispose();
+            _interrupt.Dispose();
+        }
+    }
 
     // The command line from the options, then the arguments after `--` (`dotnet run -- a=1 b=2`), one space apart.
     public static string GuestCommandLine(string commandLine, string[] guestArgs) =>

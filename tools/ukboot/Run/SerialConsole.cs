@@ -24,12 +24,28 @@ public abstract class ConsoleInput
     internal sealed class LineInput(TextReader reader) : ConsoleInput { public TextReader Reader { get; } = reader; }
 }
 
+// Which of QEMU's serial lines are echoed. Line sees every complete line once, in order (it may keep state,
+// say between markers); Partial decides for a line not yet ended, without changing that state.
+public class EchoFilter
+{
+    private const string XenPrefix = "(XEN)";
+    private readonly bool _xen;
+
+    // Everything, or everything but Xen's own lines.
+    public EchoFilter(bool echoXen) => _xen = echoXen;
+
+    public virtual bool Line(string line) => _xen || !line.StartsWith(XenPrefix, StringComparison.Ordinal);
+
+    public virtual bool Partial(string text) =>
+        _xen || !(text.StartsWith(XenPrefix, StringComparison.Ordinal) || XenPrefix.StartsWith(text, StringComparison.Ordinal));
+}
+
 // QEMU's serial line, both ways: splits what comes out into lines for the log, the echo (Xen's own lines
 // only when asked for; a guest's unfinished line, like a prompt, once the line is quiet) and the caller; and
 // types input into it once Xen hands serial input to dom0.
-public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoXen, bool echoPartial)
+public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoXen, bool echoPartial, EchoFilter? filter = null)
 {
-    private const string XenPrefix = "(XEN)";
+    private readonly EchoFilter _filter = filter ?? new EchoFilter(echoXen);
     private static readonly TimeSpan PartialQuiet = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan AnswerQuiet = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan LinePause = TimeSpan.FromSeconds(3);
@@ -89,11 +105,9 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
     {
         _log.Append(annotated).Append('\n');
         // A prompt echoed earlier is not repeated; the rest of its line is, without annotation.
-        if (echo != null && Shown(line)) echo.WriteLine(_echoedOfLine > 0 ? line[Math.Min(_echoedOfLine, line.Length)..] : annotated);
+        if (_filter.Line(line) && echo != null) echo.WriteLine(_echoedOfLine > 0 ? line[Math.Min(_echoedOfLine, line.Length)..] : annotated);
         _echoedOfLine = 0;
     }
-
-    private bool Shown(string text) => echoXen || !(text.StartsWith(XenPrefix, StringComparison.Ordinal) || XenPrefix.StartsWith(text, StringComparison.Ordinal));
 
     // Echoes the guest's unfinished line (a prompt waiting for input) once nothing more came for a moment.
     public void EchoPartialWhileQuiet(ManualResetEventSlim done)
@@ -104,7 +118,7 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
             lock (_lock)
             {
                 string text = _line.ToString();
-                if (text.Length <= _echoedOfLine || Stopwatch.GetElapsedTime(_lastOutput) < PartialQuiet || !Shown(text)) continue;
+                if (text.Length <= _echoedOfLine || Stopwatch.GetElapsedTime(_lastOutput) < PartialQuiet || !_filter.Partial(text)) continue;
                 echo.Write(text[_echoedOfLine..]);
                 echo.Flush();
                 _echoedOfLine = text.Length;

@@ -37,6 +37,10 @@ public sealed record BootOptions
     public bool EchoXen { get; init; } = true;
     // Echo a line the guest has not ended yet once the serial line has been quiet a moment (a prompt).
     public bool EchoPartialLines { get; init; }
+    // Which lines are echoed, instead of EchoXen's choice (the xl environment shows its guest's console only).
+    public EchoFilter? EchoFilter { get; init; }
+    // Input is typed once a line containing this has come (by default: once Xen hands serial input to dom0).
+    public string InputAfter { get; init; } = XenBoot.InputToDom0;
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }
     // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
@@ -113,7 +117,7 @@ public static class XenBoot
         }
 
         var symbolizer = options.Symbolize ? Symbolizer.ForImage(options.Image) : null;
-        var serial = new SerialConsole(qemu.StandardInput.BaseStream, echo, options.EchoXen, options.EchoPartialLines);
+        var serial = new SerialConsole(qemu.StandardInput.BaseStream, echo, options.EchoXen, options.EchoPartialLines, options.EchoFilter);
         var stopwatch = Stopwatch.StartNew();
         var outcome = BootOutcome.QemuExited;
         var done = new ManualResetEventSlim();
@@ -126,7 +130,7 @@ public static class XenBoot
             {
                 serial.Received(buffer.AsSpan(0, n), line => symbolizer != null ? symbolizer.Annotate(line) : line, line =>
                 {
-                    if (line.Contains(InputToDom0, StringComparison.Ordinal)) serial.OpenInput();
+                    if (line.Contains(options.InputAfter, StringComparison.Ordinal)) serial.OpenInput();
                     foreach (var reply in options.Replies)
                         if (line.Contains(reply.When, StringComparison.Ordinal)) serial.Type(reply.Send);
                     foreach (var (marker, result) in Endings)
