@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -15,7 +16,7 @@ public sealed class Terminal : IDisposable
     private readonly StringBuilder _output = new();
 
     // command is run by /bin/sh inside the pty: give it only text the test controls.
-    public Terminal(string command, string workDir)
+    public Terminal(string command, string workDir, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("script")
         {
@@ -26,6 +27,7 @@ public sealed class Terminal : IDisposable
             WorkingDirectory = workDir,
         };
         foreach (var a in new[] { "-q", "-e", "-c", command, "/dev/null" }) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         try { _process = Process.Start(start)!; }
         catch (System.ComponentModel.Win32Exception)
         {

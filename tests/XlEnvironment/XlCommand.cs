@@ -16,10 +16,10 @@ public static class XlCommand
         var image = new Argument<FileInfo>("image") { Description = "The guest ELF image" };
         var cfg = new Option<FileInfo?>("--cfg") { Description = "The xl config (default: a minimal PV config for the image)" };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB (when no --cfg is given)", DefaultValueFactory = _ => 32 };
-        var extra = new Option<string>("--extra") { Description = "Guest command line (when no --cfg is given)", DefaultValueFactory = _ => "" };
+        var extra = new Option<string>("--extra") { Description = "Guest command line (replaces the cfg's extra)", DefaultValueFactory = _ => "" };
         var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
         var logFile = new Option<string?>("--log") { Description = "Write the serial log here" };
-        var guestArgs = new Argument<string[]>("guest-args") { Description = "Appended to the guest command line (after --; when no --cfg is given)", Arity = ArgumentArity.ZeroOrMore };
+        var guestArgs = new Argument<string[]>("guest-args") { Description = "Appended to the guest command line (after --; replaces the cfg's extra)", Arity = ArgumentArity.ZeroOrMore };
         var extraFile = new Option<FileInfo?>("--extra-file") { Description = "Read the guest command line from this file (all of it, as it is; instead of --extra)" };
         var timeout = new Option<int?>("--timeout") { Description = $"Seconds before giving up; 0: never (default {DefaultTimeoutSeconds}; with --console on a terminal, never)" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the whole serial log (Xen and dom0) as it arrives" };
@@ -36,11 +36,12 @@ public static class XlCommand
             {
                 var imagePath = result.GetValue(image)!.FullName;
                 string name, config;
-                string commandLine = RunCommand.GuestCommandLine(RunCommand.CommandLine(result.GetValue(extra)!, result.GetValue(extraFile)), result.GetValue(guestArgs) ?? []);
+                string commandLine = RunCommand.GuestCommandLine(RunCommand.CommandLine(result.GetValue(extra)!, result.GetValue(extraFile)), RunCommand.GuestArguments(result, guestArgs));
                 if (result.GetValue(cfg) is { } cfgFile)
                 {
-                    if (commandLine.Length > 0) throw new ArgumentException($"{cfgFile.Name} gives the guest's command line (extra = \"...\"); no --extra or arguments with --cfg");
                     config = File.ReadAllText(cfgFile.FullName);
+                    // A command line given here replaces the config's (xl takes the last extra = line).
+                    if (commandLine.Length > 0) config = config.TrimEnd('\n') + "\n" + XlConfig.Extra(commandLine);
                     name = XlConfig.ReadDomainName(config, cfgFile.FullName);
                 }
                 else

@@ -148,13 +148,13 @@ public class PackagedAppTests
             Assert.Equal(["kv.cfg", "kv.elf", "kv.sym.elf"], Directory.GetFileSystemEntries(Path.Combine(kv, "out")).Select(Path.GetFileName).Order());
 
             // Scripted: the template's requests.txt on stdin.
-            var scripted = HostProcess.Run("/bin/sh", ["-c", "dotnet run < requests.txt"], kv, TimeSpan.FromMinutes(3));
+            var scripted = HostProcess.Run("/bin/sh", ["-c", "dotnet run < requests.txt"], kv, TimeSpan.FromMinutes(3), Repo.CacheEnvironment);
             Assert.True(scripted.ExitCode == 0, $"dotnet run < requests.txt exited with {scripted.ExitCode}:\n{scripted.Stdout}\n{scripted.Stderr}");
             Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", scripted.Stdout.Replace("\r", ""));
             Assert.DoesNotContain("(XEN)", scripted.Stdout);
 
             // Typed on a terminal.
-            using (var terminal = new Terminal("dotnet run", kv))
+            using (var terminal = new Terminal("dotnet run", kv, Repo.CacheEnvironment))
             {
                 int at = terminal.WaitFor("# kv ready", TimeSpan.FromMinutes(3));
                 terminal.Type("set colour green\r");
@@ -169,7 +169,7 @@ public class PackagedAppTests
             // The plain template, with arguments after -- as the guest's command line.
             Tool.Run("dotnet", work, "new", "unikernel", "-n", "hello", "--feed", feed, "--debug:custom-hive", hive);
             string hello = Path.Combine(work, "hello");
-            var run = HostProcess.Run("dotnet", ["run", "--", "mode=demo"], hello, TimeSpan.FromMinutes(5));
+            var run = HostProcess.Run("dotnet", ["run", "--", "mode=demo"], hello, TimeSpan.FromMinutes(5), Repo.CacheEnvironment);
             Assert.True(run.ExitCode == 0, $"dotnet run exited with {run.ExitCode}:\n{run.Stdout}\n{run.Stderr}");
             Assert.Contains("Hello from hello!", run.Stdout);
             Assert.Contains("command line \"mode=demo\"", run.Stdout);

@@ -41,7 +41,7 @@ public static class RunCommand
                 var options = new BootOptions
                 {
                     Image = result.GetValue(image)!.FullName,
-                    CommandLine = GuestCommandLine(CommandLine(result.GetValue(cmdline)!, result.GetValue(cmdlineFile)), result.GetValue(guestArgs) ?? []),
+                    CommandLine = GuestCommandLine(CommandLine(result.GetValue(cmdline)!, result.GetValue(cmdlineFile)), GuestArguments(result, guestArgs)),
                     MemoryMiB = result.GetValue(memory),
                     XenOptions = result.GetValue(xenOptions)!,
                     Timeout = session.Timeout,
@@ -135,6 +135,19 @@ public static class RunCommand
             _file?.Dispose();
             _interrupt.Dispose();
         }
+    }
+
+    // The guest's arguments, refusing a word that looks like an option before `--` (a mistyped option of
+    // ours would otherwise reach the guest as its command line).
+    public static string[] GuestArguments(ParseResult result, Argument<string[]> guestArgs)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) break;
+            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.StartsWith('-') && (result.GetValue(guestArgs) ?? []).Contains(token.Value))
+                throw new ArgumentException($"unknown option {token.Value} (the guest's arguments go after --)");
+        }
+        return result.GetValue(guestArgs) ?? [];
     }
 
     // The command line from the options, then the arguments after `--` (`dotnet run -- a=1 b=2`), one space apart.
