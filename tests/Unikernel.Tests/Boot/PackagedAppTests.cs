@@ -70,6 +70,9 @@ public class PackagedAppTests
                 $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
             AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg"));
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")))
+                foreach (var tool in new[] { "tools/ukboot/ukboot.dll", "tools/ukxl/ukxl.dll", "tools/ukxl/ukboot.dll" })
+                    Assert.Contains(zip.Entries, e => e.FullName == tool);
 
             // Only the local feed and nuget.org (for ilc, a dependency of the package).
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
@@ -152,6 +155,12 @@ public class PackagedAppTests
             Assert.True(scripted.ExitCode == 0, $"dotnet run < requests.txt exited with {scripted.ExitCode}:\n{scripted.Stdout}\n{scripted.Stderr}");
             Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", scripted.Stdout.Replace("\r", ""));
             Assert.DoesNotContain("(XEN)", scripted.Stdout);
+
+            // The same as a domU, made by xl create -c kv.cfg in a Linux dom0 (ukxl from the package).
+            var xl = HostProcess.Run("/bin/sh", ["-c", "dotnet run -p:UnikernelRunEnvironment=xl < requests.txt"], kv, TimeSpan.FromMinutes(5), Repo.CacheEnvironment);
+            Assert.True(xl.ExitCode == 0, $"dotnet run under xl exited with {xl.ExitCode}:\n{xl.Stdout}\n{xl.Stderr}");
+            Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", xl.Stdout.Replace("\r", ""));
+            Assert.Contains("ukxl: xl create -c kv.cfg", xl.Stderr);
 
             // Typed on a terminal.
             using (var terminal = new Terminal("dotnet run", kv, Repo.CacheEnvironment))
