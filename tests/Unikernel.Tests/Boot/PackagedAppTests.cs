@@ -187,7 +187,7 @@ public class PackagedAppTests
             File.WriteAllText(Path.Combine(hello, "Program.cs"), "using Unikernel;\n\nConsole.WriteLine(\"top-level\");\n");
             var topLevel = HostProcess.Run("dotnet", ["build", "-nologo", "-nodeReuse:false"], hello, TimeSpan.FromMinutes(3));
             Assert.NotEqual(0, topLevel.ExitCode);
-            Assert.Contains("Program.cs(3): error UK0001: top-level statements cannot be a Unikernel.NET image's entry point", topLevel.Stdout);
+            Assert.Contains("Program.cs(3): error UK0011: top-level statements cannot be a Unikernel.NET image's entry point", topLevel.Stdout);
             Assert.DoesNotContain("UnikernelEntry.g.cs", topLevel.Stdout);
         }
         finally
