@@ -136,21 +136,37 @@ namespace Unikernel.Core.Batching
         // Args[countArgumentIndex], so repeated requests of the same op (mmu_update, say) share one entry
         // (Linux's xen_mc_extend_args). Succeeds only when the last entry has this op, its arguments are
         // the last allocation and there is room; otherwise the caller reserves a new entry as usual.
-        // On the hot path of every coalesced request (lazy MMU updates): inlined, its checks out of line.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool TryExtendLast(ulong op, int argumentBytes, int countArgumentIndex, out void* more)
         {
-            EnsureUsable();
             if (argumentBytes <= 0 || (uint)countArgumentIndex >= BatchEntry.ArgumentCount) ThrowBadExtension(argumentBytes);
-            more = null;
-            BatchEntry* entry = _extendable;
-            if (entry == null || entry->Op != op || _argumentEnd + argumentBytes > _argumentCapacity) return false;
-
-            more = _arguments + _argumentEnd;
-            _argumentEnd += argumentBytes;
-            entry->Args[countArgumentIndex]++;
-            _statistics.Coalesced++;
+            if (!CanExtendLast(op, argumentBytes))
+            {
+                more = null;
+                return false;
+            }
+            more = ExtendLastUnchecked(argumentBytes, countArgumentIndex);
             return true;
+        }
+
+        // TryExtendLast in two halves for the hottest caller (SetPte in lazy MMU mode): its checks then
+        // branch straight to the caller's fallback, and the whole path makes no call. No usability check:
+        // an unconstructed or flushing queue has no extendable entry, so CanExtendLast is false and the
+        // Reserve the caller falls back to throws.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool CanExtendLast(ulong op, int argumentBytes) =>
+            _extendable != null && _extendable->Op == op && _argumentEnd + argumentBytes <= _argumentCapacity;
+
+        // Only right after CanExtendLast(op, argumentBytes) returned true, with the same argumentBytes.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void* ExtendLastUnchecked(int argumentBytes, int countArgumentIndex)
+        {
+            int end = _argumentEnd;
+            _argumentEnd = end + argumentBytes;
+            // Written out rather than ++: the compiler then updates the counts in place.
+            _extendable->Args[countArgumentIndex] = _extendable->Args[countArgumentIndex] + 1;
+            _statistics.Coalesced = _statistics.Coalesced + 1;
+            return _arguments + end;
         }
 
         // Ends one queued operation (Linux's xen_mc_issue): flushes now unless inside a lazy section.
@@ -190,6 +206,7 @@ namespace Unikernel.Core.Batching
             int count = _entryCount;
             if (count == 0) return;
             _flushing = true;
+            _extendable = null; // nothing extends an entry being issued (and TryExtendLast relies on it)
 
             BatchEntry* entries = Entries;
             if (count == 1)

@@ -1,25 +1,15 @@
-#if UNIKERNEL_GUEST
-// The guest has no GC and one thread, so the GC transition the compiler wraps around every unmanaged
-// call would be dead code on the hottest paths (event masking, SetPte in lazy MMU sections). Guest
-// implementations are [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvSuppressGCTransition) })].
-using unsafe VoidOp = delegate* unmanaged[SuppressGCTransition]<void>;
-using unsafe ReadOp = delegate* unmanaged[SuppressGCTransition]<ulong>;
-using unsafe WriteOp = delegate* unmanaged[SuppressGCTransition]<ulong, void>;
-using unsafe SetPteOp = delegate* unmanaged[SuppressGCTransition]<ulong*, ulong, void>;
-using unsafe CpuidOp = delegate* unmanaged[SuppressGCTransition]<uint, uint, Unikernel.Core.Paravirt.CpuidResult*, void>;
-#else
-// On the host (xUnit under CoreCLR) the transition is required: entering an [UnmanagedCallersOnly]
-// method without it is a fatal error there.
-using unsafe VoidOp = delegate* unmanaged<void>;
-using unsafe ReadOp = delegate* unmanaged<ulong>;
-using unsafe WriteOp = delegate* unmanaged<ulong, void>;
-using unsafe SetPteOp = delegate* unmanaged<ulong*, ulong, void>;
-using unsafe CpuidOp = delegate* unmanaged<uint, uint, Unikernel.Core.Paravirt.CpuidResult*, void>;
-#endif
+// Managed function pointers: the guest has no GC and one thread, so the reverse-P/Invoke frame an
+// [UnmanagedCallersOnly] target carries would be dead weight on the hottest paths (event masking, SetPte
+// in lazy MMU sections; about a dozen instructions a call). A managed target is a plain call.
+using unsafe VoidOp = delegate*<void>;
+using unsafe ReadOp = delegate*<ulong>;
+using unsafe WriteOp = delegate*<ulong, void>;
+using unsafe SetPteOp = delegate*<ulong*, ulong, void>;
+using unsafe CpuidOp = delegate*<uint, uint, Unikernel.Core.Paravirt.CpuidResult*, void>;
 
 namespace Unikernel.Core.Paravirt
 {
-    // The privileged operations the core needs, as one table of unmanaged function pointers (after Linux's
+    // The privileged operations the core needs, as one table of function pointers (after Linux's
     // pv_ops). A platform fills it and installs it with a single assignment; core code calls only through it.
     public unsafe struct ParavirtOps
     {
@@ -62,17 +52,19 @@ namespace Unikernel.Core.Paravirt
     {
         public const ulong InterruptFlag = 0x200; // X86_EFLAGS_IF
 
-        private static ParavirtOps s_ops;
-
-        public static ref readonly ParavirtOps Ops => ref s_ops;
+        // The installed table. Fill it only through Install, which checks it is complete. A field rather
+        // than a ref-returning property: for `Paravirt.Ops.X()` the compiler clones the call target to test
+        // for a fat function pointer, and a target that comes from an inlined property makes ilc compile the
+        // whole calling method unoptimized.
+        public static ParavirtOps Ops;
 
         // Before Install the table is empty (the platform's earliest code runs with events masked).
-        public static bool IsInstalled => s_ops.SaveFlags != null;
+        public static bool IsInstalled => Ops.SaveFlags != null;
 
         public static void Install(in ParavirtOps ops)
         {
             if (!ops.IsComplete) throw new System.ArgumentException("paravirt ops table has empty entries");
-            s_ops = ops;
+            Ops = ops;
         }
     }
 }

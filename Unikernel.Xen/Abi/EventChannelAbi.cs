@@ -6,6 +6,7 @@ namespace Unikernel.Xen.Abi
     internal static class EventChannelOp
     {
         public const ulong BindVirq = 1;    // EVTCHNOP_bind_virq
+        public const ulong AllocUnbound = 6; // EVTCHNOP_alloc_unbound
         public const ulong Close = 3;       // EVTCHNOP_close
         public const ulong Send = 4;        // EVTCHNOP_send
         public const ulong BindIpi = 7;     // EVTCHNOP_bind_ipi
@@ -19,6 +20,15 @@ namespace Unikernel.Xen.Abi
         public uint Virq;   // virq: VIRQ_*
         public uint Vcpu;   // vcpu
         public uint Port;   // port (out)
+    }
+
+    // struct evtchn_alloc_unbound: a port another domain (a backend) binds to.
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EvtchnAllocUnbound
+    {
+        public ushort Dom;          // dom: DOMID_SELF
+        public ushort RemoteDom;    // remote_dom
+        public uint Port;           // port (out)
     }
 
     // struct evtchn_bind_ipi

@@ -58,6 +58,7 @@ namespace Unikernel.Xen
             // Xen starts us with events masked; from here on upcalls may arrive.
             Core.Paravirt.Paravirt.Ops.IrqEnable();
             ShutdownControl.Initialize();
+            XenbusDevices.Announce();
             BootTimeline.Mark(BootTimeline.Main);
             BootTimeline.PrintIfAsked();
             int code = ApplicationMain();

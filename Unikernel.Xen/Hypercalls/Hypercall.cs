@@ -25,6 +25,9 @@ namespace Unikernel.Xen
         public static long EventChannelOp(ulong command, void* argument) =>
             Invoke(HypercallNumber.EventChannelOp, command, (ulong)argument);
 
+        public static long GrantTableOp(ulong command, void* arguments, uint count) =>
+            Invoke(HypercallNumber.GrantTableOp, command, (ulong)arguments, count);
+
         public static long MmuUpdate(MmuUpdate* requests, uint count, uint* done)
         {
             Multicalls.FlushBeforeDirect();

@@ -50,6 +50,7 @@ namespace Unikernel.Xen
         private static ulong* s_arrayStarts;
         private static uint* s_done;
         private static byte* s_bulkArea;
+        private static BatchQueue* s_queueAddress; // &s_queue: one load gives the SetPte path its base
 
         internal static void Initialize()
         {
@@ -58,6 +59,7 @@ namespace Unikernel.Xen
             fixed (ulong* starts = s_progress.Start) s_arrayStarts = starts;
             fixed (uint* done = s_progress.Done) s_done = done;
             fixed (ulong* bulk = s_bulk.Words) s_bulkArea = (byte*)bulk;
+            fixed (BatchQueue* queue = &s_queue) s_queueAddress = queue;
         }
 
         public static ref BatchQueue Queue => ref s_queue;
@@ -98,6 +100,29 @@ namespace Unikernel.Xen
         public static void QueueMmuUpdate(ulong ptr, ulong value, bool coalesce = true)
         {
             var update = (MmuUpdate*)ArrayElement(HypercallNumber.MmuUpdate, sizeof(MmuUpdate), coalesce);
+            update->Ptr = ptr;
+            update->Val = value;
+            s_queue.Issue();
+        }
+
+        // Lazy MMU mode's common case (SetPte): one more request on the open mmu_update array, with no
+        // call. False when not lazy or nothing is open to extend; the caller then queues or calls as usual.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryAppendLazyMmuUpdate(ulong ptr, ulong value)
+        {
+            BatchQueue* queue = s_queueAddress; // set before the ops table that calls this is installed
+            if (!queue->IsLazy || !queue->CanExtendLast((ulong)HypercallNumber.MmuUpdate, sizeof(MmuUpdate))) return false;
+            var update = (MmuUpdate*)queue->ExtendLastUnchecked(sizeof(MmuUpdate), CountArgument);
+            update->Ptr = ptr;
+            update->Val = value;
+            return true;
+        }
+
+        // An mmu_update request that starts a new array entry: for a caller that has just seen
+        // TryAppendLazyMmuUpdate fail, so trying to coalesce again would only repeat its checks.
+        public static void QueueMmuUpdateEntry(ulong ptr, ulong value)
+        {
+            var update = (MmuUpdate*)NewArrayEntry(HypercallNumber.MmuUpdate, sizeof(MmuUpdate));
             update->Ptr = ptr;
             update->Val = value;
             s_queue.Issue();

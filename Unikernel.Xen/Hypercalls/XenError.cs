@@ -8,7 +8,8 @@ namespace Unikernel.Xen
     {
         public const long EPERM = -1, ENOENT = -2, EIO = -5, E2BIG = -7, EAGAIN = -11, ENOMEM = -12, EACCES = -13,
             EBUSY = -16, EEXIST = -17, ENODEV = -19, EISDIR = -21, EINVAL = -22, ENOSPC = -28, EROFS = -30,
-            ENOSYS = -38, ENOTEMPTY = -39, EPROTO = -71, EMSGSIZE = -90, ENOBUFS = -105, EISCONN = -106;
+            ENOSYS = -38, ENOTEMPTY = -39, EPROTO = -71, EMSGSIZE = -90, ENOBUFS = -105, EISCONN = -106,
+            EOPNOTSUPP = -95, ETIMEDOUT = -110;
 
         // A failed call's result as reports show it: "-22 (EINVAL)".
         public static void AppendResult(ref TextBuilder text, long rc)
@@ -44,6 +45,7 @@ namespace Unikernel.Xen
             95 => "EOPNOTSUPP",
             105 => "ENOBUFS",
             106 => "EISCONN",
+            110 => "ETIMEDOUT",
             _ => "unknown error",
         };
     }

@@ -23,6 +23,11 @@ namespace Unikernel.Xen
         private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
         private static bool s_noExecute;
         private static ulong s_lazyStart, s_lazyEnd, s_lazyBlocksMapped, s_tablesMade;
+        // Pfn ranges remapped in the p2m whose M2P updates wait for their blocks to be mapped.
+        private const int MaxDeferredRemaps = 16;
+        private struct RemapRanges { public fixed ulong Bounds[MaxDeferredRemaps * 2]; } // { start, end }[]
+        private static RemapRanges s_remaps;
+        private static int s_remapCount;
 
         public static ulong DataFlags => s_dataFlags;
         // Page-table pages made so far (upper levels, reserve and balloon leaves, donors of mapped blocks).
@@ -121,6 +126,7 @@ namespace Unikernel.Xen
             if (PageTableEntry.IsPresent(*l2Entry)) return;
             ulong tableMfn = P2m.MachineFrame(tablePfn);
             if (!P2m.IsBacked(tableMfn)) Panic.Fail("memory setup: a page-table page is not backed RAM");
+            UpdateDeferredRemaps(firstPfn, firstPfn + BlockPages);
             ulong* page = tableMapped ? NewMappedTablePage(tablePfn) : PointScratchAt(tableMfn);
             for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
             {
@@ -129,6 +135,31 @@ namespace Unikernel.Xen
             }
             LinkNow(AddressTranslation.VirtualToMachine((ulong)l2Entry), PageTableEntry.Make(tableMfn, s_l2Flags));
             s_tablesMade++;
+        }
+
+        // Records a remapped range whose frames get their M2P entries when their blocks are mapped; false
+        // when the table is full (the caller updates them now).
+        internal static bool DeferRemap(ulong startPfn, ulong count)
+        {
+            if (s_remapCount == MaxDeferredRemaps) return false;
+            s_remaps.Bounds[2 * s_remapCount] = startPfn;
+            s_remaps.Bounds[2 * s_remapCount + 1] = startPfn + count;
+            s_remapCount++;
+            return true;
+        }
+
+        // The M2P entries of the remapped frames in [firstPfn, end), before anything maps them there.
+        private static void UpdateDeferredRemaps(ulong firstPfn, ulong end)
+        {
+            if (s_remapCount == 0) return;
+            Multicalls.EnterBulk();
+            for (int i = 0; i < s_remapCount; i++)
+            {
+                ulong from = s_remaps.Bounds[2 * i] > firstPfn ? s_remaps.Bounds[2 * i] : firstPfn;
+                ulong to = s_remaps.Bounds[2 * i + 1] < end ? s_remaps.Bounds[2 * i + 1] : end;
+                for (ulong pfn = from; pfn < to; pfn++) Multicalls.QueueMachineToPhysical(P2m.MachineFrame(pfn), pfn);
+            }
+            Multicalls.LeaveBulk();
         }
 
         // Blocks from startPfn to endPfn are mapped on first use (FramePool asks through EnsureMapped).
@@ -202,7 +233,7 @@ namespace Unikernel.Xen
             Multicalls.EnterLazy();
             Multicalls.QueueUpdateVaMapping(va, PageTableEntry.Make(mfn, s_readOnlyFlags), XenConstants.UvmfInvlpg);
             ulong* scratch = PointScratchAt(mfn);
-            Multicalls.LeaveLazy();
+            LeaveLazyNow();
             return scratch;
         }
 
@@ -213,7 +244,15 @@ namespace Unikernel.Xen
             Multicalls.EnterLazy();
             ReleaseScratch();
             Multicalls.QueuePageTableEntry(entryMachineAddress, value);
+            LeaveLazyNow();
+        }
+
+        // Leaves a lazy section and issues what is queued even inside a caller's own section (a page handed
+        // out there is touched at once).
+        private static void LeaveLazyNow()
+        {
             Multicalls.LeaveLazy();
+            if (Multicalls.IsLazy) Multicalls.Flush();
         }
 
         private static ulong* PointScratchAt(ulong mfn)
@@ -221,7 +260,7 @@ namespace Unikernel.Xen
             ulong scratch = (ulong)ScratchPage();
             Multicalls.EnterLazy();
             Multicalls.QueueUpdateVaMapping(scratch, PageTableEntry.Make(mfn, s_dataFlags), XenConstants.UvmfInvlpg);
-            Multicalls.LeaveLazy();
+            LeaveLazyNow();
             return (ulong*)scratch;
         }
 

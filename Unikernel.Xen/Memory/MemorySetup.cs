@@ -135,7 +135,7 @@ namespace Unikernel.Xen
             if (!inPlace) P2m.Build((ulong*)(reserveStart << XenConstants.PageShift), topPfn, operations);
             for (ulong pfn = mappingEnd; pfn < reserveBlocksEnd; pfn++)
                 if (P2m.MachineFrame(pfn) != InitialP2m[pfn]) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
-            Execute(operations);
+            Execute(operations, reserveBlocksEnd);
             ReturnUnmappedPages();
             BalloonBlocks(ref extra, balloonTableStart);
             LinearMap.DeferFrom(reserveBlocksEnd, topPfn);
@@ -297,14 +297,16 @@ namespace Unikernel.Xen
 
         // Remapped frames change owner pfn in the M2P; pages that became identity lose their start-of-day
         // mapping; released frames go back to Xen (after their mapping is gone, or Xen keeps them).
-        private static void Execute(ReadOnlySpan<MemoryOperation> operations)
+        // The M2P updates of remapped frames whose new pfns are mapped on first use wait until then
+        // (LinearMap.MapBlock): nothing maps those frames before, and boot does not grow with the hole.
+        private static void Execute(ReadOnlySpan<MemoryOperation> operations, ulong deferFrom)
         {
             Multicalls.EnterBulk();
             for (int i = 0; i < operations.Length; i++)
             {
                 ref readonly MemoryOperation op = ref operations[i];
                 if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(op.Source, op.Count);
-                else if (op.Kind == MemoryOperationKind.Remap)
+                else if (op.Kind == MemoryOperationKind.Remap && !(op.Destination >= deferFrom && LinearMap.DeferRemap(op.Destination, op.Count)))
                     for (ulong k = 0; k < op.Count; k++) Multicalls.QueueMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
             }
             Multicalls.LeaveBulk();

@@ -105,6 +105,20 @@ namespace Unikernel.Xen
             return rc;
         }
 
+        // Removes the watch that Watch(path, callback, data) set; -ENOENT when there is none.
+        public static long Unwatch(ReadOnlySpan<char> path, delegate*<ReadOnlySpan<byte>, ulong, void> callback, ulong data)
+        {
+            for (int slot = 0; slot < MaxWatches; slot++)
+            {
+                if (s_watches.Callbacks[slot] != (ulong)callback || s_watches.Data[slot] != data) continue;
+                Span<byte> token = stackalloc byte[3];
+                token[0] = (byte)'w'; token[1] = (byte)('0' + slot); token[2] = 0;
+                s_watches.Callbacks[slot] = 0;
+                return PathRequest(XenStoreMessage.Unwatch, 0, path, token, default);
+            }
+            return XenError.ENOENT;
+        }
+
         // The domain's own id, read from its home directory.
         public static long ReadDomainId()
         {

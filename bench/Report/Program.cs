@@ -1,4 +1,4 @@
 using Unikernel.Bench.Report;
 
-// ukbench: the hypercall batching benchmark guests under Xen in QEMU, and their CSV, chart and table.
+// ukbench: the benchmarks under Xen in QEMU (hypercall batching, Hello's boot time against memory), and their CSVs, charts and tables.
 return BenchCommand.Create().Parse(args).Invoke();

@@ -1,5 +1,6 @@
 using System;
 using Unikernel;
+using Unikernel.Core.Storage;
 using Unikernel.Core.Text;
 
 // The line protocol (README.md, "The appliance's protocol"). Each request line gets exactly one reply line,
@@ -10,6 +11,7 @@ using Unikernel.Core.Text;
 //   keys                -> keys <n>: <key> <key> ...
 //   stats               -> stats keys=... value_bytes=... capacity=... store_pages=... free_pages=... uptime_ms=...
 //   status              -> status ready keys=<n> xenstore=<none|published|pending|failed:ERRNO>; storage: ...
+//                          (with a disk: "; log <n> of <m> sectors, generation <g>, <c> compactions")
 //   help                -> help: <commands>; storage: ...
 //   quit                -> ok bye, then a clean power-off (the shutdown hook says goodbye in a notice)
 // Anything wrong gets "error <reason>" and the appliance goes on serving; an empty line is no request and
@@ -17,10 +19,9 @@ using Unikernel.Core.Text;
 // line starting with "# ", which may come at any time, also between a request and its reply.
 public static class CommandProcessor
 {
-    // Until the store has a disk (the block-device issue), everything is lost when the domain ends: said in
-    // the greeting, in help, in status and at goodbye.
-    public const string Storage = "storage: memory only (lost at shutdown)";
-    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit; " + Storage;
+    // Where the data lives (DiskLog: a disk, or memory only and lost when the domain ends) is said in the
+    // greeting, in help, in status and at goodbye.
+    public const string Help = "help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit; ";
 
     // False when the client asked to quit.
     public static bool Handle(ReadOnlySpan<byte> line, bool truncated)
@@ -44,7 +45,7 @@ public static class CommandProcessor
         else if (Ascii.Equals(command, "keys")) Keys();
         else if (Ascii.Equals(command, "stats")) Stats();
         else if (Ascii.Equals(command, "status")) Status();
-        else if (Ascii.Equals(command, "help")) Console.WriteLine(Help);
+        else if (Ascii.Equals(command, "help")) HelpReply();
         else if (Ascii.Equals(command, "quit"))
         {
             Console.WriteLine("ok bye");
@@ -58,9 +59,12 @@ public static class CommandProcessor
     {
         ReadOnlySpan<byte> key = Ascii.FirstWord(arguments, out ReadOnlySpan<byte> value);
         if (key.IsEmpty || value.IsEmpty) { Error("usage: set <key> <value>"); return; }
-        StoreResult result = KeyValueStore.Set(key, value);
-        if (result == StoreResult.Ok) Console.WriteLine("ok");
-        else Report(result);
+        StoreResult result = KeyValueStore.CheckSet(key, value);
+        if (result != StoreResult.Ok) { Report(result); return; }
+        // On the disk and flushed before it counts: only then is it applied and acknowledged.
+        if (DiskLog.IsOpen && !DiskLog.Append(LogRecordKind.Set, key, value)) { Error("disk write failed, not stored"); return; }
+        KeyValueStore.Set(key, value);
+        Console.WriteLine("ok");
     }
 
     private static void Get(ReadOnlySpan<byte> arguments)
@@ -77,31 +81,44 @@ public static class CommandProcessor
     private static void Delete(ReadOnlySpan<byte> arguments)
     {
         if (!IsOneKey(arguments)) { Error("usage: del <key>"); return; }
-        StoreResult result = KeyValueStore.Delete(arguments);
-        if (result == StoreResult.Ok) Console.WriteLine("ok");
-        else Report(result);
+        if (!KeyValueStore.Contains(arguments)) { Report(StoreResult.NotFound); return; }
+        if (DiskLog.IsOpen && !DiskLog.Append(LogRecordKind.Delete, arguments, default)) { Error("disk write failed, not deleted"); return; }
+        KeyValueStore.Delete(arguments);
+        Console.WriteLine("ok");
     }
 
+    // One line, written key by key (the console sends a long line in pieces, never cut).
     private static void Keys()
     {
-        Span<char> buffer = stackalloc char[KeyValueStore.Capacity * (KeyValueStore.MaxKey + 1) + 16];
-        var reply = new TextBuilder(buffer);
-        reply.Append($"keys {KeyValueStore.Count}:");
+        Console.Write($"keys {KeyValueStore.Count}:");
+        Span<char> buffer = stackalloc char[KeyValueStore.MaxKey + 1];
         for (int i = 0; KeyValueStore.KeyAt(i, out ReadOnlySpan<byte> key); i++)
         {
-            reply.Append(' ');
-            Ascii.Append(ref reply, key);
+            var word = new TextBuilder(buffer);
+            word.Append(' ');
+            Ascii.Append(ref word, key);
+            Console.Write(word.Text);
         }
+        Console.WriteLine();
+    }
+
+    private static void HelpReply()
+    {
+        var reply = new TextBuilder(stackalloc char[192]);
+        reply.Append(Help);
+        DiskLog.AppendStorage(ref reply);
         Console.WriteLine(reply.Text);
     }
 
     // From memory: a status request never waits on xenstore (StatusPublisher).
     private static void Status()
     {
-        var reply = new TextBuilder(stackalloc char[128]);
+        var reply = new TextBuilder(stackalloc char[256]);
         reply.Append($"status ready keys={KeyValueStore.Count} xenstore=");
         StatusPublisher.AppendState(ref reply);
-        reply.Append($"; {Storage}");
+        reply.Append("; ");
+        DiskLog.AppendStorage(ref reply);
+        if (DiskLog.IsOpen) reply.Append($"; log {DiskLog.LogSectors} of {DiskLog.RegionSectors} sectors, generation {DiskLog.Generation}, {DiskLog.Compactions} compactions");
         Console.WriteLine(reply.Text);
     }
 
@@ -118,7 +135,7 @@ public static class CommandProcessor
     private static void Report(StoreResult result)
     {
         if (result == StoreResult.NotFound) Error("no such key");
-        else if (result == StoreResult.Full) Error("store full (64 keys)");
+        else if (result == StoreResult.Full) Error("store full (256 keys)");
         else if (result == StoreResult.KeyTooLong) Error("key too long (max 64 bytes)");
         else if (result == StoreResult.ValueTooLong) Error("value too long (max 1024 bytes)");
         else Error("internal error");

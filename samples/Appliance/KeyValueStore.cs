@@ -4,11 +4,11 @@ using Unikernel;
 public enum StoreResult { Ok, NotFound, Full, KeyTooLong, ValueTooLong }
 
 // A fixed-capacity table of keys and values in pages from the page allocator: Capacity slots of SlotSize
-// bytes, found by linear search (64 keys compare faster than a hash table pays for itself). Slot layout:
+// bytes, found by linear search (a few hundred keys compare fast enough; no hash table to keep). Slot layout:
 // key length (2 bytes, 0 = empty), value length (2 bytes), key, value.
 public static unsafe class KeyValueStore
 {
-    public const int Capacity = 64;
+    public const int Capacity = 256;
     public const int MaxKey = 64;
     public const int MaxValue = 1024;
 
@@ -31,6 +31,17 @@ public static unsafe class KeyValueStore
         for (int i = 0; i < Capacity; i++) SetKeyLength(Slot(i), 0); // pages come unzeroed
         return true;
     }
+
+    // What Set would answer, without changing anything (the disk log records only changes that will apply).
+    public static StoreResult CheckSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (key.Length > MaxKey) return StoreResult.KeyTooLong;
+        if (value.Length > MaxValue) return StoreResult.ValueTooLong;
+        if (Find(key) == null && FindEmpty() == null) return StoreResult.Full;
+        return StoreResult.Ok;
+    }
+
+    public static bool Contains(ReadOnlySpan<byte> key) => Find(key) != null;
 
     public static StoreResult Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {

@@ -2,7 +2,8 @@ using System;
 using Unikernel;
 
 // A key-value store appliance: answers a line protocol on the console (CommandProcessor), keeps its data in
-// pages from the page allocator (KeyValueStore, memory only: lost at shutdown), publishes its status in
+// pages from the page allocator (KeyValueStore) and, when the domain has a disk, in a log on it that every
+// change is flushed to before its ok (DiskLog; without one, memory only: lost at shutdown), publishes its status in
 // xenstore when there is one (StatusPublisher), and stops cleanly on "quit" or the toolstack's shutdown
 // request (xl shutdown). What it prints that is no reply to a request is a notice and starts with "# ".
 public static unsafe class Program
@@ -17,6 +18,7 @@ public static unsafe class Program
             Console.WriteLine("# appliance: not enough memory for the store");
             return 1;
         }
+        DiskLog.Open(); // replays the disk's log into the store; memory only without a disk
         Lifecycle.AddShutdownHook(&OnShutdown);
         StatusPublisher.Start();
         Greet();
@@ -32,13 +34,21 @@ public static unsafe class Program
         return 0; // a clean power-off: the shutdown hook runs
     }
 
-    private static void Greet() =>
-        Console.WriteLine($"# appliance ready: key-value store, {KeyValueStore.Capacity} keys of up to {KeyValueStore.MaxValue} bytes; {CommandProcessor.Storage}; type help");
+    private static void Greet()
+    {
+        var text = new Unikernel.Core.Text.TextBuilder(stackalloc char[192]);
+        text.Append($"# appliance ready: key-value store, {KeyValueStore.Capacity} keys of up to {KeyValueStore.MaxValue} bytes; ");
+        DiskLog.AppendStorage(ref text);
+        text.Append("; type help");
+        Console.WriteLine(text.Text);
+    }
 
     // Runs for "quit" and for xl shutdown/reboot alike.
     private static void OnShutdown(ShutdownReason reason)
     {
         StatusPublisher.Stopped();
-        Console.WriteLine($"# appliance: goodbye ({(reason == ShutdownReason.Reboot ? "reboot" : "power off")}); {KeyValueStore.Count} keys lost (memory only)");
+        string how = reason == ShutdownReason.Reboot ? "reboot" : "power off";
+        if (DiskLog.IsOpen) Console.WriteLine($"# appliance: goodbye ({how}); {KeyValueStore.Count} keys kept on disk {DiskLog.DeviceName}");
+        else Console.WriteLine($"# appliance: goodbye ({how}); {KeyValueStore.Count} keys lost (memory only)");
     }
 }

@@ -12,7 +12,13 @@ namespace Unikernel.XlEnvironment;
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
 // holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, libxl-save-helper, their
 // libraries and /init.
-public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description);
+public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description)
+{
+    // A Linux PV domU for comparisons (the block benchmark): dom0's kernel as Debian ships it (bzImage, which
+    // xl decompresses) and an initramfs with busybox, xen-blkfront and Dom0/linux-guest-init.sh.
+    public string LinuxGuestKernel => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu-vmlinuz");
+    public string LinuxGuestInitramfs => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu.cpio");
+}
 
 // Fetches the dom0 packages with apt-get download into <cache>/dom0 and builds the base initramfs once.
 // A stamp records the recipe; reruns with the same recipe return at once, and a changed recipe (say, a new
@@ -22,13 +28,17 @@ public static class Dom0Environment
     public const string KernelMetapackage = "linux-image-amd64";
     public const string ToolsPackage = "xen-utils-4.17";
     public const string BusyboxPackage = "busybox-static";
+    // xenstore-read/-write/-ls for the block hotplug script and for scenarios.
+    public const string XenstorePackage = "xenstore-utils";
+    public static readonly string[] XenstoreTools = { "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-list", "xenstore-exists" };
     public const string ToolsDir = "usr/lib/xen-4.17/bin";
     // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory; xenconsole: what
     // `xl create -c` and `xl console` attach a guest's console with.
     public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper", "xenconsole" };
-    // Loaded by /init in this order (xenfs depends on xen-privcmd).
-    public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs" };
-    private const int Format = 4; // bump when the layout of the base initramfs changes
+    // Loaded by /init in this order (xenfs depends on xen-privcmd); loop and xen-blkback serve guests' disks
+    // (the block hotplug script puts a file on a loop device, blkback exports it).
+    public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback" };
+    private const int Format = 6; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {
@@ -43,7 +53,7 @@ public static class Dom0Environment
         if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
 
         string kernelPackage = DebianArchive.ResolveMetapackage(KernelMetapackage, "linux-image-");
-        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
+        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
         string debs = Path.Combine(dir, "debs");
         var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
         var missing = packages.Where(p => !have.Contains(p)).ToArray();
@@ -70,6 +80,10 @@ public static class Dom0Environment
         using (var cpio = new CpioArchive(output))
             WriteBase(cpio, root, kernelVersion);
         File.WriteAllBytes(files.Kernel, LinuxKernelImage.ExtractElf(vmlinuz, root));
+        File.Copy(vmlinuz, files.LinuxGuestKernel, true);
+        using (var output = File.Create(files.LinuxGuestInitramfs))
+        using (var cpio = new CpioArchive(output))
+            WriteLinuxGuest(cpio, root, kernelVersion);
         File.Move(partial, files.BaseInitramfs, true);
         Directory.Delete(root, true);
         File.WriteAllText(stamp, recipe + "\n" + description + "\n");
@@ -79,30 +93,47 @@ public static class Dom0Environment
 
     private static bool IsCurrent(string stamp, string recipe, Dom0Files files) =>
         File.Exists(stamp) && File.Exists(files.Kernel) && File.Exists(files.BaseInitramfs)
+        && File.Exists(files.LinuxGuestKernel) && File.Exists(files.LinuxGuestInitramfs)
         && File.ReadLines(stamp).FirstOrDefault() == recipe;
 
     private static string Recipe() =>
-        $"format={Format} init={Convert.ToHexString(SHA256.HashData(InitScript()))[..16].ToLowerInvariant()}";
+        $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())} domu={Hash(Resource("linux-guest-init.sh"))}";
 
-    public static byte[] InitScript()
+    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
+
+    public static byte[] InitScript() => Resource("dom0-init.sh");
+
+    // /etc/xen/scripts/block: the hotplug script libxl runs for a disk (busybox sh, ours).
+    public static byte[] BlockScript() => Resource("dom0-block.sh");
+
+    private static byte[] Resource(string name)
     {
-        using var stream = typeof(Dom0Environment).Assembly.GetManifestResourceStream("dom0-init.sh")
-            ?? throw new InvalidOperationException("ukxl was built without its dom0-init.sh resource");
+        using var stream = typeof(Dom0Environment).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"ukxl was built without its {name} resource");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
     }
 
+    private static void WriteLinuxGuest(CpioArchive cpio, string root, string kernelVersion)
+    {
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "lib/modules" }) cpio.AddDirectory(d);
+        cpio.AddFile("init", Resource("linux-guest-init.sh"), 0x1ED);
+        cpio.AddFile("bin/busybox", File.ReadAllBytes(Path.Combine(root, "bin/busybox")), 0x1ED);
+        cpio.AddFile("lib/modules/xen-blkfront.ko", ReadModule(Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers"), "xen-blkfront"));
+    }
+
     private static void WriteBase(CpioArchive cpio, string root, string kernelVersion)
     {
-        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "run", "root", "etc/xen", "var/run", "var/lib", "var/log", "scenario" })
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "run", "root", "etc/xen", "etc/xen/scripts", "var/run", "var/lib", "var/log", "scenario" })
             cpio.AddDirectory(d);
         cpio.AddFile("init", InitScript(), 0x1ED);
         cpio.AddFile("bin/busybox", File.ReadAllBytes(Path.Combine(root, "bin/busybox")), 0x1ED);
         // Dom0 gives guests the memory it never had (dom0_mem), so xl must not try to balloon dom0 down.
         cpio.AddFile("etc/xen/xl.conf", "autoballoon=\"off\"\n");
+        cpio.AddFile("etc/xen/scripts/block", BlockScript(), 0x1ED);
 
-        string moduleDir = Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers/xen");
+        string moduleDir = Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers");
         foreach (var module in Modules)
             cpio.AddFile($"lib/modules/xen/{module}.ko", ReadModule(moduleDir, module));
 
@@ -114,6 +145,12 @@ public static class Dom0Environment
             cpio.AddFile($"{ToolsDir}/{tool}", File.ReadAllBytes(path), 0x1ED);
             executables.Add(path);
         }
+        // One multi-call binary that acts by the name it is called with.
+        string xenstore = Path.Combine(root, "usr/bin/xenstore");
+        if (!File.Exists(xenstore)) throw new InvalidOperationException($"{XenstorePackage} has no usr/bin/xenstore");
+        cpio.AddFile($"{ToolsDir}/xenstore", File.ReadAllBytes(xenstore), 0x1ED);
+        executables.Add(xenstore);
+        foreach (var tool in XenstoreTools) cpio.AddSymlink($"{ToolsDir}/{tool}", "xenstore");
         foreach (var (soname, path) in ResolveLibraries(root, executables))
             cpio.AddFile($"lib/x86_64-linux-gnu/{soname}", File.ReadAllBytes(path), 0x1ED);
         // The interpreter path every executable names.

@@ -8,6 +8,9 @@ namespace Unikernel.XlEnvironment;
 // config's kernel = "..." names) and its xl config, written there as <Name>.cfg.
 public sealed record XlGuest(string Name, string Image, string Config);
 
+// Another file for /scenario (a guest's ramdisk, say), under Name.
+public sealed record XlFile(string Name, string Path);
+
 // What one QEMU boot of the xl environment does: the guests' files land in /scenario, and Script runs there
 // under busybox sh in dom0 once xenstored and xenconsoled are up. The script can use the helpers /init
 // defines: `step NAME COMMAND...` (output and exit code reach XlResult.Steps), `wait_gone DOMAIN [SECONDS]`
@@ -15,6 +18,7 @@ public sealed record XlGuest(string Name, string Image, string Config);
 public sealed class XlScenario
 {
     public List<XlGuest> Guests { get; } = new();
+    public List<XlFile> Files { get; } = new();
     public required string Script { get; init; }
     // Dom0 (Linux, xenstored, xenconsoled, xl) needs about 130 MiB; the guests get what Xen has left.
     public int Dom0MemoryMiB { get; init; } = 256;

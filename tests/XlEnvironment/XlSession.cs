@@ -78,6 +78,11 @@ public static class XlSession
             cpio.AddFile($"scenario/{Path.GetFileName(guest.Image)}", File.ReadAllBytes(guest.Image), 0x1ED);
             cpio.AddFile($"scenario/{guest.Name}.cfg", guest.Config);
         }
+        foreach (var file in scenario.Files)
+        {
+            XlConfig.CheckDomainName(file.Name); // a plain file name, like a guest's
+            cpio.AddFile($"scenario/{file.Name}", File.ReadAllBytes(file.Path), 0x1A4);
+        }
         cpio.AddFile("scenario/scenario.sh", scenario.Script.Replace("\r\n", "\n"), 0x1ED);
     }
 }

@@ -11,7 +11,8 @@ internal static unsafe class BenchArea
     public const int MaxOps = 4096;
 
     public static byte* Pages;
-    public static ulong** PteVirtual;  // page i's PTE, for the ops table's SetPte
+    public static ulong** PteVirtual;  // page i's PTE
+    public static PteWrite* PteWrites; // { PteVirtual[i], PteValue[i] }: the ops table's SetPte arguments
     public static ulong* PteMachine;   // machine address of page i's PTE (mmu_update's ptr)
     public static ulong* PteValue;     // its current value
     public static MmuUpdate* Requests; // { PteMachine[i], PteValue[i] }: the native array
@@ -23,6 +24,7 @@ internal static unsafe class BenchArea
         PteVirtual = (ulong**)Alloc(MaxOps * 8);
         PteMachine = (ulong*)Alloc(MaxOps * 8);
         PteValue = (ulong*)Alloc(MaxOps * 8);
+        PteWrites = (PteWrite*)Alloc(MaxOps * sizeof(PteWrite));
         Requests = (MmuUpdate*)Alloc(MaxOps * sizeof(MmuUpdate));
         Flushes = (MmuextOp*)Alloc(MaxOps * sizeof(MmuextOp));
         for (int i = 0; i < MaxOps; i++)
@@ -34,9 +36,16 @@ internal static unsafe class BenchArea
             PteVirtual[i] = pte;
             PteMachine[i] = AddressTranslation.VirtualToMachine((ulong)pte);
             PteValue[i] = *pte;
+            PteWrites[i] = new PteWrite { Pte = pte, Value = *pte };
             Requests[i] = new MmuUpdate { Ptr = PteMachine[i] | MmuUpdate.NormalPtUpdate, Val = PteValue[i] };
             Flushes[i] = new MmuextOp { Cmd = MmuextOp.InvlpgLocal, Arg1 = page };
         }
+    }
+
+    public struct PteWrite
+    {
+        public ulong* Pte;
+        public ulong Value;
     }
 
     public static ulong Page(int i) => (ulong)Pages + (ulong)i * AddressTranslation.PageSize;

@@ -27,11 +27,15 @@ internal static unsafe class MemoryChecks
         }
         ulong populated = FramePool.PopulatedPages - populatedBefore;
 
-        ulong verified = 0, bad = 0;
+        // Each page holds what was written through its own address, and Xen's M2P names its pfn (remapped
+        // frames get their M2P entries only when their block is first mapped).
+        ulong verified = 0, bad = 0, m2pWrong = 0;
         for (ulong* page = head; page != null; page = (ulong*)page[0])
         {
             if (page[1] == ((ulong)page ^ 0x5a5a5a5a5a5a5a5a) && page[511] == ~(ulong)page) verified++;
             else bad++;
+            ulong pfn = (ulong)page >> 12;
+            if (AddressTranslation.MachineToPhysicalFrame(P2m.MachineFrame(pfn)) != pfn) m2pWrong++;
         }
         for (ulong* page = head; page != null;)
         {
@@ -56,6 +60,7 @@ internal static unsafe class MemoryChecks
 
         failures += CheckReport.Check("every-free-page-allocated", allocated == freeBefore + populated && allocated > 0);
         failures += CheckReport.Check("every-page-holds-its-own-data", verified == allocated && bad == 0);
+        failures += CheckReport.Check("every-page-in-the-m2p", m2pWrong == 0);
         failures += CheckReport.Check("free-gives-everything-back", FramePool.FreePageCount == freeBefore + populated);
 
         // Contiguous runs come back contiguous and usable.

@@ -39,6 +39,9 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "refuse-suspend")) return XlServices.RefuseSuspend();
         if (KernelCommandLine.Equals(mode, "wx")) return WxChecks.Run();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
+        if (KernelCommandLine.Equals(mode, "block")) return BlockChecks.Run();
+        if (KernelCommandLine.Equals(mode, "grants")) return GrantChecks.Run();
+        if (KernelCommandLine.Equals(mode, "block-bench")) return BlockBench.Run();
         if (KernelCommandLine.Equals(mode, "console-race")) return ConsoleReliability.Race();
         if (KernelCommandLine.Equals(mode, "console-stall")) return ConsoleReliability.StallThenShutdown();
         if (KernelCommandLine.Equals(mode, "console-stall-panic")) return ConsoleReliability.StallThenPanic();

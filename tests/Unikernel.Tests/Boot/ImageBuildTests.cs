@@ -10,10 +10,10 @@ public class ImageBuildTests
     // The whole platform (memory setup, events, timers, xenstore, console both ways) and the function-name
     // table are in the default image: 51,401 bytes self-extracting when measured (issue 16; Mini-OS minimal
     // is 75,864). The bound leaves a margin for growth, not a size class.
-    public const int MaxHelloBytes = 56 * 1024;
+    public const int MaxHelloBytes = 60 * 1024;
 
     [Fact]
-    public void Stripped_hello_image_fits_in_56_KiB()
+    public void Stripped_hello_image_fits_in_60_KiB()
     {
         long size = new FileInfo(Repo.Image("hello")).Length;
         Assert.True(size <= MaxHelloBytes, $"hello.elf is {size} bytes, over {MaxHelloBytes}");

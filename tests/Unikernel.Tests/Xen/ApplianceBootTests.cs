@@ -42,7 +42,7 @@ public class ApplianceBootTests
         Assert.Equal(
         [
             "# status: no xenstore (dom0 or no toolstack): not published",
-            $"# appliance ready: key-value store, 64 keys of up to 1024 bytes; {MemoryOnly}; type help",
+            $"# appliance ready: key-value store, 256 keys of up to 1024 bytes; {MemoryOnly}; type help",
             $"help: set <key> <value> | get <key> | del <key> | keys | stats | status | help | quit; {MemoryOnly}",
             "ok", "ok", "value blue",
             "error unknown command 'frobnicate' (try help)",
@@ -56,7 +56,7 @@ public class ApplianceBootTests
             "ok bye",
             "# appliance: goodbye (power off); 3 keys lost (memory only)",
         ], replies);
-        Assert.Matches(@"^stats keys=3 value_bytes=806 capacity=64 store_pages=18 free_pages=\d+ uptime_ms=\d+$", replies.Single(l => l.StartsWith("stats ")));
+        Assert.Matches(@"^stats keys=3 value_bytes=806 capacity=256 store_pages=69 free_pages=\d+ uptime_ms=\d+$", replies.Single(l => l.StartsWith("stats ")));
 
         // What a client sees: one reply per request, in order, notices apart (Xen's own "(XEN)" lines share
         // the serial line in dom0).

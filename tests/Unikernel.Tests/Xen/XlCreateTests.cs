@@ -72,8 +72,9 @@ public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : 
         _run.AssertStepOk("create-hello");
         _run.AssertStepOk("wait-hello");
         string console = _run.GuestConsole("hello");
-        // The platform's memory summary comes first, then the application's greeting.
-        Assert.Matches(@"^memory: .*\nHello from Unikernel\.NET!\n", console);
+        // The platform's memory summary and page accounting come first (then its notices), then the greeting.
+        Assert.Matches(@"^memory: .*\nmemory: used=.*\n(# .*\n)*Hello from Unikernel\.NET!\n", console);
+        Assert.Contains("# xenbus: no block devices found\n", console); // the boot-time device listing
         // As a domU it is not dom0 and its command line is empty (hello.cfg has no extra =).
         Assert.Matches(@"(?m)^facts: xen=4\.17\.\S+ nr_pages=\d+ dom0=no cmdline=""""$", console);
         // memory = 32 MiB is 8192 pages, which libxl populates exactly for a PV guest.

@@ -61,7 +61,7 @@ mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/lo
 
 echo "@@xl dom0 up"
 # xenfs needs xen-privcmd loaded first.
-for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs; do
+for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs loop xen-blkback; do
     setup "insmod-$module" insmod "/lib/modules/xen/$module.ko"
 done
 setup mount-xenfs mount -t xenfs xenfs /proc/xen

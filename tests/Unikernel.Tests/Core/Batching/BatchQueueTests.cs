@@ -334,6 +334,66 @@ public sealed unsafe class BatchQueueTests : IDisposable
         _queue.LeaveLazy();
     }
 
+    // The split form SetPte uses: the same checks and the same effect as TryExtendLast.
+    [Fact]
+    public void Can_extend_last_answers_as_try_extend_last_and_the_unchecked_extend_does_what_it_does()
+    {
+        _queue.EnterLazy();
+        Assert.False(_queue.CanExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong))); // nothing queued
+        QueueArrayOp(10);
+        Assert.False(_queue.CanExtendLast(OtherOp, sizeof(ulong)));                 // another op
+        Assert.True(_queue.CanExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong)));
+        *(ulong*)_queue.ExtendLastUnchecked(sizeof(ulong), 1) = 11;
+        Assert.True(ExtendOrQueueArrayOp(12));
+        int room = BatchStorage.ArgumentBytes - _queue.ArgumentBytesInUse;
+        Assert.True(_queue.CanExtendLast(RecordingIssuer.ArrayOp, room));
+        Assert.False(_queue.CanExtendLast(RecordingIssuer.ArrayOp, room + 1));     // would not fit
+        _queue.LeaveLazy();
+
+        IssuedCall call = Assert.Single(RecordingIssuer.Calls);
+        Assert.Equal(new ulong[] { 10, 11, 12 }, call.Arrays[0]);
+        Assert.Equal(2UL, _queue.Statistics.Coalesced);
+        Assert.False(_queue.CanExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong))); // issued: nothing left
+    }
+
+    // TryExtendLast skips the usability check: it must still change nothing where the queue is not
+    // usable, so the Reserve a caller falls back to is what refuses.
+    [Fact]
+    public void An_unconstructed_queue_extends_nothing()
+    {
+        var unconstructed = default(BatchQueue);
+        Assert.False(unconstructed.TryExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong), 1, out void* more));
+        Assert.True(more == null);
+        Assert.False(unconstructed.CanExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong)));
+    }
+
+    [Fact]
+    public void A_callback_cannot_extend_the_entry_being_issued()
+    {
+        Reentry.Queue = (BatchQueue*)NativeMemory.AllocZeroed((nuint)sizeof(BatchQueue));
+        try
+        {
+            *Reentry.Queue = new BatchQueue(_storage, RecordingIssuer.Issuer, RecordingIssuer.Reporter);
+            Reentry.Queue->EnterLazy();
+            Assert.Equal(BatchStatus.Ok, Reentry.Queue->Reserve(RecordingIssuer.ArrayOp, sizeof(ulong), out BatchEntry* entry, out void* args));
+            *(ulong*)args = 10;
+            entry->Args[0] = (ulong)args;
+            entry->Args[1] = 1;
+            Reentry.Queue->AttachCallback(&Reentry.TryToExtend, 0);
+            Reentry.Extended = true; // the callback overwrites it: false shows it ran and extended nothing
+            Reentry.Queue->LeaveLazy();
+
+            Assert.False(Reentry.Extended);
+            Assert.Equal(new ulong[] { 10 }, Assert.Single(RecordingIssuer.Calls).Arrays[0]);
+            Assert.Equal(1UL, entry->Args[1]);
+            Assert.Equal(0UL, Reentry.Queue->Statistics.Coalesced);
+        }
+        finally
+        {
+            NativeMemory.Free(Reentry.Queue);
+        }
+    }
+
     [Fact]
     public void A_count_argument_outside_the_entry_is_a_programmer_error()
     {
@@ -558,6 +618,9 @@ public sealed unsafe class BatchQueueTests : IDisposable
     {
         [ThreadStatic] public static BatchQueue* Queue;
         public static void QueueAnother(ulong data, long result) => Queue->Reserve(2);
+        [ThreadStatic] public static bool Extended;
+        public static void TryToExtend(ulong data, long result) =>
+            Extended = Queue->TryExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong), 1, out _) || Queue->CanExtendLast(RecordingIssuer.ArrayOp, sizeof(ulong));
     }
 
     [Fact]

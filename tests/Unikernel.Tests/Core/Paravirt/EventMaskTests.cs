@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
 using Unikernel.Core.Paravirt;
 
 namespace Unikernel.Tests.Core.Paravirt;
@@ -96,16 +95,16 @@ public unsafe class EventMaskTests
 public unsafe class ParavirtOpsTests
 {
     private static int s_disables;
-    [UnmanagedCallersOnly] private static void Disable() => s_disables++;
-    [UnmanagedCallersOnly] private static void Enable() { }
-    [UnmanagedCallersOnly] private static ulong Save() => Paravirt.InterruptFlag;
-    [UnmanagedCallersOnly] private static void Restore(ulong flags) { }
-    [UnmanagedCallersOnly] private static ulong Cr2() => 0x1234;
-    [UnmanagedCallersOnly] private static void Nothing() { }
-    [UnmanagedCallersOnly] private static ulong Zero() => 0;
-    [UnmanagedCallersOnly] private static void TakeAddress(ulong address) { }
-    [UnmanagedCallersOnly] private static void SetPte(ulong* entry, ulong value) => *entry = value;
-    [UnmanagedCallersOnly] private static void Cpuid(uint leaf, uint subleaf, CpuidResult* result) => result->Eax = leaf + subleaf;
+    private static void Disable() => s_disables++;
+    private static void Enable() { }
+    private static ulong Save() => Paravirt.InterruptFlag;
+    private static void Restore(ulong flags) { }
+    private static ulong Cr2() => 0x1234;
+    private static void Nothing() { }
+    private static ulong Zero() => 0;
+    private static void TakeAddress(ulong address) { }
+    private static void SetPte(ulong* entry, ulong value) => *entry = value;
+    private static void Cpuid(uint leaf, uint subleaf, CpuidResult* result) => result->Eax = leaf + subleaf;
 
     private static ParavirtOps Complete() => new()
     {
