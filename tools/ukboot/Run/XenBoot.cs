@@ -146,7 +146,7 @@ public static class XenBoot
             serial.Flush();
             done.Set();
         });
-        var feeder = options.Input is { } input ? serial.StartInput(input) : null;
+        if (options.Input is { } input) serial.StartInput(input);
         var partials = options.EchoPartialLines ? Task.Run(() => serial.EchoPartialWhileQuiet(done)) : null;
 
         bool finished;
