@@ -6,7 +6,8 @@
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (under Xen: hypercall batching, artifacts/bench/hypercalls.csv, .svg and .md;
 # then Hello's boot time at several memory sizes, boot.csv, .svg and .md; then the block benchmark in the xl
-# environment, block.csv and block.md), pack (the Unikernel.NET NuGet package into artifacts/packages/).
+# environment, block.csv and block.md), pack (the Unikernel.NET and Unikernel.NET.Templates NuGet packages
+# into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
     [string] $Sample = 'Hello',
@@ -17,6 +18,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$ConfigurationGiven = $PSBoundParameters.ContainsKey('Configuration')
 Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Cache = Join-Path $Root '.cache'
@@ -24,8 +26,9 @@ $Ukboot = Join-Path $Root "tools/ukboot/bin/$Configuration/net10.0/ukboot.dll"
 $Ukxl = Join-Path $Root "tests/XlEnvironment/bin/$Configuration/net10.0/ukxl.dll"
 $Ukbench = Join-Path $Root "bench/Report/bin/$Configuration/net10.0/ukbench.dll"
 # QEMU to run Xen, LLVM 14 for llvm-mc, ld.lld and llvm-objcopy, clang 14 for the C baseline benchmark
-# guest, xz to unpack the dom0 kernel for xl runs. Xen is fetched by ukboot, the dom0 packages by ukxl.
-$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils')
+# guest, xz to unpack the dom0 kernel for xl runs, script (bsdutils) for the tests that type on a terminal.
+# Xen is fetched by ukboot, the dom0 packages by ukxl.
+$AptPackages = @('qemu-system-x86', 'lld-14', 'llvm-14', 'clang-14', 'xz-utils', 'bsdutils')
 $XenPackage = 'xen-hypervisor-4.17-amd64'
 $Verbs = 'deps', 'build', 'run', 'test', 'bench', 'pack', 'help'
 
@@ -95,11 +98,16 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
-# The package an application outside this repository references (package/Unikernel.NET.csproj).
+# The package an application outside this repository references (package/Unikernel.NET.csproj) and its
+# dotnet new templates (package/templates/Unikernel.NET.Templates.csproj).
 function Invoke-Pack {
     $packages = Join-Path $Root 'artifacts/packages'
-    Say "packing Unikernel.NET ($Configuration) into $packages"
-    Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root 'package/Unikernel.NET.csproj') -c $Configuration -o $packages -nologo -v:minimal }
+    # Packages ship Release builds unless -Configuration says otherwise.
+    $Configuration = if ($ConfigurationGiven) { $Configuration } else { 'Release' }
+    foreach ($project in 'package/Unikernel.NET.csproj', 'package/templates/Unikernel.NET.Templates.csproj') {
+        Say "packing $([IO.Path]::GetFileNameWithoutExtension($project)) ($Configuration) into $packages"
+        Invoke-Checked 'dotnet pack' { & dotnet pack (Join-Path $Root $project) -c $Configuration -o $packages -nologo -v:minimal }
+    }
 }
 
 function Invoke-Test {

@@ -5,7 +5,15 @@ using Xen = Unikernel.Xen;
 namespace Unikernel
 {
     /// <summary>What a block request did.</summary>
-    public enum BlockOperation { Read, Write, Flush }
+    public enum BlockOperation
+    {
+        /// <summary>Sectors read from the disk.</summary>
+        Read,
+        /// <summary>Sectors written to the disk.</summary>
+        Write,
+        /// <summary>The backend's cache flushed to stable storage.</summary>
+        Flush,
+    }
 
     /// <summary>
     /// The outcome of a block request: <see cref="Ok"/>, or a negative errno with the operation and sector it
@@ -17,10 +25,14 @@ namespace Unikernel
     /// </summary>
     public readonly struct BlockResult
     {
+        /// <summary>0, or a negative errno (see above).</summary>
         public readonly long Error;
+        /// <summary>The request this is the outcome of.</summary>
         public readonly BlockOperation Operation;
+        /// <summary>The request's first sector (0 for a flush).</summary>
         public readonly ulong Sector;
 
+        /// <summary>An outcome: <paramref name="error"/> 0 or a negative errno, for the operation at <paramref name="sector"/>.</summary>
         public BlockResult(long error, BlockOperation operation, ulong sector)
         {
             Error = error;
@@ -28,6 +40,7 @@ namespace Unikernel
             Sector = sector;
         }
 
+        /// <summary>Whether the request succeeded (<see cref="Error"/> is 0).</summary>
         public bool Ok => Error == 0;
 
         /// <summary>Writes e.g. "write at sector 8 failed: -30 (EROFS: the disk is read-only)"; returns the length.</summary>
@@ -94,16 +107,19 @@ namespace Unikernel
             return d != null;
         }
 
+        /// <summary>The device's name in the domain's config, as <see cref="TryOpen"/> found it (say <c>xvda</c>).</summary>
         public ReadOnlySpan<char> Name => _device->Name;
         /// <summary>The device's logical sector size in bytes (512 or 4096).</summary>
         public uint SectorSize => _device->SectorSize;
         /// <summary>The device's size in sectors of <see cref="SectorSize"/>.</summary>
         public ulong SectorCount => _device->SectorCount;
+        /// <summary>Whether the backend exports the disk read-only (writes then fail with -EROFS).</summary>
         public bool IsReadOnly => _device->ReadOnly;
         /// <summary>Whether the backend offers a flush (a cache flush or a write barrier); without one, <see cref="Flush"/> fails with -EOPNOTSUPP.</summary>
         public bool CanFlush => _device->FlushOperation != Xen.BlockFront.NoFlush;
         /// <summary>Requests sent to the backend, and how many of them needed an event to wake it.</summary>
         public ulong RequestCount => _device->Requests;
+        /// <summary>How many of <see cref="RequestCount"/>'s requests needed an event to wake the backend.</summary>
         public ulong NotificationCount => _device->Notifications;
 
         /// <summary>Reads <paramref name="buffer"/>.Length bytes from <paramref name="sector"/> on, waiting for them.</summary>

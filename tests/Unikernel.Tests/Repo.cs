@@ -11,6 +11,10 @@ public static class Repo
     public static string Images => Path.Combine(Root, "artifacts", "images");
     public static string Cache => Path.Combine(Root, ".cache");
 
+    // For a tool run as users run it (dotnet run): the same download cache as the boot tests.
+    public static System.Collections.Generic.IReadOnlyDictionary<string, string> CacheEnvironment { get; } =
+        new System.Collections.Generic.Dictionary<string, string> { ["UNIKERNEL_CACHE"] = Cache };
+
     public static string Image(string name)
     {
         string path = Path.Combine(Images, name + ".elf");

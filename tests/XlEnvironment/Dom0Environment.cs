@@ -32,12 +32,13 @@ public static class Dom0Environment
     public const string XenstorePackage = "xenstore-utils";
     public static readonly string[] XenstoreTools = { "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-list", "xenstore-exists" };
     public const string ToolsDir = "usr/lib/xen-4.17/bin";
-    // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory.
-    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper" };
+    // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory; xenconsole: what
+    // `xl create -c` and `xl console` attach a guest's console with.
+    public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper", "xenconsole" };
     // Loaded by /init in this order (xenfs depends on xen-privcmd); loop and xen-blkback serve guests' disks
     // (the block hotplug script puts a file on a loop device, blkback exports it).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback" };
-    private const int Format = 5; // bump when the layout of the base initramfs changes
+    private const int Format = 6; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {

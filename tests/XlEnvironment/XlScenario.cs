@@ -26,4 +26,9 @@ public sealed class XlScenario
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(240);
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }
+    // A live console (ukxl run --console): what is typed, after which line, what is echoed, and Ctrl-C.
+    public ConsoleInput? Input { get; init; }
+    public string? InputAfter { get; init; }
+    public EchoFilter? EchoFilter { get; init; }
+    public System.Threading.CancellationToken Cancel { get; init; }
 }

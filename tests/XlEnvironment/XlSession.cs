@@ -44,6 +44,11 @@ public static class XlSession
                 // RDRAND seeds the kernel's RNG at boot (CONFIG_RANDOM_TRUST_CPU). Without it the RNG stays
                 // uninitialized and libuuid, which xl calls, sleeps about 1 s per UUID: 3 s per xl create.
                 CpuModel = "qemu64,+rdrand",
+                Input = scenario.Input,
+                InputAfter = scenario.InputAfter ?? XenBoot.InputToDom0,
+                EchoFilter = scenario.EchoFilter,
+                EchoPartialLines = scenario.EchoFilter != null,
+                Cancel = scenario.Cancel,
             }, echo);
             return new XlResult(boot);
         }

@@ -15,7 +15,9 @@ public static class HostProcess
 {
     // Throws Win32Exception when the program cannot be started (not installed) and TimeoutException, after
     // killing it, when it runs longer than timeout (default: no limit).
-    public static ProcessOutput Run(string program, IEnumerable<string> arguments, string? workDir = null, TimeSpan? timeout = null)
+    // environment: variables set for the program on top of ours.
+    public static ProcessOutput Run(string program, IEnumerable<string> arguments, string? workDir = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -25,6 +27,7 @@ public static class HostProcess
         };
         if (workDir != null) start.WorkingDirectory = workDir;
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();

@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using Unikernel.Tests.Xen;
+using Unikernel.Tools.Ukboot;
 using Unikernel.Tools.Ukboot.Image;
 using Unikernel.Tools.Ukboot.Run;
 
@@ -67,6 +69,10 @@ public class PackagedAppTests
             Tool.Run("dotnet", Repo.Root, "pack", "package/Unikernel.NET.csproj", "-c", Configuration, "-o", feed,
                 $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
+            AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg"));
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")))
+                foreach (var tool in new[] { "tools/ukboot/ukboot.dll", "tools/ukxl/ukxl.dll", "tools/ukxl/ukboot.dll" })
+                    Assert.Contains(zip.Entries, e => e.FullName == tool);
 
             // Only the local feed and nuget.org (for ilc, a dependency of the package).
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
@@ -91,7 +97,7 @@ public class PackagedAppTests
             // dotnet publish ships the image.
             string published = Path.Combine(app, "out");
             Tool.Run("dotnet", app, "publish", "-o", published, "-nologo", "-nodeReuse:false");
-            Assert.True(File.Exists(Path.Combine(published, "MyAppliance.elf")), "dotnet publish left no image in " + published);
+            Assert.Equal(["MyAppliance.elf", "MyAppliance.sym.elf"], Directory.GetFileSystemEntries(published).Select(Path.GetFileName).Order());
 
             var boot = XenBoot.Run(new BootOptions
             {
@@ -111,6 +117,105 @@ public class PackagedAppTests
             string cached = Path.Combine(NuGetPackages, "unikernel.net", version);
             if (Directory.Exists(cached)) Directory.Delete(cached, true);
         }
+    }
+
+    // README's "Your first appliance", command by command, in an empty folder outside the repository: the
+    // templates from the packed package, then build, a scripted `dotnet run`, typing on a terminal, and the
+    // plain error top-level statements get.
+    [Fact]
+    public void A_new_user_gets_an_appliance_from_the_templates_that_builds_and_runs()
+    {
+        string version = $"{ReadVersion()}-test.{Environment.ProcessId}.{DateTime.UtcNow:HHmmssfff}";
+        string root = Path.Combine(Path.GetTempPath(), $"uk-templates-{Environment.ProcessId}");
+        string feed = Path.Combine(root, "feed"), hive = Path.Combine(root, "hive"), work = Path.Combine(root, "work");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        Directory.CreateDirectory(feed);
+        Directory.CreateDirectory(work);
+        try
+        {
+            foreach (var project in new[] { "package/Unikernel.NET.csproj", "package/templates/Unikernel.NET.Templates.csproj" })
+                Tool.Run("dotnet", Repo.Root, "pack", project, "-c", Configuration, "-o", feed, $"-p:UnikernelVersion={version}", "-nologo", "-v:q", "-nodeReuse:false");
+            AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.Templates.{version}.nupkg"));
+
+            // A hive of its own keeps the user's installed templates out of it.
+            Tool.Run("dotnet", work, "new", "install", Path.Combine(feed, $"Unikernel.NET.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
+            Tool.Run("dotnet", work, "new", "unikernel-appliance", "-n", "kv", "--feed", feed, "--debug:custom-hive", hive);
+            string kv = Path.Combine(work, "kv");
+            Assert.Contains("name = \"kv\"", File.ReadAllText(Path.Combine(kv, "kv.cfg")));
+
+            string build = Tool.Run("dotnet", kv, "build", "-nologo", "-nodeReuse:false");
+            Assert.True(File.Exists(Path.Combine(kv, "bin", "Debug", "net10.0", "kv.elf")), "no kv.elf after dotnet build:\n" + build);
+
+            // What ships: the image, its symbols and the xl cfg.
+            Tool.Run("dotnet", kv, "publish", "-o", "out", "-nologo", "-nodeReuse:false");
+            Assert.Equal(["kv.cfg", "kv.elf", "kv.sym.elf"], Directory.GetFileSystemEntries(Path.Combine(kv, "out")).Select(Path.GetFileName).Order());
+
+            // Scripted: the template's requests.txt on stdin.
+            var scripted = HostProcess.Run("/bin/sh", ["-c", "dotnet run < requests.txt"], kv, TimeSpan.FromMinutes(3), Repo.CacheEnvironment);
+            Assert.True(scripted.ExitCode == 0, $"dotnet run < requests.txt exited with {scripted.ExitCode}:\n{scripted.Stdout}\n{scripted.Stderr}");
+            Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", scripted.Stdout.Replace("\r", ""));
+            Assert.DoesNotContain("(XEN)", scripted.Stdout);
+
+            // The same as a domU, made by xl create -c kv.cfg in a Linux dom0 (ukxl from the package).
+            var xl = HostProcess.Run("/bin/sh", ["-c", "dotnet run -p:UnikernelRunEnvironment=xl < requests.txt"], kv, TimeSpan.FromMinutes(5), Repo.CacheEnvironment);
+            Assert.True(xl.ExitCode == 0, $"dotnet run under xl exited with {xl.ExitCode}:\n{xl.Stdout}\n{xl.Stderr}");
+            Assert.Matches(@"(?m)^ok\nvalue hello world\nkeys 1: greeting\nok bye$", xl.Stdout.Replace("\r", ""));
+            Assert.Contains("ukxl: xl create -c kv.cfg", xl.Stderr);
+
+            // Typed on a terminal.
+            using (var terminal = new Terminal("dotnet run", kv, Repo.CacheEnvironment))
+            {
+                int at = terminal.WaitFor("# kv ready", TimeSpan.FromMinutes(3));
+                terminal.Type("set colour green\r");
+                at = terminal.WaitFor("\nok", TimeSpan.FromSeconds(30), at);
+                terminal.Type("get colour\r");
+                at = terminal.WaitFor("value green", TimeSpan.FromSeconds(30), at);
+                terminal.Type("quit\r");
+                terminal.WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
+                Assert.Equal(0, terminal.WaitForExit(TimeSpan.FromSeconds(30)));
+            }
+
+            // The plain template, with arguments after -- as the guest's command line.
+            Tool.Run("dotnet", work, "new", "unikernel", "-n", "hello", "--feed", feed, "--debug:custom-hive", hive);
+            string hello = Path.Combine(work, "hello");
+            var run = HostProcess.Run("dotnet", ["run", "--", "mode=demo"], hello, TimeSpan.FromMinutes(5), Repo.CacheEnvironment);
+            Assert.True(run.ExitCode == 0, $"dotnet run exited with {run.ExitCode}:\n{run.Stdout}\n{run.Stderr}");
+            Assert.Contains("Hello from hello!", run.Stdout);
+            Assert.Contains("command line \"mode=demo\"", run.Stdout);
+
+            // Top-level statements: one plain error at the user's line, none inside the generated entry shim.
+            File.WriteAllText(Path.Combine(hello, "Program.cs"), "using Unikernel;\n\nConsole.WriteLine(\"top-level\");\n");
+            var topLevel = HostProcess.Run("dotnet", ["build", "-nologo", "-nodeReuse:false"], hello, TimeSpan.FromMinutes(3));
+            Assert.NotEqual(0, topLevel.ExitCode);
+            Assert.Contains("Program.cs(3): error UK0011: top-level statements cannot be a Unikernel.NET image's entry point", topLevel.Stdout);
+            Assert.DoesNotContain("UnikernelEntry.g.cs", topLevel.Stdout);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, true);
+            string cached = Path.Combine(NuGetPackages, "unikernel.net", version);
+            if (Directory.Exists(cached)) Directory.Delete(cached, true);
+        }
+    }
+
+    // What nuget.org and an IDE show: the license, a readme, release notes, the commit it was built from; and
+    // nothing but English resources in the tool.
+    private static void AssertPackageMetadata(string nupkg)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        System.Xml.Linq.XDocument nuspec;
+        using (var stream = nuspecEntry.Open()) nuspec = System.Xml.Linq.XDocument.Load(stream);
+        var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+        var license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+        Assert.Equal(("expression", "MIT"), ((string?)license.Attribute("type"), license.Value));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+        Assert.False(string.IsNullOrWhiteSpace(Field("releaseNotes")), "no release notes");
+        string head = Tool.Run("git", Repo.Root, "rev-parse", "HEAD").Trim();
+        Assert.Equal(head, (string?)metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("commit"));
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".resources.dll", StringComparison.Ordinal) || e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
     }
 
 #if DEBUG

@@ -9,7 +9,7 @@ using Unikernel.Tools.Ukboot.Image;
 
 namespace Unikernel.Tools.Ukboot.Run;
 
-public enum BootOutcome { PowerOff, Crash, Reboot, XenPanic, Timeout, QemuExited }
+public enum BootOutcome { PowerOff, Crash, Reboot, XenPanic, Timeout, QemuExited, Interrupted }
 
 public sealed record BootResult(BootOutcome Outcome, string Log, TimeSpan Elapsed)
 {
@@ -27,7 +27,20 @@ public sealed record BootOptions
     public string CommandLine { get; init; } = "";
     public int MemoryMiB { get; init; } = 256;
     public string XenOptions { get; init; } = "";
+    // Timeout.InfiniteTimeSpan: no limit (an interactive console).
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    // Ends the boot early (Ctrl-C); the outcome is then Interrupted.
+    public CancellationToken Cancel { get; init; }
+    // Typed into the guest's console once Xen hands serial input to dom0: live bytes or paced lines.
+    public ConsoleInput? Input { get; init; }
+    // false: echo only dom0's output, not Xen's own lines (those starting with "(XEN)"); the log has both.
+    public bool EchoXen { get; init; } = true;
+    // Echo a line the guest has not ended yet once the serial line has been quiet a moment (a prompt).
+    public bool EchoPartialLines { get; init; }
+    // Which lines are echoed, instead of EchoXen's choice (the xl environment shows its guest's console only).
+    public EchoFilter? EchoFilter { get; init; }
+    // Input is typed once a line containing this has come (by default: once Xen hands serial input to dom0).
+    public string InputAfter { get; init; } = XenBoot.InputToDom0;
     public string CacheDir { get; init; } = XenDistribution.DefaultCacheDir;
     public string? SerialLog { get; init; }
     // Typed into the serial line (Xen hands serial input to dom0) once a line containing When appears.
@@ -104,64 +117,63 @@ public static class XenBoot
         }
 
         var symbolizer = options.Symbolize ? Symbolizer.ForImage(options.Image) : null;
-        var log = new StringBuilder();
+        var serial = new SerialConsole(qemu.StandardInput.BaseStream, echo, options.EchoXen, options.EchoPartialLines, options.EchoFilter);
         var stopwatch = Stopwatch.StartNew();
         var outcome = BootOutcome.QemuExited;
         var done = new ManualResetEventSlim();
         var stderr = qemu.StandardError.ReadToEndAsync();
         var reader = Task.Run(() =>
         {
-            string? line;
-            while ((line = qemu.StandardOutput.ReadLine()) != null)
+            var buffer = new char[4096];
+            int n;
+            while ((n = qemu.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
             {
-                line = line.TrimEnd('\r');
-                if (symbolizer != null) line = symbolizer.Annotate(line);
-                lock (log) log.Append(line).Append('\n');
-                echo?.WriteLine(line);
-                foreach (var reply in options.Replies)
+                serial.Received(buffer.AsSpan(0, n), line => symbolizer != null ? symbolizer.Annotate(line) : line, line =>
                 {
-                    if (!line.Contains(reply.When, StringComparison.Ordinal)) continue;
-                    Type(qemu.StandardInput, reply.Send);
-                }
-                foreach (var (marker, result) in Endings)
-                {
-                    if (line.Contains(marker, StringComparison.Ordinal))
+                    if (line.Contains(options.InputAfter, StringComparison.Ordinal)) serial.OpenInput();
+                    foreach (var reply in options.Replies)
+                        if (line.Contains(reply.When, StringComparison.Ordinal)) serial.Type(reply.Send);
+                    foreach (var (marker, result) in Endings)
                     {
-                        outcome = result;
-                        done.Set();
+                        if (line.Contains(marker, StringComparison.Ordinal))
+                        {
+                            outcome = result;
+                            done.Set();
+                        }
                     }
-                }
+                });
             }
+            serial.Flush();
             done.Set();
         });
+        if (options.Input is { } input) serial.StartInput(input);
+        var partials = options.EchoPartialLines ? Task.Run(() => serial.EchoPartialWhileQuiet(done)) : null;
 
-        bool finished = done.Wait(options.Timeout);
+        bool finished;
+        try { finished = done.Wait(options.Timeout, options.Cancel); }
+        catch (OperationCanceledException) { finished = true; outcome = BootOutcome.Interrupted; }
         if (!finished) outcome = BootOutcome.Timeout;
+        // Ctrl-C reaches QEMU too (same process group), which may end before our handler has run.
+        if (outcome == BootOutcome.QemuExited && options.Cancel.CanBeCanceled) options.Cancel.WaitHandle.WaitOne(200);
+        if (options.Cancel.IsCancellationRequested) outcome = BootOutcome.Interrupted;
+        serial.CloseInput();
         // Xen stays up after dom0 ends (noreboot); give it a moment to print the rest, then stop QEMU.
         if (!qemu.HasExited)
         {
-            Thread.Sleep(finished ? 200 : 0);
+            Thread.Sleep(finished && outcome != BootOutcome.Interrupted ? 200 : 0);
             try { qemu.Kill(true); } catch (InvalidOperationException) { }
         }
         qemu.WaitForExit();
         reader.Wait(TimeSpan.FromSeconds(5));
-        string text;
-        lock (log) text = log.ToString();
+        done.Set();
+        partials?.Wait(TimeSpan.FromSeconds(1));
+        string text = serial.Log;
         if (outcome == BootOutcome.QemuExited && stderr.Result.Length > 0) text += "\n[qemu stderr] " + stderr.Result;
         if (options.SerialLog is { } path) File.WriteAllText(path, text);
         return new BootResult(outcome, text, stopwatch.Elapsed);
     }
 
-    // Xen keeps only a small buffer of serial input for dom0 (128 bytes, drivers/char/console.c) and drops
-    // what overflows it, so type in short bursts, as a person would, rather than all at once.
-    private static void Type(StreamWriter input, string text)
-    {
-        const int Burst = 32;
-        for (int i = 0; i < text.Length; i += Burst)
-        {
-            input.Write(text.AsSpan(i, Math.Min(Burst, text.Length - i)));
-            input.Flush();
-            if (i + Burst < text.Length) Thread.Sleep(50);
-        }
-    }
+    // Xen's last line before it starts dom0; from then on serial input goes to dom0 (before, a key would reach
+    // Xen's debug key handler, where 'R' reboots), so typed input waits for it.
+    public const string InputToDom0 = "Serial input to DOM0";
 }
