@@ -33,11 +33,12 @@ namespace Unikernel.Xen
             if (n <= 0) return 0;
             bool isDisk = KernelCommandLineEquals(type, "vbd");
             int found = 0;
+            Span<char> buffer = stackalloc char[96]; // once: a stackalloc in the loop would grow the stack each turn
             foreach (var id in Names(ids.Slice(0, (int)n)))
             {
                 ReadOnlySpan<byte> name = ids.Slice(id.Start, id.Length);
                 if (!XenStoreService.ParseDecimal(name, out ulong number)) continue; // e.g. device/suspend/event-channel
-                var line = new TextBuilder(stackalloc char[96]);
+                var line = new TextBuilder(buffer);
                 line.Append("# xenbus: found ");
                 for (int i = 0; i < type.Length && line.Length < 40; i++) line.Append((char)type[i]);
                 line.Append('/');

@@ -81,11 +81,12 @@ namespace Unikernel.Xen
 
         private static void OnShutdown(ShutdownReason reason)
         {
+            Span<char> buffer = stackalloc char[48]; // once: a stackalloc in the loop would grow the stack each turn
             for (int i = 0; i < s_count; i++)
             {
                 var d = (BlockFront*)s_table.Devices[i];
                 BlockFront.Disconnect(d);
-                var line = new TextBuilder(stackalloc char[48]);
+                var line = new TextBuilder(buffer);
                 line.Append($"# blkfront {d->Name}: closed");
                 XenConsole.WriteLine(line.Text);
             }
