@@ -29,7 +29,12 @@ namespace Unikernel.Core.Time
         }
 
         // Returns false when every slot is in use.
-        public bool TryStart(ulong deadline, delegate*<ulong, void> callback, ulong data, out TimerHandle handle)
+        public bool TryStart(ulong deadline, delegate*<ulong, void> callback, ulong data, out TimerHandle handle) =>
+            TryStart(deadline, 0, callback, data, out handle);
+
+        // With a period, the timer fires again every period after deadline until cancelled (the same handle
+        // throughout); ticks missed while the timer could not run are skipped, not fired in a burst.
+        public bool TryStart(ulong deadline, ulong period, delegate*<ulong, void> callback, ulong data, out TimerHandle handle)
         {
             for (int i = 0; i < _capacity; i++)
             {
@@ -37,6 +42,7 @@ namespace Unikernel.Core.Time
                 if (slot.Callback != null) continue;
                 slot.Generation++;
                 slot.Deadline = deadline;
+                slot.Period = period;
                 slot.Callback = callback;
                 slot.Data = data;
                 handle = new TimerHandle(i, slot.Generation);
@@ -69,6 +75,14 @@ namespace Unikernel.Core.Time
             }
         }
 
+        // The first tick of a periodic timer after now.
+        private static ulong NextTick(ulong deadline, ulong period, ulong now)
+        {
+            ulong next = deadline + period;
+            if (next > now) return next;
+            return now + period - (now - deadline) % period;
+        }
+
         // Runs every timer due at now, earliest first; callbacks may start new timers. Returns how many ran.
         public int RunExpired(ulong now)
         {
@@ -82,9 +96,11 @@ namespace Unikernel.Core.Time
                     if (slot.Callback != null && slot.Deadline <= now && (due < 0 || slot.Deadline < _slots[due].Deadline)) due = i;
                 }
                 if (due < 0) return ran;
-                var callback = _slots[due].Callback;
-                ulong data = _slots[due].Data;
-                _slots[due].Callback = null; // free before the call, so the callback can re-arm
+                ref TimerSlot fired = ref _slots[due];
+                var callback = fired.Callback;
+                ulong data = fired.Data;
+                if (fired.Period == 0) fired.Callback = null; // free before the call, so the callback can re-arm
+                else fired.Deadline = NextTick(fired.Deadline, fired.Period, now); // re-armed first: the callback may cancel it
                 callback(data);
                 ran++;
             }
@@ -94,6 +110,7 @@ namespace Unikernel.Core.Time
     public unsafe struct TimerSlot
     {
         public ulong Deadline;
+        public ulong Period; // 0: one-shot
         public delegate*<ulong, void> Callback; // null: slot free
         public ulong Data;
         public uint Generation;

@@ -25,5 +25,8 @@ namespace Unikernel
 
         /// <summary>Waits at least <paramref name="nanoseconds"/> without spinning; uses one timer slot meanwhile.</summary>
         public static void Sleep(ulong nanoseconds) => Xen.Idle.Sleep(nanoseconds);
+
+        /// <summary>Like <see cref="Sleep(ulong)"/>, for a <see cref="Duration"/>: <c>Clock.Sleep(Duration.FromMilliseconds(10))</c>.</summary>
+        public static void Sleep(Duration duration) => Xen.Idle.Sleep(duration.Nanoseconds);
     }
 }

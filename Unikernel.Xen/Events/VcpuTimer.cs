@@ -4,14 +4,14 @@ using Unikernel.Xen.Abi;
 
 namespace Unikernel.Xen
 {
-    // One-shot timers on Xen's single per-vCPU timer: set_timer_op arms it for the earliest deadline and
+    // One-shot and repeating timers on Xen's single per-vCPU timer: set_timer_op arms it for the earliest deadline and
     // VIRQ_TIMER reports it fired. Callbacks run in the upcall with events masked, never before their
     // deadline (an early VIRQ only re-arms).
     internal static unsafe class VcpuTimer
     {
         public const int Capacity = 32;
 
-        private struct Slots { public fixed byte Bytes[Capacity * 32]; } // TimerSlot[Capacity]
+        private struct Slots { public fixed byte Bytes[Capacity * 40]; } // TimerSlot[Capacity]
 
         private static Slots s_slots;
         private static TimerQueue s_queue;
@@ -28,12 +28,21 @@ namespace Unikernel.Xen
         }
 
         // Runs callback(data) once at or after the absolute deadline (PvClock.Now nanoseconds).
-        public static TimerHandle StartAt(ulong deadline, delegate*<ulong, void> callback, ulong data)
+        public static TimerHandle StartAt(ulong deadline, delegate*<ulong, void> callback, ulong data) => Start(deadline, 0, callback, data);
+
+        // Runs callback(data) every period nanoseconds from now until cancelled.
+        public static TimerHandle StartEvery(ulong period, delegate*<ulong, void> callback, ulong data)
+        {
+            if (period == 0) Panic.Fail("timers: a repeating timer needs a period above zero");
+            return Start(PvClock.Now + period, period, callback, data);
+        }
+
+        private static TimerHandle Start(ulong deadline, ulong period, delegate*<ulong, void> callback, ulong data)
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ulong flags = ops.SaveFlags();
             ops.IrqDisable();
-            if (!s_queue.TryStart(deadline, callback, data, out TimerHandle handle))
+            if (!s_queue.TryStart(deadline, period, callback, data, out TimerHandle handle))
                 Panic.Fail("timers: all 32 timer slots are in use");
             Arm();
             ops.RestoreFlags(flags);

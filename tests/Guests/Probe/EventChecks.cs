@@ -33,11 +33,63 @@ internal static unsafe class EventChecks
         int failures = 0;
         failures += ClockChecks();
         failures += TimerChecks();
+        failures += RepeatingTimerChecks();
         failures += IdleChecks();
         failures += MaskedEventChecks();
         failures += StormChecks(seed);
         failures += CheckReport.Check("events-enabled-at-exit", Paravirt.Ops.SaveFlags() == Paravirt.InterruptFlag);
         XenConsole.WriteLine(failures == 0 ? "events: 0 failed" : "events: FAILED");
+        return failures;
+    }
+
+    // Through the public API: a repeating timer fires every period, never early, until cancelled; a callback
+    // can stop its own timer; durations carry their units.
+    // Ticks are on a fixed schedule (start + k periods, no drift), so a late tick may be followed closely by
+    // the next; none may come before its own time.
+    private struct Repeats { public ulong Count, Start, Period, Last, Early, StopAfter; public Unikernel.Core.Time.TimerHandle Handle; }
+
+    private static void CountRepeat(ulong data)
+    {
+        var r = (Repeats*)data;
+        ulong now = PvClock.Now;
+        r->Last = now;
+        r->Count++;
+        if (now - r->Start < r->Count * r->Period) r->Early++;
+        if (r->StopAfter != 0 && r->Count == r->StopAfter) Unikernel.Timers.Cancel(r->Handle);
+    }
+
+    private static int RepeatingTimerChecks()
+    {
+        int failures = 0;
+        var period = Unikernel.Duration.FromMilliseconds(1);
+        Repeats every = default;
+        every.Period = period.Nanoseconds;
+        every.Start = PvClock.Now; // a little before StartEvery reads the clock: a tick due by it is due by this too
+        ulong start = every.Start;
+        every.Handle = Unikernel.Timers.StartEvery(period, &CountRepeat, (ulong)&every);
+        Unikernel.Clock.Sleep(Unikernel.Duration.FromMilliseconds(10));
+        bool stopped = Unikernel.Timers.Cancel(every.Handle);
+        ulong afterCancel = every.Count;
+        Unikernel.Clock.Sleep(Unikernel.Duration.FromMilliseconds(3));
+        var line = new TextBuilder(stackalloc char[96]);
+        line.Append($"repeating timer fired={every.Count} early={every.Early} last-after={every.Last - start}");
+        XenConsole.WriteLine(line.Text);
+        failures += CheckReport.Check("repeating-timer-repeats", every.Count >= 5 && every.Count <= 10);
+        failures += CheckReport.Check("repeating-timer-never-early", every.Early == 0);
+        failures += CheckReport.Check("repeating-timer-cancel-stops-it", stopped && every.Count == afterCancel && !Unikernel.Timers.Cancel(every.Handle));
+
+        Repeats three = default;
+        three.Period = 500_000;
+        three.Start = PvClock.Now;
+        three.StopAfter = 3;
+        three.Handle = Unikernel.Timers.StartEvery(Unikernel.Duration.FromMicroseconds(500), &CountRepeat, (ulong)&three);
+        Unikernel.Clock.Sleep(Unikernel.Duration.FromMilliseconds(4));
+        failures += CheckReport.Check("repeating-timer-stops-itself", three.Count == 3);
+
+        bool units = Unikernel.Duration.FromMilliseconds(3).Nanoseconds == 3_000_000
+            && (Unikernel.Duration.FromSeconds(2) + Unikernel.Duration.FromMicroseconds(5)).Nanoseconds == 2_000_005_000
+            && Unikernel.Duration.Between(10, 25).Nanoseconds == 15 && Unikernel.Duration.FromSeconds(90).TotalMilliseconds == 90_000;
+        failures += CheckReport.Check("duration-units", units);
         return failures;
     }
 

@@ -59,7 +59,7 @@ public class ProbeBootTests
     public void Events_timers_and_idle_behave_on_real_xen()
     {
         ulong seed = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        var boot = Boots.RunProbeChecks($"mode=events seed=0x{seed:x}", 20, "events");
+        var boot = Boots.RunProbeChecks($"mode=events seed=0x{seed:x}", 25, "events");
         Boots.AssertContains($"storm seed=0x{seed:x} sent=10000 delivered=10000 ", boot);
         Assert.Equal(4, Regex.Matches(boot.Log, @"^timer delay=\d+ late=\d+$", RegexOptions.Multiline).Count);
 

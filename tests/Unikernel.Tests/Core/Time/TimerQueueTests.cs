@@ -83,4 +83,38 @@ public sealed unsafe class TimerQueueTests : IDisposable
         Assert.Equal(3, _queue.RunExpired(50));
         Assert.Equal(0, _queue.ActiveCount);
     }
+
+    [Fact]
+    public void A_repeating_timer_fires_every_period_until_cancelled_and_skips_missed_ticks()
+    {
+        Assert.True(_queue.TryStart(100, 50, &Run, 7, out var handle));
+        Assert.Equal(0, _queue.RunExpired(99));
+        Assert.Equal(1, _queue.RunExpired(100));
+        Assert.Equal(150UL, _queue.EarliestDeadline);
+        Assert.Equal(1, _queue.RunExpired(160)); // one run for 150, next at 200
+        Assert.Equal(200UL, _queue.EarliestDeadline);
+        Assert.Equal(1, _queue.RunExpired(420)); // 200, 250, ... missed: one run, the next tick after 420
+        Assert.Equal(450UL, _queue.EarliestDeadline);
+        Assert.True(_queue.IsActive(handle));
+        Assert.True(_queue.Cancel(handle));
+        Assert.Equal(0, _queue.RunExpired(1000));
+        Assert.Equal(new ulong[] { 7, 7, 7 }, t_ran);
+    }
+
+    [Fact]
+    public void A_repeating_timer_can_cancel_itself_from_its_callback()
+    {
+        Assert.True(_queue.TryStart(10, 10, &Run, 1, out var handle));
+        t_onRun = _ => { if (t_ran!.Count == 2) Assert.True(CancelFromCallback(handle)); };
+        fixed (TimerQueue* queue = &_queue)
+        {
+            s_self = queue;
+            for (ulong now = 10; now <= 100; now += 10) queue->RunExpired(now);
+        }
+        Assert.Equal(2, t_ran!.Count);
+        Assert.False(_queue.IsActive(handle));
+    }
+
+    [ThreadStatic] private static TimerQueue* s_self;
+    private static bool CancelFromCallback(TimerHandle handle) => s_self->Cancel(handle);
 }
