@@ -49,7 +49,14 @@ public sealed class Terminal : IDisposable
         {
             int at = Output.IndexOf(text, from, StringComparison.Ordinal);
             if (at >= 0) return at + text.Length;
-            if (_process.HasExited) break;
+            if (_process.HasExited)
+            {
+                // Its last lines may still be on their way to the output handlers: WaitForExit() drains them.
+                _process.WaitForExit();
+                at = Output.IndexOf(text, from, StringComparison.Ordinal);
+                if (at >= 0) return at + text.Length;
+                break;
+            }
             Thread.Sleep(100);
         }
         throw new TimeoutException($"no \"{text}\" within {timeout.TotalSeconds:F0} s on the terminal; it shows:\n{Output}");
