@@ -66,18 +66,14 @@ namespace Unikernel.Xen
         public static long ReadKey(ReadOnlySpan<char> dir, ReadOnlySpan<char> key, Span<byte> value, uint transaction = 0)
         {
             var path = new TextBuilder(stackalloc char[MaxPath + 40]);
-            path.Append(dir);
-            path.Append('/');
-            path.Append(key);
+            path.Append($"{dir}/{key}");
             return XenStoreService.Read(path.Text, value, transaction);
         }
 
         public static long WriteKey(ReadOnlySpan<char> dir, ReadOnlySpan<char> key, ReadOnlySpan<char> value, uint transaction = 0)
         {
             var path = new TextBuilder(stackalloc char[MaxPath + 40]);
-            path.Append(dir);
-            path.Append('/');
-            path.Append(key);
+            path.Append($"{dir}/{key}");
             return XenStoreService.Write(path.Text, value, transaction);
         }
 

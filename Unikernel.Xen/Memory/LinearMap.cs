@@ -22,7 +22,7 @@ namespace Unikernel.Xen
         private static ulong s_dataFlags, s_readOnlyFlags;
         private static ulong s_l2Flags, s_l3Flags, s_l4Flags;
         private static bool s_noExecute;
-        private static ulong s_lazyStart, s_lazyEnd, s_lazyBlocksMapped, s_tablesMade;
+        private static ulong s_lazyStart, s_lazyEnd;
         // Pfn ranges remapped in the p2m whose M2P updates wait for their blocks to be mapped.
         private const int MaxDeferredRemaps = 16;
         private struct RemapRanges { public fixed ulong Bounds[MaxDeferredRemaps * 2]; } // { start, end }[]
@@ -30,9 +30,6 @@ namespace Unikernel.Xen
         private static int s_remapCount;
 
         public static ulong DataFlags => s_dataFlags;
-        // Page-table pages made so far (upper levels, reserve and balloon leaves, donors of mapped blocks).
-        public static ulong TablesMade => s_tablesMade;
-        public static ulong LazyBlocksMapped => s_lazyBlocksMapped;
 
         // First pfn past Xen's start-of-day mapping: it ends on a 4 MiB boundary after the bootstrap stack
         // (which follows the initial page tables).
@@ -111,7 +108,6 @@ namespace Unikernel.Xen
                 if (make) LinkNow(AddressTranslation.VirtualToMachine((ulong)l3Entry), PageTableEntry.Make(NewMappedTable(firstTablePfn + made), s_l3Flags));
                 made++;
             }
-            if (make) s_tablesMade += made;
             return made;
         }
 
@@ -134,7 +130,6 @@ namespace Unikernel.Xen
                 page[i] = P2m.IsBacked(mfn) ? PageTableEntry.Make(mfn, pfn == tablePfn ? s_readOnlyFlags : s_dataFlags) : 0;
             }
             LinkNow(AddressTranslation.VirtualToMachine((ulong)l2Entry), PageTableEntry.Make(tableMfn, s_l2Flags));
-            s_tablesMade++;
         }
 
         // Records a remapped range whose frames get their M2P entries when their blocks are mapped; false
@@ -196,7 +191,6 @@ namespace Unikernel.Xen
                 ulong donor = DonorOf(block);
                 if (donor == ulong.MaxValue) Panic.Fail("memory: a page to map lies in a block without RAM");
                 MapBlock(block, donor, tableMapped: false);
-                s_lazyBlocksMapped++;
             }
         }
 

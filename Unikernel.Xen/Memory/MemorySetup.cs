@@ -97,6 +97,8 @@ namespace Unikernel.Xen
             if (slackStart > mappingEnd) Panic.Fail("memory setup: Xen's bootstrap stack lies beyond its start-of-day mapping");
 
             bool inPlace = operations.Length == 0 && topPfn <= InitialPages;
+            ulong listPages = PagesFor(InitialPages * sizeof(ulong)); // Xen's start-of-day list
+            ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
             ulong p2mPages = inPlace ? 0 : PagesFor(topPfn * sizeof(ulong));
             ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
             ulong bitmapPages = PagesFor(bitmapWords * sizeof(ulong));
@@ -144,23 +146,22 @@ namespace Unikernel.Xen
             ulong afterImage = LoadedAfterImage(startInfo);
             Span<PfnRange> free = stackalloc PfnRange[6];
             int n = 0;
-            free[n++] = new PfnRange(1, ((ulong)LinearMap.ImageStart() >> XenConstants.PageShift) - 1);
+            free[n++] = new PfnRange(1, imageStart - 1);
             free[n++] = new PfnRange(stackPfn, 1);
             free[n++] = new PfnRange(slackStart + slackUsed, mappingEnd - (slackStart + slackUsed));
             if (reserveBlocksEnd > mappingEnd) free[n++] = new PfnRange(reserveStart + reservePages, reserveBlocksEnd - (reserveStart + reservePages));
-            if (!inPlace) free[n++] = new PfnRange(startInfo->MfnList >> XenConstants.PageShift, PagesFor(InitialPages * sizeof(ulong)));
-            if (afterImage != 0) free[n++] = new PfnRange((ulong)LinearMap.ImageEnd() >> XenConstants.PageShift, afterImage);
+            if (!inPlace) free[n++] = new PfnRange(startInfo->MfnList >> XenConstants.PageShift, listPages);
+            if (afterImage != 0) free[n++] = new PfnRange(imageEnd, afterImage);
             // The backed runs after the plan, from the plan itself: the allocator gets them without a read of
             // the p2m per page (host-tested against the table the plan makes).
             Span<PfnRange> runs = stackalloc PfnRange[2 * operations.Length + 2];
             bool runsKnown = P2mTable.BackedRanges(operations, InitialPages, topPfn, runs, out int runCount) == MemoryStatus.Ok;
             FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free.Slice(0, n), ref extra,
                 PopulateBudget(maxReservation), runs.Slice(0, runsKnown ? runCount : 0), runsKnown, out s_lazy);
-            ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
             s_parts.Image = imageEnd - imageStart - s_returnedFromImage;
             // Xen's pieces between the image and the slack (start_info, rings, its page tables, the list when it
             // serves as the p2m, a module), less what went to the allocator.
-            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : PagesFor(InitialPages * sizeof(ulong))) - afterImage;
+            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : listPages) - afterImage;
             s_parts.Mapped = LinearMap.CountMappedBelow(reserveBlocksEnd);
         }
 

@@ -15,22 +15,17 @@ namespace Unikernel.Xen
     {
         private static ulong* s_table;
         private static ulong s_size;
-        // Xen's list as it is: every entry from here to its end is a frame of ours (ulong.MaxValue: unknown).
-        private static ulong s_allBackedFrom = ulong.MaxValue;
-
         public static ulong Size => s_size;
 
         internal static void UseStartOfDayList(StartInfo* startInfo)
         {
             s_table = (ulong*)startInfo->MfnList;
             s_size = startInfo->NrPages;
-            s_allBackedFrom = 0;
         }
 
         // End of the run of backed pfns from pfn (pfn itself if it is not backed), at most end.
         public static ulong BackedRunEnd(ulong pfn, ulong end)
         {
-            if (pfn >= s_allBackedFrom) return pfn < s_size ? (end < s_size ? end : s_size) : pfn;
             while (pfn < end && IsBacked(MachineFrame(pfn))) pfn++;
             return pfn;
         }
@@ -38,7 +33,6 @@ namespace Unikernel.Xen
         // End of the run of pfns from pfn that are not backed, at most end.
         public static ulong UnbackedRunEnd(ulong pfn, ulong end)
         {
-            if (pfn >= s_allBackedFrom) return pfn < s_size ? pfn : end;
             while (pfn < end && !IsBacked(MachineFrame(pfn))) pfn++;
             return pfn;
         }
@@ -58,13 +52,8 @@ namespace Unikernel.Xen
             if (table.Apply(plan) != MemoryStatus.Ok) Panic.Fail("memory setup: the plan reaches beyond the p2m");
             s_table = storage;
             s_size = size;
-            s_allBackedFrom = ulong.MaxValue;
         }
 
-        internal static void Set(ulong pfn, ulong mfn)
-        {
-            s_table[pfn] = mfn;
-            if (!IsBacked(mfn) && pfn >= s_allBackedFrom && s_allBackedFrom != ulong.MaxValue) s_allBackedFrom = pfn + 1;
-        }
+        internal static void Set(ulong pfn, ulong mfn) => s_table[pfn] = mfn;
     }
 }

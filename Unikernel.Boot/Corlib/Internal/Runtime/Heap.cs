@@ -11,7 +11,7 @@ namespace Internal.Runtime
     // out is fatal and says how much was asked for. Long-lived state belongs in statics and structs.
     public static unsafe class Heap
     {
-        public const int PageSize = 4096;
+        private const int PageSize = 4096;
         private const nuint ChunkPages = 4;
         private const int BootArenaBytes = PageSize;
 
@@ -21,14 +21,10 @@ namespace Internal.Runtime
         private static byte* s_next;
         private static byte* s_end;
         private static nuint s_used;
-        private static nuint s_pages;
         private static delegate*<nuint, void*> s_allocatePages;
 
         /// <summary>Bytes handed out by `new` so far (the boot arena included).</summary>
         public static nuint Used => s_used;
-
-        /// <summary>Pages taken from the platform for the heap.</summary>
-        public static nuint PagesTaken => s_pages;
 
         /// <summary>The most `new` may hand out in total (UnikernelHeapSize).</summary>
         public static nuint Limit => (nuint)HeapLimit();
@@ -62,7 +58,6 @@ namespace Internal.Runtime
             var run = (byte*)s_allocatePages(pages);
             if (run == null) Fatal.Fail("out of heap memory: no free pages for `new` (", Number.Format(size, stackalloc char[20]), " bytes asked)");
             for (nuint i = 0; i < pages * PageSize; i += 8) *(ulong*)(run + i) = 0;
-            s_pages += pages;
             if (run != s_end) s_next = run;
             s_end = run + pages * PageSize;
         }
