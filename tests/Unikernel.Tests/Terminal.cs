@@ -62,6 +62,19 @@ public sealed class Terminal : IDisposable
         throw new TimeoutException($"no \"{text}\" within {timeout.TotalSeconds:F0} s on the terminal; it shows:\n{Output}");
     }
 
+    // A key-value appliance's dialogue as a person types it (set, get, quit), each reply awaited before the next
+    // line, from position from; returns the command's exit code.
+    public int SetGetQuit(string key, string value, int from, TimeSpan exitTimeout)
+    {
+        Type($"set {key} {value}\r");
+        int at = WaitFor("\nok", TimeSpan.FromSeconds(30), from);
+        Type($"get {key}\r");
+        at = WaitFor($"value {value}", TimeSpan.FromSeconds(30), at);
+        Type("quit\r");
+        WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
+        return WaitForExit(exitTimeout);
+    }
+
     public void Type(string text)
     {
         _process.StandardInput.Write(text);

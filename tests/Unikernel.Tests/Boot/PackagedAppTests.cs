@@ -166,13 +166,7 @@ public class PackagedAppTests
             using (var terminal = new Terminal("dotnet run", kv, Repo.CacheEnvironment))
             {
                 int at = terminal.WaitFor("# kv ready", TimeSpan.FromMinutes(3));
-                terminal.Type("set colour green\r");
-                at = terminal.WaitFor("\nok", TimeSpan.FromSeconds(30), at);
-                terminal.Type("get colour\r");
-                at = terminal.WaitFor("value green", TimeSpan.FromSeconds(30), at);
-                terminal.Type("quit\r");
-                terminal.WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
-                Assert.Equal(0, terminal.WaitForExit(TimeSpan.FromSeconds(30)));
+                Assert.Equal(0, terminal.SetGetQuit("colour", "green", at, TimeSpan.FromSeconds(30)));
             }
 
             // The plain template, with arguments after -- as the guest's command line.

@@ -59,13 +59,7 @@ public class DotnetRunTests
     {
         using var terminal = new Terminal("dotnet run --no-build", Appliance, Repo.CacheEnvironment);
         int at = terminal.WaitFor("# appliance ready", Minutes3);
-        terminal.Type("set k typed\r");
-        at = terminal.WaitFor("\nok", TimeSpan.FromSeconds(30), at);
-        terminal.Type("get k\r");
-        at = terminal.WaitFor("value typed", TimeSpan.FromSeconds(30), at);
-        terminal.Type("quit\r");
-        terminal.WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
-        Assert.Equal(0, terminal.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, terminal.SetGetQuit("k", "typed", at, TimeSpan.FromSeconds(30)));
         Assert.DoesNotContain("(XEN)", terminal.Output);
     }
 
@@ -107,13 +101,7 @@ public class DotnetRunTests
     {
         using var terminal = new Terminal("dotnet run --no-build -p:UnikernelRunEnvironment=xl", Appliance, Repo.CacheEnvironment);
         int at = terminal.WaitFor("# appliance ready", TimeSpan.FromMinutes(4));
-        terminal.Type("set k xl\r");
-        at = terminal.WaitFor("\nok", TimeSpan.FromSeconds(30), at);
-        terminal.Type("get k\r");
-        at = terminal.WaitFor("value xl", TimeSpan.FromSeconds(30), at);
-        terminal.Type("quit\r");
-        terminal.WaitFor("ok bye", TimeSpan.FromSeconds(30), at);
-        Assert.Equal(0, terminal.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, terminal.SetGetQuit("k", "xl", at, TimeSpan.FromSeconds(60)));
     }
 
     [Theory]
