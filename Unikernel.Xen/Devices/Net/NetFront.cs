@@ -1,0 +1,334 @@
+using System;
+using Unikernel.Core.Rings;
+using Unikernel.Core.Text;
+using Unikernel.Xen.Abi;
+
+namespace Unikernel.Xen
+{
+    // One virtual network interface (io/netif.h) through its backend (Linux netback), rx-copy only: the
+    // backend copies each received packet into a page we granted, and reads each packet we send from a
+    // granted half page. The grants stay for the device's life (netback only copies into rx pages and has
+    // unmapped a tx page before it answers), so a packet costs no grant operation and no allocation. We ask for
+    // neither scatter-gather nor GSO, so every packet is one slot each way (at most 1514 bytes).
+    internal unsafe struct NetFront
+    {
+        public const int RxBuffers = 64;    // pages posted for the backend to fill (the ring holds 256)
+        public const int TxSlots = 64;      // packets in flight towards the backend, two per page
+        public const int TxSlotBytes = 2048;
+        public const int MaxFrame = 1514;   // Ethernet header + a 1500-byte MTU
+        public const ulong ConnectTimeoutNanoseconds = XenbusFrontend.StateTimeoutNanoseconds;
+
+        public XenbusFrontend Front;
+        public fixed char IdChars[8];
+        public int IdLength;
+        public fixed byte Mac[6];
+        public byte* TxRingPage, RxRingPage;
+        public uint TxRingRef, RxRingRef, Port;
+        public FrontRing Tx, Rx;
+        public bool Connected, LinkUp;
+        public long Broken;                  // a negative errno once the backend misbehaved
+
+        // Where received frames go: deliver(context, frame, length, checksum already validated).
+        public delegate*<ulong, byte*, int, bool, void> Deliver;
+        public ulong DeliverContext;
+
+        public fixed ulong RxPages[RxBuffers];
+        public fixed uint RxRefs[RxBuffers];
+        public fixed ulong TxPages[TxSlots / 2];
+        public fixed uint TxRefs[TxSlots];
+        public fixed ushort TxFree[TxSlots];
+        public fixed byte TxBusy[TxSlots];
+        public int TxFreeCount;
+
+        public NetFrontCounters Counters;
+
+        public ReadOnlySpan<char> Id { get { fixed (char* p = IdChars) return new ReadOnlySpan<char>(p, IdLength); } }
+
+        // Connects to device/vif/<id> (netfront's side of io/netif.h's startup): waits for the backend's
+        // InitWait, grants both rings and the rx pages, posts the rx pages, publishes tx-ring-ref, rx-ring-ref,
+        // event-channel, request-rx-copy and feature-rx-notify with state Connected in one transaction (Linux
+        // netback connects only on Connected), reads the MAC and waits for the backend's Connected. Checksum
+        // offload stays on (no feature-no-csum-offload): a packet netback marks NETRXF_csum_blank or
+        // data_validated came from dom0 unchanged and is not checked again. 0 or a negative errno; what failed
+        // is in `failure`.
+        public static long Connect(NetFront* n, ReadOnlySpan<char> id, ref TextBuilder failure)
+        {
+            for (int i = 0; i < id.Length && i < 8; i++) n->IdChars[i] = id[i];
+            n->IdLength = id.Length < 8 ? id.Length : 8;
+            long rc = XenbusFrontend.Open(&n->Front, "vif", id);
+            if (rc < 0) return Fail(ref failure, "reading its xenstore nodes", rc);
+            rc = ReadMac(n);
+            if (rc < 0) return Fail(ref failure, "reading its mac", rc);
+            long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
+                | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
+            if (state < 0) return Fail(ref failure, "waiting for the backend's InitWait", state);
+
+            n->TxRingPage = (byte*)FramePool.AllocatePage();
+            n->RxRingPage = (byte*)FramePool.AllocatePage();
+            if (n->TxRingPage == null || n->RxRingPage == null) return Fail(ref failure, "allocating the rings", XenError.ENOMEM);
+            FrontRing.InitShared(n->TxRingPage);
+            FrontRing.InitShared(n->RxRingPage);
+            n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
+            n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
+            if (n->Tx.Size < TxSlots || n->Rx.Size < RxBuffers) Panic.Fail("netfront: the rings are smaller than netif.h says");
+
+            rc = Grant(n->TxRingPage, n->Front.BackendId, out n->TxRingRef);
+            if (rc >= 0) rc = Grant(n->RxRingPage, n->Front.BackendId, out n->RxRingRef);
+            if (rc < 0) return Fail(ref failure, "granting the rings", rc);
+            for (int i = 0; i < TxSlots / 2; i++)
+            {
+                byte* page = (byte*)FramePool.AllocatePage();
+                if (page == null) return Fail(ref failure, "allocating transmit pages", XenError.ENOMEM);
+                n->TxPages[i] = (ulong)page;
+                for (int half = 0; half < 2; half++)
+                {
+                    long gref = GrantTable.AllocateRef();
+                    if (gref < 0) return Fail(ref failure, "granting transmit pages", gref);
+                    n->TxRefs[2 * i + half] = (uint)gref;
+                    GrantTable.GrantAccess((uint)gref, n->Front.BackendId, MachineFrame(page), true);
+                }
+            }
+            for (int i = 0; i < TxSlots; i++) n->TxFree[i] = (ushort)(TxSlots - 1 - i);
+            n->TxFreeCount = TxSlots;
+            for (int i = 0; i < RxBuffers; i++)
+            {
+                byte* page = (byte*)FramePool.AllocatePage();
+                if (page == null) return Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
+                n->RxPages[i] = (ulong)page;
+                rc = Grant(page, n->Front.BackendId, out uint gref, readOnly: false);
+                if (rc < 0) return Fail(ref failure, "granting receive pages", rc);
+                n->RxRefs[i] = gref;
+                PostRx(n, (ushort)i);
+            }
+            n->Rx.PushRequests(); // the backend is not connected yet: nothing to notify
+
+            var alloc = new EvtchnAllocUnbound { Dom = (ushort)DomainId.Self, RemoteDom = n->Front.BackendId };
+            Panic.Check(Hypercall.EventChannelOp(EventChannelOp.AllocUnbound, &alloc), "event_channel_op(alloc_unbound)");
+            n->Port = alloc.Port;
+            EventChannels.Attach(n->Port, &OnEvent, (ulong)n);
+
+            rc = XenbusFrontend.Publish(&n->Front, &WriteKeys, (ulong)n);
+            if (rc < 0) return Fail(ref failure, "publishing the rings and event channel", rc);
+            state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.Connected)
+                | XenbusFrontend.Bit(XenbusState.Closing) | XenbusFrontend.Bit(XenbusState.Closed), "netfront: backend Connected");
+            if (state < 0) return Fail(ref failure, "waiting for the backend's Connected", state);
+            if (state != (long)XenbusState.Connected) return Fail(ref failure, "the backend closed instead of connecting", XenError.EIO);
+            n->Connected = true;
+            n->LinkUp = true;
+            return 0;
+        }
+
+        private static long WriteKeys(XenbusFrontend* f, ulong context, uint transaction)
+        {
+            var n = (NetFront*)context;
+            long rc = XenbusFrontend.WriteNumber(f->FrontPath, "tx-ring-ref", n->TxRingRef, transaction);
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "rx-ring-ref", n->RxRingRef, transaction);
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "event-channel", n->Port, transaction);
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "request-rx-copy", 1, transaction); // netback refuses without it
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "feature-rx-notify", 1, transaction); // else netback polls
+            if (rc >= 0) rc = f->SwitchState(XenbusState.Connected, transaction);
+            return rc;
+        }
+
+        // "mac" in our own node: six hex pairs separated by colons.
+        private static long ReadMac(NetFront* n)
+        {
+            Span<byte> value = stackalloc byte[24];
+            long length = XenbusFrontend.ReadKey(n->Front.FrontPath, "mac", value);
+            if (length < 0) return length;
+            if (length != 17) return XenError.EPROTO;
+            for (int i = 0; i < 6; i++)
+            {
+                int hi = Hex(value[3 * i]), lo = Hex(value[3 * i + 1]);
+                if (hi < 0 || lo < 0 || (i < 5 && value[3 * i + 2] != (byte)':')) return XenError.EPROTO;
+                n->Mac[i] = (byte)(hi << 4 | lo);
+            }
+            return 0;
+        }
+
+        private static int Hex(byte c) =>
+            c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+        private static long Grant(byte* page, ushort backend, out uint gref, bool readOnly = false)
+        {
+            gref = 0;
+            long rc = GrantTable.AllocateRef();
+            if (rc < 0) return rc;
+            gref = (uint)rc;
+            GrantTable.GrantAccess(gref, backend, MachineFrame(page), readOnly);
+            return 0;
+        }
+
+        private static long Fail(ref TextBuilder failure, string what, long rc)
+        {
+            failure.Append(what);
+            failure.Append(": ");
+            XenError.AppendResult(ref failure, rc);
+            return rc;
+        }
+
+        private static ulong MachineFrame(void* page) => AddressTranslation.VirtualToMachine((ulong)page) >> XenConstants.PageShift;
+
+        private static void PostRx(NetFront* n, ushort id)
+        {
+            var request = (NetifRxRequest*)n->Rx.NextRequest();
+            request->Id = id;
+            request->Gref = n->RxRefs[id];
+            n->Rx.Produce();
+        }
+
+        // The handler only wakes the poller: packets are taken outside the upcall.
+        private static void OnEvent(uint port, ulong data)
+        {
+            ((NetFront*)data)->Counters.Events++;
+            Idle.Kick();
+        }
+
+        // Whether the backend has published responses we have not taken (re-arming the events first, so one
+        // published after this look still wakes us).
+        public static bool HasWork(NetFront* n) =>
+            n->Connected && n->Broken == 0 && (n->Rx.FinalCheckForResponses() != 0 || n->Tx.UnconsumedResponses != 0);
+
+        // Takes every received packet, hands each to Deliver and posts its page again; takes the transmit
+        // completions. Returns the packets received. A response that does not fit what we posted breaks the
+        // device: a backend we cannot trust gets no more requests.
+        public static int Poll(NetFront* n)
+        {
+            if (!n->Connected || n->Broken != 0) return 0;
+            TakeTxResponses(n);
+            int received = 0, posted = 0;
+            while (true)
+            {
+                long waiting = n->Rx.UnconsumedResponses;
+                if (waiting < 0) { Break(n, "its receive response index ran ahead of our requests"); return received; }
+                if (waiting == 0)
+                {
+                    if (n->Rx.FinalCheckForResponses() == 0) break;
+                    continue;
+                }
+                var response = (NetifRxResponse*)n->Rx.PeekResponse();
+                ushort id = response->Id, offset = response->Offset, flags = response->Flags;
+                short status = response->Status;
+                n->Rx.ConsumeResponse();
+                if (id >= RxBuffers) { Break(n, "a receive response for a buffer we never posted"); return received; }
+                if ((flags & (Netif.RxMoreData | Netif.RxExtraInfo | Netif.RxGsoPrefix)) != 0)
+                {
+                    Break(n, "a multi-slot packet we did not ask for (no feature-sg, no GSO)");
+                    return received;
+                }
+                if (status < 0) n->Counters.RxErrors++;
+                else if (status == 0 || offset + status > 4096 || status > MaxFrame) n->Counters.RxMalformed++;
+                else
+                {
+                    n->Counters.RxPackets++;
+                    n->Counters.RxBytes += (ulong)status;
+                    received++;
+                    bool validated = (flags & (Netif.RxDataValidated | Netif.RxCsumBlank)) != 0;
+                    if (n->Deliver != null) n->Deliver(n->DeliverContext, (byte*)n->RxPages[id] + offset, status, validated);
+                }
+                PostRx(n, id);
+                posted++;
+                if (posted >= 16) { Notify(n, n->Rx.PushRequests()); posted = 0; } // keep the backend supplied in a burst
+            }
+            if (posted > 0) Notify(n, n->Rx.PushRequests());
+            return received;
+        }
+
+        private static void Notify(NetFront* n, bool wanted)
+        {
+            if (!wanted) return;
+            n->Counters.Notifications++;
+            EventChannels.Send(n->Port);
+        }
+
+        private static void TakeTxResponses(NetFront* n)
+        {
+            while (true)
+            {
+                long waiting = n->Tx.UnconsumedResponses;
+                if (waiting < 0) { Break(n, "its transmit response index ran ahead of our requests"); return; }
+                if (waiting == 0) return;
+                var response = (NetifTxResponse*)n->Tx.PeekResponse();
+                ushort id = response->Id;
+                short status = response->Status;
+                n->Tx.ConsumeResponse();
+                if (status == Netif.RspNull) continue; // an extra_info slot's answer (we send none)
+                if (id >= TxSlots || n->TxBusy[id] == 0) { Break(n, "a transmit response for no packet in flight"); return; }
+                if (status != Netif.RspOkay) n->Counters.TxErrors++;
+                n->TxBusy[id] = 0;
+                n->TxFree[n->TxFreeCount++] = id;
+            }
+        }
+
+        // Sends one frame (copied into a granted slot): false when the device is down or every slot is in
+        // flight (counted; the protocols above retransmit).
+        public static bool Transmit(NetFront* n, ReadOnlySpan<byte> frame)
+        {
+            if (!n->Connected || n->Broken != 0 || !n->LinkUp) { n->Counters.TxDown++; return false; }
+            if (frame.Length < 14 || frame.Length > MaxFrame) { n->Counters.TxOversize++; return false; }
+            if (n->TxFreeCount == 0) TakeTxResponses(n);
+            if (n->TxFreeCount == 0 || n->Tx.IsFull) { n->Counters.TxBusy++; return false; }
+            ushort id = n->TxFree[--n->TxFreeCount];
+            n->TxBusy[id] = 1;
+            int offset = (id & 1) * TxSlotBytes;
+            frame.CopyTo(new Span<byte>((byte*)n->TxPages[id >> 1] + offset, frame.Length));
+            var request = (NetifTxRequest*)n->Tx.NextRequest();
+            request->Gref = n->TxRefs[id];
+            request->Offset = (ushort)offset;
+            request->Flags = 0; // checksums are filled in by our stack
+            request->Id = id;
+            request->Size = (ushort)frame.Length;
+            n->Tx.Produce();
+            n->Counters.TxPackets++;
+            n->Counters.TxBytes += (ulong)frame.Length;
+            Notify(n, n->Tx.PushRequests());
+            return true;
+        }
+
+        // Follows the backend's state after a watch fired: anything but Connected takes the link down.
+        public static void CheckLink(NetFront* n)
+        {
+            if (!n->Connected) return;
+            long state = n->Front.BackendState();
+            bool up = state == (long)XenbusState.Connected;
+            if (up == n->LinkUp) return;
+            n->LinkUp = up;
+            n->Counters.LinkChanges++;
+        }
+
+        private static void Break(NetFront* n, string why)
+        {
+            n->Broken = XenError.EIO;
+            n->LinkUp = false;
+            var text = new TextBuilder(stackalloc char[160]);
+            text.Append($"# netfront {n->Id}: the backend sent {why}; the device is broken");
+            XenConsole.WriteLine(text.Text);
+        }
+
+        // At shutdown: closes the xenbus connection and the event channel. The pages stay granted: the
+        // domain is going away, and a backend that still maps one must not see it reused.
+        public static void Disconnect(NetFront* n)
+        {
+            if (!n->Connected) return;
+            n->Connected = false;
+            n->LinkUp = false;
+            long rc = XenbusFrontend.Close(&n->Front);
+            if (rc < 0)
+            {
+                var text = new TextBuilder(stackalloc char[96]);
+                text.Append($"# netfront {n->Id}: closing: ");
+                XenError.AppendResult(ref text, rc);
+                XenConsole.WriteLine(text.Text);
+            }
+            EventChannels.Close(n->Port);
+        }
+    }
+
+    // What a netfront has done, for the status line.
+    internal struct NetFrontCounters
+    {
+        public ulong RxPackets, RxBytes, RxErrors, RxMalformed;
+        public ulong TxPackets, TxBytes, TxErrors, TxBusy, TxDown, TxOversize;
+        public ulong Events, Notifications, LinkChanges;
+    }
+}
