@@ -1,6 +1,5 @@
 using System;
 using Unikernel;
-using Unikernel.Core.Storage;
 using Unikernel.Core.Text;
 
 // The line protocol (README.md, "The appliance's protocol"). Each request line gets exactly one reply line,
@@ -59,32 +58,35 @@ public static class CommandProcessor
     {
         ReadOnlySpan<byte> key = Ascii.FirstWord(arguments, out ReadOnlySpan<byte> value);
         if (key.IsEmpty || value.IsEmpty) { Error("usage: set <key> <value>"); return; }
-        StoreResult result = KeyValueStore.CheckSet(key, value);
-        if (result != StoreResult.Ok) { Report(result); return; }
-        // On the disk and flushed before it counts: only then is it applied and acknowledged.
-        if (DiskLog.IsOpen && !DiskLog.Append(LogRecordKind.Set, key, value)) { Error("disk write failed, not stored"); return; }
-        KeyValueStore.Set(key, value);
-        Console.WriteLine("ok");
+        StoreResult result = DurableStore.Set(key, value);
+        if (result == StoreResult.DiskFailed) Error("disk write failed, not stored");
+        else if (result != StoreResult.Ok) Report(result);
+        else Console.WriteLine("ok");
     }
 
+    // One line, written in pieces (a value set over the network may be far longer than a console line).
     private static void Get(ReadOnlySpan<byte> arguments)
     {
         if (!IsOneKey(arguments)) { Error("usage: get <key>"); return; }
         if (KeyValueStore.Get(arguments, out ReadOnlySpan<byte> value) != StoreResult.Ok) { Report(StoreResult.NotFound); return; }
-        Span<char> buffer = stackalloc char[KeyValueStore.MaxValue + 8];
-        var reply = new TextBuilder(buffer);
-        reply.Append("value ");
-        Ascii.Append(ref reply, value);
-        Console.WriteLine(reply.Text);
+        Console.Write("value ");
+        Span<char> buffer = stackalloc char[256];
+        for (int done = 0; done < value.Length; done += buffer.Length)
+        {
+            var piece = new TextBuilder(buffer);
+            Ascii.Append(ref piece, value.Slice(done, value.Length - done < buffer.Length ? value.Length - done : buffer.Length));
+            Console.Write(piece.Text);
+        }
+        Console.WriteLine();
     }
 
     private static void Delete(ReadOnlySpan<byte> arguments)
     {
         if (!IsOneKey(arguments)) { Error("usage: del <key>"); return; }
-        if (!KeyValueStore.Contains(arguments)) { Report(StoreResult.NotFound); return; }
-        if (DiskLog.IsOpen && !DiskLog.Append(LogRecordKind.Delete, arguments, default)) { Error("disk write failed, not deleted"); return; }
-        KeyValueStore.Delete(arguments);
-        Console.WriteLine("ok");
+        StoreResult result = DurableStore.Delete(arguments);
+        if (result == StoreResult.DiskFailed) Error("disk write failed, not deleted");
+        else if (result != StoreResult.Ok) Report(result);
+        else Console.WriteLine("ok");
     }
 
     // One line, written key by key (the console sends a long line in pieces, never cut).
@@ -138,6 +140,7 @@ public static class CommandProcessor
         else if (result == StoreResult.Full) Error("store full (256 keys)");
         else if (result == StoreResult.KeyTooLong) Error("key too long (max 64 bytes)");
         else if (result == StoreResult.ValueTooLong) Error("value too long (max 1024 bytes)");
+        else if (result == StoreResult.NoMemory) Error("out of memory, not stored");
         else Error("internal error");
     }
 

@@ -37,7 +37,7 @@ public static unsafe class Program
     private static void Greet()
     {
         var text = new Unikernel.Core.Text.TextBuilder(stackalloc char[192]);
-        text.Append($"# appliance ready: key-value store, {KeyValueStore.Capacity} keys of up to {KeyValueStore.MaxValue} bytes; ");
+        text.Append($"# appliance ready: key-value store, {KeyValueStore.Capacity} keys of up to {KeyValueStore.InlineValue} bytes; ");
         DiskLog.AppendStorage(ref text);
         text.Append("; type help");
         Console.WriteLine(text.Text);
