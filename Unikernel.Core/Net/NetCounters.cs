@@ -22,7 +22,7 @@ namespace Unikernel.Core.Net
         public ulong BadIpv4Checksum;
         public ulong Fragments;
         public ulong NotOurAddress;
-        public ulong UnknownProtocol;      // includes TCP while no TCP hook is set
+        public ulong UnknownProtocol;      // includes TCP while no hook is set, and TCP to a broadcast
         public ulong MalformedIcmp;
         public ulong BadIcmpChecksum;
         public ulong IcmpIgnored;          // types we do not answer (echo replies, errors) or echo to a broadcast

@@ -1,7 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Linq;
-using System.Runtime.InteropServices;
 using CsCheck;
 using Unikernel.Core.Net;
 using Unikernel.Core.Text;
@@ -84,29 +83,21 @@ public sealed unsafe class NetworkInterfaceTests
     public void Udp_to_a_bound_port_is_queued_and_read_back()
     {
         using var net = new TestNetwork();
-        byte* queue = (byte*)NativeMemory.Alloc(4 * UdpSockets.SlotBytes);
-        try
+        Assert.True(net.Bind(5353, 4));
+        Assert.False(net.Bind(5353, 4));
+        for (int i = 0; i < 5; i++) net.Receive(TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, (ushort)(40000 + i), 5353, new byte[] { (byte)i, 2, 3 }));
+        Assert.Equal(4ul, net.Nic->Counters.Delivered);
+        Assert.Equal(1ul, net.Nic->Counters.UdpQueueFull);
+        var buffer = new byte[64];
+        for (int i = 0; i < 4; i++)
         {
-            Assert.True(net.Nic->UdpBind(5353, queue, 4 * UdpSockets.SlotBytes));
-            Assert.False(net.Nic->UdpBind(5353, queue, 4 * UdpSockets.SlotBytes));
-            for (int i = 0; i < 5; i++) net.Receive(TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, (ushort)(40000 + i), 5353, new byte[] { (byte)i, 2, 3 }));
-            Assert.Equal(4ul, net.Nic->Counters.Delivered);
-            Assert.Equal(1ul, net.Nic->Counters.UdpQueueFull);
-            var buffer = new byte[64];
-            for (int i = 0; i < 4; i++)
-            {
-                Assert.Equal(3, net.Nic->UdpReceive(5353, buffer, out uint ip, out ushort port));
-                Assert.Equal(TestNetwork.PeerIp, ip);
-                Assert.Equal(40000 + i, port);
-                Assert.Equal(new byte[] { (byte)i, 2, 3 }, buffer[..3]);
-            }
-            Assert.Equal(-1, net.Nic->UdpReceive(5353, buffer, out _, out _));
-            Assert.Empty(net.Sent);
+            Assert.Equal(3, net.Nic->UdpReceive(5353, buffer, out uint ip, out ushort port));
+            Assert.Equal(TestNetwork.PeerIp, ip);
+            Assert.Equal(40000 + i, port);
+            Assert.Equal(new byte[] { (byte)i, 2, 3 }, buffer[..3]);
         }
-        finally
-        {
-            NativeMemory.Free(queue);
-        }
+        Assert.Equal(-1, net.Nic->UdpReceive(5353, buffer, out _, out _));
+        Assert.Empty(net.Sent);
     }
 
     [Fact]
@@ -141,27 +132,19 @@ public sealed unsafe class NetworkInterfaceTests
     public void Fragments_are_dropped_and_counted()
     {
         using var net = new TestNetwork();
-        byte* queue = (byte*)NativeMemory.Alloc(UdpSockets.SlotBytes);
-        try
+        net.Bind(9, 1);
+        byte[] frame = TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, 40000, 9, new byte[16]);
+        foreach (ushort flags in new ushort[] { 0x2000, 0x0001, 0x4010 })
         {
-            net.Nic->UdpBind(9, queue, UdpSockets.SlotBytes);
-            byte[] frame = TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, 40000, 9, new byte[16]);
-            foreach (ushort flags in new ushort[] { 0x2000, 0x0001, 0x4010 })
-            {
-                byte[] fragment = (byte[])frame.Clone();
-                BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(20), flags);
-                BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(24), 0);
-                BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(24), ReferenceChecksum.Of(fragment.AsSpan(14, 20)));
-                net.Receive(fragment);
-            }
-            Assert.Equal(3ul, net.Nic->Counters.Fragments);
-            Assert.Equal(0ul, net.Nic->Counters.Delivered);
-            Assert.Empty(net.Sent);
+            byte[] fragment = (byte[])frame.Clone();
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(20), flags);
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(24), 0);
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(24), ReferenceChecksum.Of(fragment.AsSpan(14, 20)));
+            net.Receive(fragment);
         }
-        finally
-        {
-            NativeMemory.Free(queue);
-        }
+        Assert.Equal(3ul, net.Nic->Counters.Fragments);
+        Assert.Equal(0ul, net.Nic->Counters.Delivered);
+        Assert.Empty(net.Sent);
     }
 
     // A short datagram padded to Ethernet's 60 bytes: the padding is not data.
@@ -169,21 +152,13 @@ public sealed unsafe class NetworkInterfaceTests
     public void Ethernet_padding_is_trimmed()
     {
         using var net = new TestNetwork();
-        byte* queue = (byte*)NativeMemory.Alloc(UdpSockets.SlotBytes);
-        try
-        {
-            net.Nic->UdpBind(7, queue, UdpSockets.SlotBytes);
-            byte[] frame = TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, 1000, 7, new byte[] { 42 }, padTo: 60);
-            frame.AsSpan(43).Fill(0xEE);
-            net.Receive(frame);
-            var buffer = new byte[16];
-            Assert.Equal(1, net.Nic->UdpReceive(7, buffer, out _, out _));
-            Assert.Equal(42, buffer[0]);
-        }
-        finally
-        {
-            NativeMemory.Free(queue);
-        }
+        net.Bind(7, 1);
+        byte[] frame = TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, 1000, 7, new byte[] { 42 }, padTo: 60);
+        frame.AsSpan(43).Fill(0xEE);
+        net.Receive(frame);
+        var buffer = new byte[16];
+        Assert.Equal(1, net.Nic->UdpReceive(7, buffer, out _, out _));
+        Assert.Equal(42, buffer[0]);
     }
 
     [Fact]
@@ -287,6 +262,37 @@ public sealed unsafe class NetworkInterfaceTests
         Assert.Equal("rx 2/56 tx 1/46 used 1 bad-eth=1", text.Text.ToString());
     }
 
+    [Fact]
+    public void Each_drop_is_counted_under_its_reason()
+    {
+        using var net = new TestNetwork();
+        byte[] echo = TestNetwork.Echo(TestNetwork.PeerIp, TestNetwork.Address, 1, new byte[4]);
+        byte[] Changed(int offset, byte value)
+        {
+            byte[] frame = (byte[])echo.Clone();
+            frame[offset] = value;
+            return frame;
+        }
+        net.Receive(new byte[1515]);
+        net.Receive(Changed(12, 0x81).Select((b, i) => i == 13 ? (byte)0 : b).ToArray()); // an 802.1Q tag
+        net.Receive(Changed(0, 0x02));  // another destination MAC
+        net.Receive(Changed(12, 0x86)); // EtherType 0x8600
+        net.Receive(Changed(15, 0x02)); // the TOS changed under the header checksum
+        net.Receive(Changed(14, 0x65)); // version 6
+        net.Receive(Changed(40, 0xFF)); // the echo's sequence number changed under the ICMP checksum
+        net.Receive(TestNetwork.Echo(TestNetwork.PeerIp, 0x0A000009, 1, new byte[4]));
+        net.Receive(TestNetwork.Ipv4(TestNetwork.PeerIp, TestNetwork.Address, 99, new byte[4]));
+        net.Receive(TestNetwork.Frame(TestNetwork.Mac, TestNetwork.PeerMac, EthernetFrame.TypeArp, new byte[27]));
+        net.Receive(TestNetwork.Udp(TestNetwork.PeerIp, TestNetwork.Address, 1, 2, new byte[4]).Select((b, i) => i == 14 + 20 + 5 ? (byte)200 : b).ToArray());
+        NetCounters c = net.Nic->Counters;
+        Assert.Equal((1ul, 1ul, 1ul, 1ul), (c.Oversized, c.VlanTagged, c.NotForUs, c.UnknownEtherType));
+        Assert.Equal((1ul, 1ul, 1ul), (c.BadIpv4Checksum, c.MalformedIpv4, c.BadIcmpChecksum));
+        Assert.Equal((1ul, 1ul, 1ul, 1ul), (c.NotOurAddress, c.UnknownProtocol, c.MalformedArp, c.MalformedUdp));
+        Assert.Equal(11ul, c.ReceivedFrames);
+        Assert.Equal(c.ReceivedFrames, c.ReceiveDrops);
+        Assert.Empty(net.Sent);
+    }
+
     private static readonly Gen<byte[]> ValidFrames = Gen.OneOf(
         Gen.Select(Gen.UInt[0x0A000000, 0x0A0000FF], Gen.Byte.Array[0, 64]).Select((ip, data) => TestNetwork.Echo(ip, TestNetwork.Address, 1, data)),
         Gen.Select(Gen.UInt[0x0A000000, 0x0A0000FF], Gen.UShort[1, 12], Gen.Byte.Array[0, 64]).Select((ip, port, data) => TestNetwork.Udp(ip, TestNetwork.Address, 999, port, data)),
@@ -299,39 +305,31 @@ public sealed unsafe class NetworkInterfaceTests
     public void Any_frame_is_used_or_counted_once()
     {
         using var net = new TestNetwork();
-        byte* queue = (byte*)NativeMemory.Alloc(2 * UdpSockets.SlotBytes);
-        try
-        {
-            for (ushort port = 1; port <= 6; port += 2) net.Nic->UdpBind(port, queue + (port / 4) * UdpSockets.SlotBytes, UdpSockets.SlotBytes);
-            ulong now = 0;
-            Property.Check(Gen.Select(Gen.Frequency((1, (IGen<byte[]>)Gen.Byte.Array[0, 1600]), (6, Gen.Select(ValidFrames, Mutation.Gen).Select((f, m) => m.Apply(f))), (2, ValidFrames)), Gen.Bool),
-                input =>
+        for (ushort port = 1; port <= 6; port += 2) net.Bind(port, 1);
+        ulong now = 0;
+        Property.Check(Gen.Select(Gen.Frequency((1, (IGen<byte[]>)Gen.Byte.Array[0, 1600]), (6, Gen.Select(ValidFrames, Mutation.Gen).Select((f, m) => m.Apply(f))), (2, ValidFrames)), Gen.Bool),
+            input =>
+            {
+                var (frame, validated) = input;
+                lock (net)
                 {
-                    var (frame, validated) = input;
-                    lock (net)
+                    net.Receive(frame, validated, now += Second / 8);
+                    NetCounters counters = net.Nic->Counters;
+                    Assert.Equal(counters.ReceivedFrames, counters.Delivered + counters.ReceiveDrops);
+                    foreach (byte[] sent in net.Sent)
                     {
-                        net.Receive(frame, validated, now += Second / 8);
-                        NetCounters counters = net.Nic->Counters;
-                        Assert.Equal(counters.ReceivedFrames, counters.Delivered + counters.ReceiveDrops);
-                        foreach (byte[] sent in net.Sent)
+                        Assert.True(sent.Length <= 1514);
+                        Assert.Equal(ParseStatus.Valid, EthernetFrame.TryParse(sent, out EthernetFrame ethernet));
+                        if (ethernet.EtherType == EthernetFrame.TypeArp) Assert.Equal(ParseStatus.Valid, ArpPacket.TryParse(ethernet.Payload, out _));
+                        else
                         {
-                            Assert.True(sent.Length <= 1514);
-                            Assert.Equal(ParseStatus.Valid, EthernetFrame.TryParse(sent, out EthernetFrame ethernet));
-                            if (ethernet.EtherType == EthernetFrame.TypeArp) Assert.Equal(ParseStatus.Valid, ArpPacket.TryParse(ethernet.Payload, out _));
-                            else
-                            {
-                                Assert.Equal(ParseStatus.Valid, Ipv4Packet.TryParse(ethernet.Payload, out Ipv4Packet ip));
-                                Assert.Equal(ParseStatus.Valid, IcmpPacket.TryParse(ip.Payload, out _));
-                            }
+                            Assert.Equal(ParseStatus.Valid, Ipv4Packet.TryParse(ethernet.Payload, out Ipv4Packet ip));
+                            Assert.Equal(ParseStatus.Valid, IcmpPacket.TryParse(ip.Payload, out _));
                         }
-                        net.Sent.Clear();
-                        for (ushort port = 1; port <= 6; port++) while (net.Nic->UdpReceive(port, new byte[8], out _, out _) >= 0) { }
                     }
-                });
-        }
-        finally
-        {
-            NativeMemory.Free(queue);
-        }
+                    net.Sent.Clear();
+                    for (ushort port = 1; port <= 6; port++) while (net.Nic->UdpReceive(port, new byte[8], out _, out _) >= 0) { }
+                }
+            });
     }
 }

@@ -18,6 +18,7 @@ internal sealed unsafe class TestNetwork : IDisposable
     public bool Accept = true;
     public readonly NetworkInterface* Nic;
     private GCHandle _self;
+    private readonly List<IntPtr> _queues = new();
 
     public TestNetwork(int prefixLength = 24, uint gateway = Gateway)
     {
@@ -25,6 +26,14 @@ internal sealed unsafe class TestNetwork : IDisposable
         Nic = (NetworkInterface*)NativeMemory.AllocZeroed((nuint)sizeof(NetworkInterface));
         *Nic = new NetworkInterface(Mac, Address, prefixLength, gateway, &Transmit, (ulong)GCHandle.ToIntPtr(_self));
         Nic->SetTcpHandler(&Tcp, (ulong)GCHandle.ToIntPtr(_self));
+    }
+
+    // Binds port with a receive queue of the given number of datagrams, freed with the network.
+    public bool Bind(ushort port, int datagrams)
+    {
+        byte* queue = (byte*)NativeMemory.Alloc((nuint)(datagrams * UdpSockets.SlotBytes));
+        _queues.Add((IntPtr)queue);
+        return Nic->UdpBind(port, queue, datagrams * UdpSockets.SlotBytes);
     }
 
     public void Receive(byte[] frame, bool validated = false, ulong now = 0) => Nic->ReceiveFrame(frame, validated, now);
@@ -52,6 +61,7 @@ internal sealed unsafe class TestNetwork : IDisposable
     public void Dispose()
     {
         NativeMemory.Free(Nic);
+        foreach (IntPtr queue in _queues) NativeMemory.Free((void*)queue);
         _self.Free();
     }
 
