@@ -4,7 +4,7 @@ namespace Unikernel.Core.Net
 {
     // Wire fields are big-endian (RFC 791 appendix B, "network byte order"). Callers check bounds first;
     // a span too short still fails its own bounds check rather than reading past it.
-    public static class NetworkByteOrder
+    internal static class NetworkByteOrder
     {
         public static ushort Read16(ReadOnlySpan<byte> data, int offset) => (ushort)(data[offset] << 8 | data[offset + 1]);
 

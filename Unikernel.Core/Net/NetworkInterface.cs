@@ -183,7 +183,8 @@ namespace Unikernel.Core.Net
             // claiming ours is a conflict, not a neighbour).
             bool learnable = !arp.SenderMac.IsGroup && arp.SenderIp != 0 && arp.SenderIp != _address;
             bool known = learnable && _arp.Update(arp.SenderIp, arp.SenderMac, now);
-            if (arp.TargetIp != _address || _address == 0 || arp.Operation != ArpPacket.Request)
+            // Only a request for our address gets an answer, and only to a unicast sender.
+            if (arp.TargetIp != _address || _address == 0 || arp.Operation != ArpPacket.Request || arp.SenderMac.IsGroup)
             {
                 if (known) _counters.Delivered++;
                 else _counters.ArpIgnored++;

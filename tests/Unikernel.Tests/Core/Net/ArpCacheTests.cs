@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using CsCheck;
 using Unikernel.Core.Net;
 
 namespace Unikernel.Tests.Core.Net;
@@ -78,5 +80,46 @@ public sealed class ArpCacheTests
         Assert.False(cache.NextDueRequest(3 * Second, out _));
         Assert.Equal(0, cache.Count);
         Assert.Equal(ulong.MaxValue, cache.NextDeadline);
+    }
+
+    // Random traffic over more addresses than entries: the table never holds more than its capacity, a
+    // resolved lookup gives the MAC of the last answer (never one older than Lifetime), and while no entry
+    // has had to be replaced, no address is asked for more than once a RetryInterval.
+    [Fact]
+    public void Any_traffic_keeps_the_table_consistent()
+    {
+        var operations = Gen.Select(Gen.Int[0, 3], Gen.UInt[1, 24], Gen.ULong[0, 3 * Second], Gen.ULong[1, 1000]).Array[1, 60];
+        Property.Check(operations, steps =>
+        {
+            var cache = new ArpCache();
+            var answered = new Dictionary<uint, (ulong Mac, ulong At)>();
+            var asked = new Dictionary<uint, ulong>();
+            var seen = new HashSet<uint>();
+            ulong now = 0;
+            foreach (var (kind, address, advance, mac) in steps)
+            {
+                uint ip = address;
+                now += advance;
+                if (kind != 3) seen.Add(ip);
+                bool requested = false;
+                if (kind == 0) { cache.Insert(ip, new MacAddress(mac), now); answered[ip] = (mac, now); }
+                else if (kind == 1) { if (cache.Update(ip, new MacAddress(mac), now)) answered[ip] = (mac, now); }
+                else if (kind == 2)
+                {
+                    if (cache.Lookup(ip, now, out MacAddress got, out requested))
+                    {
+                        Assert.Equal(answered[ip].Mac, got.Value);
+                        Assert.True(now < answered[ip].At + ArpCache.Lifetime);
+                    }
+                }
+                else if (cache.NextDueRequest(now, out uint due)) { ip = due; requested = true; }
+                if (requested)
+                {
+                    if (asked.TryGetValue(ip, out ulong last) && seen.Count <= ArpCache.Capacity) Assert.True(now >= last + ArpCache.RetryInterval);
+                    asked[ip] = now;
+                }
+                Assert.True(cache.Count <= ArpCache.Capacity);
+            }
+        });
     }
 }

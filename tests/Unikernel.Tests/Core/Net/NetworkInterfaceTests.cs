@@ -36,6 +36,15 @@ public sealed unsafe class NetworkInterfaceTests
     }
 
     [Fact]
+    public void An_arp_request_from_a_group_address_is_not_answered()
+    {
+        using var net = new TestNetwork();
+        net.Receive(TestNetwork.Arp(ArpPacket.Request, MacAddress.Broadcast, TestNetwork.PeerIp, MacAddress.Zero, TestNetwork.Address, MacAddress.Broadcast));
+        Assert.Empty(net.Sent);
+        Assert.Equal(1ul, net.Nic->Counters.ArpIgnored);
+    }
+
+    [Fact]
     public void Link_up_sends_a_gratuitous_arp()
     {
         using var net = new TestNetwork();
