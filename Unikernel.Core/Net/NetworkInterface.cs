@@ -149,6 +149,11 @@ namespace Unikernel.Core.Net
 
         public bool UdpUnbind(ushort port) => _udp.Unbind(port);
 
+        public bool UdpIsBound(ushort port) => _udp.IsBound(port);
+
+        // Datagrams waiting at port (0 when it is not bound).
+        public int UdpQueued(ushort port) => _udp.Queued(port);
+
         // The oldest datagram queued at port: what fits is copied to destination; returns its whole length
         // (more than destination.Length: it was cut), or -1 when none is queued.
         public int UdpReceive(ushort port, Span<byte> destination, out uint remoteIp, out ushort remotePort) =>

@@ -90,6 +90,17 @@ namespace Unikernel
         public static int Read(Span<byte> buffer) => Xen.ConsoleInput.Read(buffer);
 
         /// <summary>
+        /// Reads what input has arrived, without waiting: the number of bytes read, 0 when there is none.
+        /// </summary>
+        public static int TryRead(Span<byte> buffer) => Xen.ConsoleInput.TryRead(buffer);
+
+        /// <summary>
+        /// Whether input may be waiting: a condition for <see cref="Lifecycle.WaitUntil"/> when the console is
+        /// one of several sources (it can be true once more than needed; <see cref="TryRead"/> then gives 0).
+        /// </summary>
+        public static bool HasInput => Xen.ConsoleInput.MayHaveInput;
+
+        /// <summary>
         /// Waits for one line and copies it, without its end ("\r", "\n" or "\r\n"), into <paramref name="line"/>.
         /// Returns its length. <paramref name="truncated"/> is true when the line was longer than
         /// <see cref="MaxLine"/> or than <paramref name="line"/>: the start was kept and the rest dropped.

@@ -57,6 +57,18 @@ namespace Unikernel.Xen
             }
         }
 
+        // Reads what has arrived, without waiting: the count, 0 when nothing has.
+        public static int TryRead(Span<byte> buffer)
+        {
+            if (!s_ready) Panic.Fail("console input used before the platform started");
+            if (buffer.IsEmpty) return 0;
+            s_signalled = false;
+            return s_fromRing ? ReadRing(buffer) : ReadConsoleIo(buffer);
+        }
+
+        // Whether input may have arrived (a wait condition: true can be stale on dom0, TryRead then gives 0).
+        public static bool MayHaveInput => s_ready && HasInput(0);
+
         // Reads one line (without its end) into line and returns its length; truncated says it was longer
         // than MaxLine or than line, and was cut.
         public static int ReadLine(Span<byte> line, out bool truncated)

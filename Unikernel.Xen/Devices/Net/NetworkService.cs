@@ -1,0 +1,290 @@
+using System;
+using Unikernel.Core;
+using Unikernel.Core.Net;
+using Unikernel.Core.Text;
+using Unikernel.Core.Time;
+
+namespace Unikernel.Xen
+{
+    // The domain's network: the first vif (device/vif/<lowest id>) through netfront, our IPv4 stack on it,
+    // its address from the command line (ip=a.b.c.d[/n], gw=a.b.c.d) or else from the vif's xenstore "ip" key
+    // (xl cfg: vif = ['ip=...']). Started on first use. Packets and timers are handled by an idle poller, so
+    // they are processed whenever the application waits (Console.ReadLine, a socket's waiting form,
+    // Lifecycle.WaitUntil); nothing runs inside the event handler but a kick.
+    internal static unsafe class NetworkService
+    {
+        private const int FrontPages = 2;
+
+        private static NetFront* s_front;
+        private static NetworkInterface* s_interface;
+        private static bool s_started, s_failed, s_timerArmed;
+        private static TimerHandle s_timer;
+        private static ulong s_timerAt;
+
+        public const int UdpQueueLength = 8;
+        public const int UdpMaxPayload = UdpSockets.MaxPayload;
+        private const ulong ArpWaitNanoseconds = 3_000_000_000;
+        private const ulong UdpQueuePages = ((ulong)UdpQueueLength * UdpSockets.SlotBytes + 4095) / 4096;
+
+        private struct UdpQueues { public fixed ushort Ports[UdpSockets.Capacity]; public fixed ulong Memory[UdpSockets.Capacity]; }
+        private static UdpQueues s_udp;
+
+        public static bool IsStarted => s_started;
+
+        // Whether the toolstack gave this domain a vif (without starting anything).
+        public static bool HasVif
+        {
+            get
+            {
+                if (!XenStoreService.IsAvailable) return false;
+                Span<byte> ids = stackalloc byte[64];
+                return XenStoreService.Directory("device/vif", ids) > 0;
+            }
+        }
+        public static bool IsUp => s_started && s_front->LinkUp;
+        public static NetworkInterface* Interface => s_interface;
+        public static NetFront* Front => s_front;
+
+        // Connects the vif and starts the stack once; false (with a "# net:" line saying why, once) when there
+        // is no vif, no address or the backend did not connect.
+        public static bool Start()
+        {
+            if (s_started) return true;
+            if (s_failed) return false;
+            s_failed = true; // until it worked: one attempt, one message
+            var failure = new TextBuilder(stackalloc char[200]);
+            if (!TryStart(ref failure))
+            {
+                var line = new TextBuilder(stackalloc char[240]);
+                line.Append($"# net: not started: {failure.Text}");
+                XenConsole.WriteLine(line.Text);
+                return false;
+            }
+            s_failed = false;
+            s_started = true;
+            return true;
+        }
+
+        private static bool TryStart(ref TextBuilder failure)
+        {
+            if (!XenStoreService.IsAvailable) { failure.Append("no xenstore"); return false; }
+            Span<byte> ids = stackalloc byte[XenbusDevices.MaxListing];
+            long n = XenStoreService.Directory("device/vif", ids);
+            ulong lowest = ulong.MaxValue;
+            if (n > 0)
+                foreach (var name in XenbusDevices.Names(ids.Slice(0, (int)n)))
+                    if (XenStoreService.ParseDecimal(ids.Slice(name.Start, name.Length), out ulong number) && number < lowest) lowest = number;
+            if (lowest == ulong.MaxValue) { failure.Append("no vif (add vif = ['bridge=xenbr0'] to the xl cfg)"); return false; }
+
+            if (sizeof(NetFront) > FrontPages * 4096) Panic.Fail("netfront: device state larger than its pages");
+            var front = (NetFront*)FramePool.AllocatePages(FrontPages);
+            if (front == null) { failure.Append("no memory for the device"); return false; }
+            new Span<byte>(front, FrontPages * 4096).Clear();
+            var id = new TextBuilder(stackalloc char[8]);
+            id.Append(lowest);
+            var why = new TextBuilder(stackalloc char[160]);
+            if (NetFront.Connect(front, id.Text, ref why) < 0)
+            {
+                failure.Append($"vif/{lowest}: {why.Text}");
+                return false; // its pages stay: the backend may hold grants on them
+            }
+            s_front = front;
+
+            if (!ReadAddress(front, out uint address, out int prefix, out uint gateway, ref failure)) return false;
+            ulong pages = ((ulong)sizeof(NetworkInterface) + 4095) / 4096;
+            var iface = (NetworkInterface*)FramePool.AllocatePages(pages);
+            if (iface == null) { failure.Append("no memory for the stack"); return false; }
+            var mac = MacAddress.Read(new ReadOnlySpan<byte>(front->Mac, MacAddress.Bytes), 0);
+            *iface = new NetworkInterface(mac, address, prefix, gateway, &Transmit, (ulong)front);
+            s_interface = iface;
+            front->Deliver = &Deliver;
+            front->DeliverContext = (ulong)iface;
+            EventChannels.Unmask(front->Port);
+            Idle.AddPoller(&Poll);
+            ShutdownControl.AddHook(&OnShutdown);
+            iface->LinkUp(PvClock.Now); // gratuitous ARP: the bridge and dom0 learn us at once
+
+            var line = new TextBuilder(stackalloc char[160]);
+            line.Append($"# net: vif/{lowest} up, mac ");
+            AppendMac(ref line, front);
+            line.Append(", address ");
+            Ipv4Text.Append(ref line, address);
+            line.Append($"/{prefix}");
+            if (gateway != 0)
+            {
+                line.Append(", gateway ");
+                Ipv4Text.Append(ref line, gateway);
+            }
+            XenConsole.WriteLine(line.Text);
+            Idle.Kick(); // packets may already wait
+            return true;
+        }
+
+        // ip= (and gw=) on the command line win; else the backend's "ip" key (its first address).
+        private static bool ReadAddress(NetFront* front, out uint address, out int prefix, out uint gateway, ref TextBuilder failure)
+        {
+            gateway = 0;
+            var commandLine = new KernelCommandLine(Domain.CommandLine);
+            if (commandLine.TryGet("ip", out ReadOnlySpan<byte> value, out _))
+            {
+                if (!Ipv4Text.TryParseWithPrefix(value, out address, out prefix))
+                {
+                    failure.Append("ip= on the command line is not a.b.c.d or a.b.c.d/n");
+                    return false;
+                }
+            }
+            else
+            {
+                Span<byte> key = stackalloc byte[64];
+                long n = XenbusFrontend.ReadKey(front->Front.BackPath, "ip", key);
+                int end = 0;
+                while (n > 0 && end < n && key[end] != (byte)' ') end++;
+                if (n <= 0 || !Ipv4Text.TryParseWithPrefix(key.Slice(0, end), out address, out prefix))
+                {
+                    address = 0;
+                    prefix = 0;
+                    failure.Append(n > 0 ? "the vif's ip key is not an IPv4 address" : "no address: give ip=a.b.c.d[/n] on the command line or ip= in the vif");
+                    return false;
+                }
+            }
+            if (commandLine.TryGet("gw", out value, out _) && !Ipv4Text.TryParse(value, out gateway))
+            {
+                failure.Append("gw= on the command line is not a.b.c.d");
+                return false;
+            }
+            return true;
+        }
+
+        private static void AppendMac(ref TextBuilder text, NetFront* front)
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                if (i > 0) text.Append(':');
+                text.Append("0123456789abcdef"[front->Mac[i] >> 4]);
+                text.Append("0123456789abcdef"[front->Mac[i] & 15]);
+            }
+        }
+
+        private static bool Transmit(ulong context, ReadOnlySpan<byte> frame) => NetFront.Transmit((NetFront*)context, frame);
+
+        private static void Deliver(ulong context, byte* frame, int length, bool validated) =>
+            ((NetworkInterface*)context)->ReceiveFrame(new ReadOnlySpan<byte>(frame, length), validated, PvClock.Now);
+
+        // The idle poller: packets in, then whatever timers are due, then the timer for the next deadline.
+        public static void Poll()
+        {
+            if (!s_started) return;
+            NetFront.CheckLink(s_front);
+            NetFront.Poll(s_front);
+            ulong now = PvClock.Now;
+            ulong deadline = s_interface->NextDeadline;
+            if (deadline <= now)
+            {
+                s_interface->Poll(now);
+                deadline = s_interface->NextDeadline;
+            }
+            Arm(deadline);
+        }
+
+        private static void Arm(ulong deadline)
+        {
+            if (s_timerArmed && s_timerAt == deadline) return;
+            if (s_timerArmed) VcpuTimer.Cancel(s_timer);
+            s_timerArmed = deadline != ulong.MaxValue;
+            s_timerAt = deadline;
+            if (s_timerArmed) s_timer = VcpuTimer.StartAt(deadline, &OnTimer, 0);
+        }
+
+        private static void OnTimer(ulong unused)
+        {
+            s_timerArmed = false;
+            Idle.Kick();
+        }
+
+        public static void AppendCounters(ref TextBuilder text)
+        {
+            if (!s_started) { text.Append("net: not started"); return; }
+            NetFrontCounters c = s_front->Counters;
+            text.Append($"vif rx={c.RxPackets}/{c.RxBytes}B tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors + c.RxMalformed} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            s_interface->Counters.AppendTo(ref text);
+        }
+
+        // 0, or -EADDRINUSE (taken, or every socket in use), -ENETDOWN, -ENOMEM.
+        public static long UdpBind(ushort port)
+        {
+            if (!Start()) return XenError.ENETDOWN;
+            int free = -1;
+            for (int i = 0; i < UdpSockets.Capacity; i++)
+            {
+                if (s_udp.Ports[i] == port && port != 0) return XenError.EADDRINUSE;
+                if (s_udp.Ports[i] == 0 && free < 0) free = i;
+            }
+            if (port == 0 || free < 0) return XenError.EADDRINUSE;
+            byte* queue = (byte*)FramePool.AllocatePages(UdpQueuePages);
+            if (queue == null) return XenError.ENOMEM;
+            if (!s_interface->UdpBind(port, queue, (int)(UdpQueuePages * 4096)))
+            {
+                FramePool.FreePages(queue, UdpQueuePages);
+                return XenError.EADDRINUSE;
+            }
+            s_udp.Ports[free] = port;
+            s_udp.Memory[free] = (ulong)queue;
+            return 0;
+        }
+
+        public static void UdpUnbind(ushort port)
+        {
+            for (int i = 0; i < UdpSockets.Capacity; i++)
+            {
+                if (s_udp.Ports[i] != port || port == 0) continue;
+                s_interface->UdpUnbind(port);
+                FramePool.FreePages((void*)s_udp.Memory[i], UdpQueuePages);
+                s_udp.Ports[i] = 0;
+                s_udp.Memory[i] = 0;
+            }
+        }
+
+        public static int UdpReceive(ushort port, Span<byte> buffer, out uint address, out ushort fromPort, bool wait)
+        {
+            address = 0;
+            fromPort = 0;
+            if (!s_started) return (int)XenError.ENETDOWN;
+            if (!s_interface->UdpIsBound(port)) return (int)XenError.EINVAL;
+            while (true)
+            {
+                int n = s_interface->UdpReceive(port, buffer, out address, out fromPort);
+                if (n >= 0) return n;
+                if (!wait) return (int)XenError.EAGAIN;
+                Idle.WaitUntil(&UdpReady, port, "UdpSocket.Receive");
+            }
+        }
+
+        private static bool UdpReady(ulong port) => s_interface->UdpQueued((ushort)port) > 0;
+
+        public static bool UdpHasDatagram(ushort port) => s_started && UdpReady(port);
+
+        public static long UdpSend(ushort localPort, uint address, ushort port, ReadOnlySpan<byte> data)
+        {
+            if (!Start()) return XenError.ENETDOWN;
+            if (data.Length > UdpMaxPayload) return XenError.EMSGSIZE;
+            ulong deadline = PvClock.Now + ArpWaitNanoseconds;
+            while (true)
+            {
+                SendStatus status = s_interface->UdpSend(localPort, address, port, data, PvClock.Now);
+                if (status == SendStatus.Sent) return 0;
+                if (status == SendStatus.NoRoute) return XenError.ENETUNREACH;
+                if (status == SendStatus.TooLarge) return XenError.EMSGSIZE;
+                if (status == SendStatus.TransmitFailed) return XenError.ENOBUFS;
+                if (PvClock.Now >= deadline) return XenError.EHOSTUNREACH;
+                Idle.Sleep(5_000_000); // the ARP answer is handled by the poller meanwhile
+            }
+        }
+
+        private static void OnShutdown(ShutdownReason reason)
+        {
+            if (!s_started) return;
+            NetFront.Disconnect(s_front);
+            XenConsole.WriteLine("# net: closed");
+        }
+    }
+}
