@@ -10,12 +10,13 @@ using Unikernel.Tools.Ukboot.Run;
 namespace Unikernel.XlEnvironment;
 
 // The files of a Linux dom0 that runs Xen's toolstack (xl): Debian's kernel (as its vmlinux ELF) and a base initramfs
-// holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, libxl-save-helper, their
-// libraries and /init.
+// holding busybox, the Xen modules, xl, xenstored, xenconsoled, xen-init-dom0, libxl-save-helper, the network
+// tools (iproute2's ip/tc/bridge, redis-cli, redis-benchmark), their libraries and /init.
 public sealed record Dom0Files(string Kernel, string BaseInitramfs, string Description)
 {
-    // A Linux PV domU for comparisons (the block benchmark): dom0's kernel as Debian ships it (bzImage, which
-    // xl decompresses) and an initramfs with busybox, xen-blkfront and Dom0/linux-guest-init.sh.
+    // A Linux PV domU for comparisons (the block and network benchmarks): dom0's kernel as Debian ships it
+    // (bzImage, which xl decompresses) and an initramfs with busybox, xen-blkfront, xen-netfront, redis-server,
+    // redis-cli, their libraries and Dom0/linux-guest-init.sh.
     public string LinuxGuestKernel => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu-vmlinuz");
     public string LinuxGuestInitramfs => Path.Combine(Path.GetDirectoryName(Kernel)!, "domu.cpio");
 }
@@ -32,13 +33,35 @@ public static class Dom0Environment
     public const string XenstorePackage = "xenstore-utils";
     public static readonly string[] XenstoreTools = { "xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-list", "xenstore-exists" };
     public const string ToolsDir = "usr/lib/xen-4.17/bin";
+    // The test network (issue 18): iproute2's ip, bridge and tc (busybox's tc has no netem, its brctl no stp or
+    // show), and redis-tools' client and benchmark. Debian's busybox-static prefers its applets to PATH (its
+    // sh runs its own ip and tc for those names), so iproute2's tools live in /usr/sbin and are called by that
+    // path; /init defines ip and tc functions for scenarios.
+    public const string IproutePackage = "iproute2", RedisPackage = "redis-tools";
+    public static readonly (string Target, string Source)[] NetworkTools =
+    {
+        ("usr/sbin/ip", "bin/ip"), ("usr/sbin/tc", "sbin/tc"), ("usr/sbin/bridge", "sbin/bridge"),
+        ("bin/redis-cli", "usr/bin/redis-cli"), ("bin/redis-benchmark", "usr/bin/redis-benchmark"),
+    };
+    // Where tc reads netem's delay distributions (iproute2 is built with this LIBDIR).
+    public const string TcLibDir = "usr/lib/x86_64-linux-gnu/tc";
+    // Debian's redis-server is a symlink to redis-check-rdb: one binary that acts as the checker when its name
+    // holds "redis-check-rdb" and as the server otherwise. The domU gets it as /bin/redis-server.
+    public static readonly (string Name, string Source)[] LinuxGuestTools =
+    {
+        ("redis-server", "usr/bin/redis-check-rdb"), ("redis-cli", "usr/bin/redis-cli"),
+    };
     // libxl-save-helper: what xl save/migrate/restore run to stream a domain's memory; xenconsole: what
     // `xl create -c` and `xl console` attach a guest's console with.
     public static readonly string[] Tools = { "xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper", "xenconsole" };
     // Loaded by /init in this order (xenfs depends on xen-privcmd); loop and xen-blkback serve guests' disks
-    // (the block hotplug script puts a file on a loop device, blkback exports it).
-    public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback" };
-    private const int Format = 6; // bump when the layout of the base initramfs changes
+    // (the block hotplug script puts a file on a loop device, blkback exports it); xen-netback serves guests'
+    // vifs, which the vif-bridge hotplug script puts on the bridge xenbr0 (bridge needs stp, which needs llc:
+    // all three are modules in Debian's config); sch_netem is tc's netem qdisc.
+    public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback",
+        "xen-netback", "llc", "stp", "bridge", "sch_netem" };
+    public static readonly string[] LinuxGuestModules = { "xen-blkfront", "xen-netfront" };
+    private const int Format = 7; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {
@@ -53,7 +76,7 @@ public static class Dom0Environment
         if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
 
         string kernelPackage = DebianArchive.ResolveMetapackage(KernelMetapackage, "linux-image-");
-        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
+        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage, IproutePackage, RedisPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
         string debs = Path.Combine(dir, "debs");
         var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
         var missing = packages.Where(p => !have.Contains(p)).ToArray();
@@ -97,7 +120,7 @@ public static class Dom0Environment
         && File.ReadLines(stamp).FirstOrDefault() == recipe;
 
     private static string Recipe() =>
-        $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())} domu={Hash(Resource("linux-guest-init.sh"))}";
+        $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())} vif={Hash(VifBridgeScript())} domu={Hash(Resource("linux-guest-init.sh"))}";
 
     private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
 
@@ -105,6 +128,9 @@ public static class Dom0Environment
 
     // /etc/xen/scripts/block: the hotplug script libxl runs for a disk (busybox sh, ours).
     public static byte[] BlockScript() => Resource("dom0-block.sh");
+
+    // /etc/xen/scripts/vif-bridge: the hotplug script libxl runs for a PV vif (busybox sh, ours).
+    public static byte[] VifBridgeScript() => Resource("dom0-vif-bridge.sh");
 
     private static byte[] Resource(string name)
     {
@@ -117,10 +143,12 @@ public static class Dom0Environment
 
     private static void WriteLinuxGuest(CpioArchive cpio, string root, string kernelVersion)
     {
-        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "lib/modules" }) cpio.AddDirectory(d);
+        foreach (var d in new[] { "proc", "sys", "dev", "tmp", "run", "lib/modules" }) cpio.AddDirectory(d);
         cpio.AddFile("init", Resource("linux-guest-init.sh"), 0x1ED);
         cpio.AddFile("bin/busybox", File.ReadAllBytes(Path.Combine(root, "bin/busybox")), 0x1ED);
-        cpio.AddFile("lib/modules/xen-blkfront.ko", ReadModule(Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers"), "xen-blkfront"));
+        foreach (var module in LinuxGuestModules)
+            cpio.AddFile($"lib/modules/{module}.ko", ReadModule(Path.Combine(root, "lib/modules", kernelVersion, "kernel"), module));
+        AddExecutables(cpio, root, LinuxGuestTools.Select(t => ($"bin/{t.Name}", Path.Combine(root, t.Source))));
     }
 
     private static void WriteBase(CpioArchive cpio, string root, string kernelVersion)
@@ -132,26 +160,35 @@ public static class Dom0Environment
         // Dom0 gives guests the memory it never had (dom0_mem), so xl must not try to balloon dom0 down.
         cpio.AddFile("etc/xen/xl.conf", "autoballoon=\"off\"\n");
         cpio.AddFile("etc/xen/scripts/block", BlockScript(), 0x1ED);
+        cpio.AddFile("etc/xen/scripts/vif-bridge", VifBridgeScript(), 0x1ED);
 
-        string moduleDir = Path.Combine(root, "lib/modules", kernelVersion, "kernel/drivers");
+        string moduleDir = Path.Combine(root, "lib/modules", kernelVersion, "kernel");
         foreach (var module in Modules)
             cpio.AddFile($"lib/modules/xen/{module}.ko", ReadModule(moduleDir, module));
 
-        var executables = new List<string>();
-        foreach (var tool in Tools)
-        {
-            string path = Path.Combine(root, ToolsDir, tool);
-            if (!File.Exists(path)) throw new InvalidOperationException($"{ToolsPackage} has no {ToolsDir}/{tool}");
-            cpio.AddFile($"{ToolsDir}/{tool}", File.ReadAllBytes(path), 0x1ED);
-            executables.Add(path);
-        }
-        // One multi-call binary that acts by the name it is called with.
-        string xenstore = Path.Combine(root, "usr/bin/xenstore");
-        if (!File.Exists(xenstore)) throw new InvalidOperationException($"{XenstorePackage} has no usr/bin/xenstore");
-        cpio.AddFile($"{ToolsDir}/xenstore", File.ReadAllBytes(xenstore), 0x1ED);
-        executables.Add(xenstore);
+        var executables = Tools.Select(tool => ($"{ToolsDir}/{tool}", Path.Combine(root, ToolsDir, tool)))
+            // One multi-call binary that acts by the name it is called with.
+            .Append(($"{ToolsDir}/xenstore", Path.Combine(root, "usr/bin/xenstore")))
+            .Concat(NetworkTools.Select(t => (t.Target, Path.Combine(root, t.Source))));
+        AddExecutables(cpio, root, executables);
         foreach (var tool in XenstoreTools) cpio.AddSymlink($"{ToolsDir}/{tool}", "xenstore");
-        foreach (var (soname, path) in ResolveLibraries(root, executables))
+        foreach (var dist in Directory.GetFiles(Path.Combine(root, TcLibDir), "*.dist").Order(StringComparer.Ordinal))
+            cpio.AddFile($"{TcLibDir}/{Path.GetFileName(dist)}", File.ReadAllBytes(dist));
+    }
+
+    // Puts the executables (initramfs path, file in the unpacked packages) into the initramfs with the closure
+    // of shared libraries they need and the dynamic loader; both initramfs builders use it.
+    private static void AddExecutables(CpioArchive cpio, string root, IEnumerable<(string Target, string Source)> executables)
+    {
+        var sources = new List<string>();
+        foreach (var (target, source) in executables)
+        {
+            string path = ResolveSymlink(source, root);
+            if (!File.Exists(path)) throw new InvalidOperationException($"the dom0 packages have no {Path.GetRelativePath(root, source)} (for /{target})");
+            cpio.AddFile(target, File.ReadAllBytes(path), 0x1ED);
+            sources.Add(path);
+        }
+        foreach (var (soname, path) in ResolveLibraries(root, sources))
             cpio.AddFile($"lib/x86_64-linux-gnu/{soname}", File.ReadAllBytes(path), 0x1ED);
         // The interpreter path every executable names.
         cpio.AddSymlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");

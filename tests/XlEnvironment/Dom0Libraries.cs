@@ -2,7 +2,7 @@ using System.Collections.Generic;
 
 namespace Unikernel.XlEnvironment;
 
-// Which Debian (bookworm) package ships each shared library the dom0 tools load. Verified by hand against
+// Which Debian (bookworm) package ships each shared library the dom0 tools (and the Linux domU's) load. Verified by hand against
 // the packages' contents; Dom0Environment walks the DT_NEEDED entries and fails naming any soname not here.
 public static class Dom0Libraries
 {
@@ -30,6 +30,25 @@ public static class Dom0Libraries
         ["liblzma.so.5"] = "liblzma5",
         ["libzstd.so.1"] = "libzstd1",
         ["libz.so.1"] = "zlib1g",
+        // iproute2 (ip, tc, bridge)
+        ["libbpf.so.1"] = "libbpf1",
+        ["libelf.so.1"] = "libelf1",
+        ["libmnl.so.0"] = "libmnl0",
+        ["libbsd.so.0"] = "libbsd0",
+        ["libmd.so.0"] = "libmd0",
+        ["libcap.so.2"] = "libcap2",
+        ["libxtables.so.12"] = "libxtables12",
+        // redis-tools (redis-cli, redis-benchmark, and the server binary, shipped as redis-check-rdb)
+        ["libatomic.so.1"] = "libatomic1",
+        ["liblzf.so.1"] = "liblzf1",
+        ["libjemalloc.so.2"] = "libjemalloc2",
+        ["libstdc++.so.6"] = "libstdc++6",
+        ["libsystemd.so.0"] = "libsystemd0",
+        ["libgcrypt.so.20"] = "libgcrypt20",
+        ["libgpg-error.so.0"] = "libgpg-error0",
+        ["liblz4.so.1"] = "liblz4-1",
+        ["libssl.so.3"] = "libssl3",
+        ["libcrypto.so.3"] = "libssl3",
     };
 
     // Loaded with dlopen, so no DT_NEEDED names them.

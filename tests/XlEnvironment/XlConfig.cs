@@ -59,6 +59,32 @@ public static partial class XlConfig
         return CheckDomainName(names[^1].Groups["name"].Value);
     }
 
+    // The test network in dom0 (Dom0/init.sh): the bridge guests' vifs join and dom0's address on it;
+    // guests take other link-local addresses in 169.254.0.0/16.
+    public const string Bridge = "xenbr0";
+    public const string Dom0Address = "169.254.0.1";
+    public const int NetworkPrefixLength = 16;
+
+    // One PV network interface on a dom0 bridge: vif = ['bridge=xenbr0'] or, with a fixed MAC (Xen's prefix is
+    // 00:16:3e; without one libxl picks a random MAC), vif = ['bridge=xenbr0,mac=00:16:3e:00:00:02'].
+    // Netback names the interface in dom0 vifDOMID.0. Bridge names are Linux interface names (1 to 15
+    // letters, digits, '_', '-', '.', starting with a letter or digit); a MAC must be six hex pairs and unicast.
+    public static string Vif(string bridge = Bridge, string? mac = null)
+    {
+        if (!InterfaceName().IsMatch(bridge))
+            throw new ArgumentException($"bridge name {Describe(bridge)} is not allowed: use 1 to 15 letters, digits, '_', '-' and '.', starting with a letter or digit");
+        string spec = "bridge=" + bridge;
+        if (mac != null)
+        {
+            if (!MacAddress().IsMatch(mac))
+                throw new ArgumentException($"MAC {Describe(mac)} is not allowed: write six hex pairs with ':' (00:16:3e:00:00:02)");
+            if ((Convert.ToByte(mac[..2], 16) & 1) != 0)
+                throw new ArgumentException($"MAC {mac} is a multicast address: a vif needs a unicast one (even first byte)");
+            spec += ",mac=" + mac.ToLowerInvariant();
+        }
+        return $"vif = ['{spec}']\n";
+    }
+
     private static string Describe(string text) =>
         "\"" + (text.Length > 80 ? text[..80] + "..." : text).Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
 
@@ -67,6 +93,12 @@ public static partial class XlConfig
 
     [GeneratedRegex(@"\A[0-9]+\z")]
     private static partial Regex AllDigits();
+
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\z")]
+    private static partial Regex InterfaceName();
+
+    [GeneratedRegex(@"\A[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\z")]
+    private static partial Regex MacAddress();
 
     // xl's config strings: "..." or '...', with backslash escapes inside.
     [GeneratedRegex(@"^[ \t]*name[ \t]*=[ \t]*(?:""(?<name>(?:[^""\\\n]|\\.)*)""|'(?<name>(?:[^'\\\n]|\\.)*)')", RegexOptions.Multiline)]

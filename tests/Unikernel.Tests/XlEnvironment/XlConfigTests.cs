@@ -75,6 +75,26 @@ public class XlConfigTests
         Assert.Contains("has no name", Assert.Throws<ArgumentException>(() => XlConfig.ReadDomainName("kernel = \"x\"\n", "a.cfg")).Message);
     }
 
+    [Fact]
+    public void Writes_a_vif_on_the_dom0_bridge_with_an_optional_fixed_mac()
+    {
+        Assert.Equal("vif = ['bridge=xenbr0']\n", XlConfig.Vif());
+        Assert.Equal("vif = ['bridge=br-1,mac=00:16:3e:0a:bc:02']\n", XlConfig.Vif("br-1", "00:16:3E:0A:BC:02"));
+    }
+
+    [Theory]
+    [InlineData("xenbr0']", null)]
+    [InlineData("a,mac=00:16:3e:00:00:01", null)]
+    [InlineData("", null)]
+    [InlineData("sixteen-chars-xx", null)]
+    [InlineData("-x", null)]
+    [InlineData("xenbr0", "00:16:3e:00:00")]
+    [InlineData("xenbr0", "00-16-3e-00-00-01")]
+    [InlineData("xenbr0", "00:16:3e:00:00:01,script=x")]
+    [InlineData("xenbr0", "01:16:3e:00:00:01")] // multicast
+    public void Refuses_a_vif_xl_or_linux_would_misread(string bridge, string? mac) =>
+        Assert.Throws<ArgumentException>(() => XlConfig.Vif(bridge, mac));
+
     // Checked before anything is built or booted.
     [Fact]
     public void A_session_refuses_a_guest_with_a_bad_name_before_booting()

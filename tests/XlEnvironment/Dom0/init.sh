@@ -4,7 +4,7 @@
 # S5: Xen prints "Entering ACPI S5 state" and QEMU exits). The host parses the lines starting with "@@xl "
 # (XlResult.cs).
 /bin/busybox --install -s /bin
-export PATH=/usr/lib/xen-4.17/bin:/bin
+export PATH=/usr/lib/xen-4.17/bin:/bin:/usr/sbin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 export HOME=/root
 # Plain \n on the console: Xen's serial driver adds the \r, so the host sees one line ending, not two.
@@ -60,10 +60,21 @@ mount -t devpts devpts /dev/pts # xenconsoled gives each guest console a pty; wi
 mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen/console /var/lock /tmp /root
 
 echo "@@xl dom0 up"
-# xenfs needs xen-privcmd loaded first.
-for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs loop xen-blkback; do
+# xenfs needs xen-privcmd loaded first; bridge needs stp, which needs llc.
+for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs loop xen-blkback xen-netback llc stp bridge sch_netem; do
     setup "insmod-$module" insmod "/lib/modules/xen/$module.ko"
 done
+# The test network: guests' vifs join the bridge xenbr0 (vif=['bridge=xenbr0'], /etc/xen/scripts/vif-bridge),
+# where dom0 is 169.254.0.1/16 (link-local: nothing here reaches beyond dom0; QEMU has -nic none). No STP
+# and no forwarding delay, so a port forwards as soon as it is up. iproute2's ip (busybox's brctl has only
+# addbr/delbr/addif/delif); `bridge link show` or `ip -o link show master xenbr0` lists the ports.
+# Busybox's sh runs its own applets before anything on PATH; scenarios get iproute2's ip and tc (netem) by
+# these names. Only here: a sh -c in a step gets busybox's again (call /usr/sbin/ip there).
+ip() { /usr/sbin/ip "$@"; }
+tc() { /usr/sbin/tc "$@"; }
+setup lo-up ip link set lo up
+setup xenbr0 sh -c '/usr/sbin/ip link add name xenbr0 type bridge stp_state 0 forward_delay 0 &&
+    /usr/sbin/ip addr add 169.254.0.1/16 dev xenbr0 && /usr/sbin/ip link set xenbr0 up'
 setup mount-xenfs mount -t xenfs xenfs /proc/xen
 setup xenstored xenstored --pid-file=/var/run/xenstored.pid
 setup xenconsoled xenconsoled --pid-file=/var/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
