@@ -16,8 +16,9 @@ namespace Unikernel.Core.Net.Tcp
             uint mss = (uint)c.SendMss;
             if (ack == c.SndUna)
             {
-                // RFC 5681 2: a duplicate ACK carries no data, does not move the window, while data is out.
-                if (dataLength == 0 && !h.Has(TcpFlags.Fin) && window == c.SndWnd && Gt(c.SndMax, c.SndUna))
+                // RFC 5681 2: a duplicate ACK carries no data, does not change the window, while data is out
+                // (not just a zero-window probe: answers to those say nothing of loss).
+                if (dataLength == 0 && !h.Has(TcpFlags.Fin) && window == c.SndWnd && window != 0 && Gt(c.SndNxt, c.SndUna))
                 {
                     c.DupAcks++;
                     if (c.DupAcks == 3 && !c.InRecovery && Gt(c.SndMax, c.Recover))
