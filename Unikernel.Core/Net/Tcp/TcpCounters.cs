@@ -1,0 +1,49 @@
+using Unikernel.Core.Text;
+
+namespace Unikernel.Core.Net.Tcp
+{
+    // What the stack has seen and done since Init; every dropped segment is counted under one reason.
+    public struct TcpCounters
+    {
+        public ulong SegmentsIn, SegmentsOut, BytesIn, BytesOut;
+        public ulong Retransmits, FastRetransmits, WindowProbes, OutputFailed;
+        public ulong DropBadChecksum, DropMalformed, DropNoConnection, DropOutOfWindow, DropBacklogFull;
+        public ulong DropNoResources, DropOutOfOrderFull, DropOther;
+        public ulong ResetsSent, ResetsReceived, OutOfOrderSegments;
+        public ulong ConnectionsOpened, ConnectionsReset, ConnectionsTimedOut, TimeWaitReused;
+
+        // One status line: name=value pairs separated by spaces.
+        public void AppendTo(ref TextBuilder text)
+        {
+            Field(ref text, "tcp in=", SegmentsIn);
+            Field(ref text, " out=", SegmentsOut);
+            Field(ref text, " bytes-in=", BytesIn);
+            Field(ref text, " bytes-out=", BytesOut);
+            Field(ref text, " rexmit=", Retransmits);
+            Field(ref text, " fast-rexmit=", FastRetransmits);
+            Field(ref text, " probes=", WindowProbes);
+            Field(ref text, " out-fail=", OutputFailed);
+            Field(ref text, " drop-checksum=", DropBadChecksum);
+            Field(ref text, " drop-malformed=", DropMalformed);
+            Field(ref text, " drop-no-conn=", DropNoConnection);
+            Field(ref text, " drop-window=", DropOutOfWindow);
+            Field(ref text, " drop-backlog=", DropBacklogFull);
+            Field(ref text, " drop-no-res=", DropNoResources);
+            Field(ref text, " drop-ooo-full=", DropOutOfOrderFull);
+            Field(ref text, " drop-other=", DropOther);
+            Field(ref text, " rst-out=", ResetsSent);
+            Field(ref text, " rst-in=", ResetsReceived);
+            Field(ref text, " ooo=", OutOfOrderSegments);
+            Field(ref text, " opened=", ConnectionsOpened);
+            Field(ref text, " reset=", ConnectionsReset);
+            Field(ref text, " timed-out=", ConnectionsTimedOut);
+            Field(ref text, " tw-reused=", TimeWaitReused);
+        }
+
+        private static void Field(ref TextBuilder text, string name, ulong value)
+        {
+            text.Append(name);
+            text.Append(value);
+        }
+    }
+}

@@ -1,0 +1,363 @@
+using System;
+
+namespace Unikernel.Core.Net.Tcp
+{
+    // Acknowledgments, sending, and the timers: retransmission (RFC 6298), fast retransmit and congestion
+    // control (RFC 5681, RFC 6582), zero-window probes (RFC 9293 3.8.6.1), TIME-WAIT.
+    public unsafe partial struct TcpStack
+    {
+        // An acceptable ACK (SND.UNA <= SEG.ACK <= SND.MAX) on a synchronized connection: duplicate ACK
+        // counting, SND.UNA, the congestion window, and the send window (RFC 9293 3.10.7.4 fifth).
+        private void AckSegment(int i, ref TcpHeader h, int dataLength, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            uint ack = h.Acknowledgment;
+            uint window = (uint)h.Window << c.SndShift;
+            uint mss = (uint)c.SendMss;
+            if (ack == c.SndUna)
+            {
+                // RFC 5681 2: a duplicate ACK carries no data, does not change the window, while data is out
+                // (not just a zero-window probe: answers to those say nothing of loss).
+                if (dataLength == 0 && !h.Has(TcpFlags.Fin) && window == c.SndWnd && window != 0 && Gt(c.SndNxt, c.SndUna))
+                {
+                    c.DupAcks++;
+                    if (c.DupAcks == 3 && !c.InRecovery && Gt(c.SndMax, c.Recover))
+                    {
+                        // RFC 6582 3.2: fast retransmit, then recovery until everything sent so far is acknowledged.
+                        c.Ssthresh = HalfFlight(ref c);
+                        c.Recover = c.SndMax;
+                        c.InRecovery = true;
+                        c.Cwnd = c.Ssthresh + 3 * mss;
+                        RetransmitFirst(i, now);
+                        _s->Counters.FastRetransmits++;
+                    }
+                    else if (c.InRecovery) c.Cwnd += mss; // each duplicate is a segment that left the network
+                }
+            }
+            else
+            {
+                uint acked = ack - c.SndUna;
+                AckArrived(i, ack, now);
+                if (c.InRecovery)
+                {
+                    if (Ge(ack, c.Recover))
+                    {
+                        c.InRecovery = false;
+                        c.Cwnd = c.Ssthresh;
+                    }
+                    else
+                    {
+                        // A partial ACK: the next hole is lost too (RFC 6582 3.2 step 5).
+                        RetransmitFirst(i, now);
+                        _s->Counters.FastRetransmits++;
+                        c.Cwnd = c.Cwnd > acked ? c.Cwnd - acked + mss : mss;
+                    }
+                }
+                else if (c.Cwnd < c.Ssthresh) c.Cwnd += acked < mss ? acked : mss; // slow start
+                else c.Cwnd += Max(1u, mss * mss / c.Cwnd);                      // congestion avoidance
+                c.DupAcks = 0;
+            }
+            // RFC 9293 3.10.7.4: the window is taken from the newest segment only.
+            if (Lt(c.SndWl1, h.Sequence) || (c.SndWl1 == h.Sequence && Le(c.SndWl2, ack)))
+            {
+                c.SndWnd = window;
+                c.SndWl1 = h.Sequence;
+                c.SndWl2 = ack;
+            }
+        }
+
+        private static uint Max(uint a, uint b) => a > b ? a : b;
+
+        // RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 * SMSS).
+        private static uint HalfFlight(ref TcpConnection c) => Max((c.SndMax - c.SndUna) / 2, 2 * (uint)c.SendMss);
+
+        // SND.UNA moves to ack: what it covers leaves the send ring, an RTT sample is taken (Karn: only of a
+        // segment sent once), and the retransmission timer restarts (RFC 6298 5.3).
+        private void AckArrived(int i, uint ack, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            if (!c.SynAcked && Gt(ack, c.Iss)) c.SynAcked = true;
+            int data = (int)(ack - c.SndBase);
+            if (data > c.Send.Count) data = c.Send.Count;
+            if (data > 0)
+            {
+                c.Send.Discard(data);
+                c.SndBase += (uint)data;
+            }
+            c.SndUna = ack;
+            if (Lt(c.SndNxt, ack)) c.SndNxt = ack;
+            if (c.RttTiming && Ge(ack, c.RttSeq))
+            {
+                c.RttTiming = false;
+                RttSample(ref c, now - c.RttStart);
+            }
+            c.Retries = 0;
+            c.RetransmitDeadline = Gt(c.SndMax, c.SndUna) ? now + c.Rto : 0;
+        }
+
+        // RFC 6298 2.2-2.4, with alpha 1/8, beta 1/4, K 4 and a clock granularity of 1 ms.
+        private void RttSample(ref TcpConnection c, ulong r)
+        {
+            if (!c.HasRttSample)
+            {
+                c.Srtt = r;
+                c.RttVar = r / 2;
+                c.HasRttSample = true;
+            }
+            else
+            {
+                ulong delta = c.Srtt > r ? c.Srtt - r : r - c.Srtt;
+                c.RttVar = c.RttVar - c.RttVar / 4 + delta / 4;
+                c.Srtt = c.Srtt - c.Srtt / 8 + r / 8;
+            }
+            ulong rto = c.Srtt + Max(TcpConfig.Millisecond, 4 * c.RttVar);
+            c.Rto = Min(Max(rto, _s->Config.MinRto), _s->Config.MaxRto);
+        }
+
+        // ---- Timers ----
+
+        // Runs what is due at now: queued output, retransmissions, probes, the end of TIME-WAIT.
+        public void Poll(ulong now)
+        {
+            _s->LastNow = now;
+            _s->OutputPending = false;
+            for (int i = 0; i < MaxConnections; i++)
+            {
+                ref TcpConnection c = ref Conn(i);
+                if (!c.Used) continue;
+                if (c.State == TcpState.TimeWait)
+                {
+                    if (now >= c.TimeWaitDeadline) Closed(i, TcpStatus.Closed);
+                    else if (c.AckPending) Output(i, now);
+                    continue;
+                }
+                if (c.RetransmitDeadline != 0 && now >= c.RetransmitDeadline) RetransmitTimeout(i, now);
+                else if (c.PersistDeadline != 0 && now >= c.PersistDeadline) Probe(i, now);
+                if (c.Used) Output(i, now);
+            }
+        }
+
+        // When Poll is next needed: 0 when output is waiting, ulong.MaxValue when nothing is timed.
+        public ulong NextDeadline
+        {
+            get
+            {
+                if (_s->OutputPending) return 0;
+                ulong next = ulong.MaxValue;
+                for (int i = 0; i < MaxConnections; i++)
+                {
+                    ref TcpConnection c = ref Conn(i);
+                    if (!c.Used) continue;
+                    if (c.AckPending) return 0;
+                    if (c.State == TcpState.TimeWait) next = Min(next, c.TimeWaitDeadline);
+                    if (c.RetransmitDeadline != 0) next = Min(next, c.RetransmitDeadline);
+                    if (c.PersistDeadline != 0) next = Min(next, c.PersistDeadline);
+                }
+                return next;
+            }
+        }
+
+        // RFC 6298 5.4-5.7: resend from SND.UNA with the timeout doubled; RFC 5681 (4): one segment of window.
+        // After MaxRetransmissions timeouts in a row the connection is reset.
+        private void RetransmitTimeout(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            if (++c.Retries > _s->Config.MaxRetransmissions)
+            {
+                _s->Counters.ConnectionsTimedOut++;
+                if (c.State != TcpState.SynSent)
+                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndNxt, 0, false, now);
+                if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
+                else Closed(i, TcpStatus.TimedOut);
+                return;
+            }
+            _s->Counters.Retransmits++;
+            c.Rto = Min(c.Rto * 2, _s->Config.MaxRto);
+            c.Ssthresh = HalfFlight(ref c);
+            c.Cwnd = (uint)c.SendMss;
+            c.DupAcks = 0;
+            c.InRecovery = false;
+            c.Recover = c.SndMax;
+            c.RttTiming = false;
+            c.SndNxt = c.SynAcked ? c.SndUna : c.Iss;
+            c.RetransmitDeadline = now + c.Rto;
+        }
+
+        // A zero window with data waiting: one byte past the window (RFC 9293 3.8.6.1), again at growing
+        // intervals for as long as the peer answers. It is not counted into SND.NXT: an ACK of it moves
+        // SND.UNA past it.
+        private void Probe(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            _s->Counters.WindowProbes++;
+            int offset = (int)(c.SndNxt - c.SndBase);
+            if (offset >= 0 && offset < c.Send.Count)
+            {
+                SendSegment(i, c.SndNxt, TcpFlags.Ack, offset, 1, now);
+                if (Gt(c.SndNxt + 1, c.SndMax)) c.SndMax = c.SndNxt + 1;
+            }
+            if (c.PersistBackoff < 16) c.PersistBackoff++;
+            c.PersistDeadline = now + Min(c.Rto << c.PersistBackoff, _s->Config.MaxRto);
+        }
+
+        // ---- Sending ----
+
+        private static bool CanSendData(TcpState state) =>
+            state == TcpState.Established || state == TcpState.CloseWait || state == TcpState.FinWait1
+            || state == TcpState.LastAck || state == TcpState.Closing;
+
+        // Sends what the connection may send now: its SYN, data the windows allow, its FIN, else a pending ACK;
+        // then sets the timers.
+        private void Output(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            if (!c.Used || c.State == TcpState.Closed) return;
+            if ((c.State == TcpState.SynSent || c.State == TcpState.SynReceived) && c.SndNxt == c.Iss)
+            {
+                bool first = c.SndMax == c.Iss;
+                byte flags = c.State == TcpState.SynSent ? TcpFlags.Syn : (byte)(TcpFlags.Syn | TcpFlags.Ack);
+                SendSegment(i, c.Iss, flags, 0, 0, now);
+                c.SndNxt = c.Iss + 1;
+                if (first)
+                {
+                    c.SndMax = c.SndNxt;
+                    c.RttTiming = true;
+                    c.RttSeq = c.SndNxt;
+                    c.RttStart = now;
+                }
+            }
+            else if (CanSendData(c.State))
+            {
+                for (int segments = 0; segments < 64; segments++)
+                {
+                    int offset = (int)(c.SndNxt - c.SndBase);
+                    int available = c.Send.Count - offset;
+                    if (offset < 0 || available < 0) break;
+                    uint inFlight = c.SndNxt - c.SndUna;
+                    uint window = c.SndWnd < c.Cwnd ? c.SndWnd : c.Cwnd;
+                    int usable = window > inFlight ? (int)Min(window - inFlight, 0x7FFFFFFF) : 0;
+                    int length = Min(available, Min(c.SendMss, usable));
+                    // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
+                    // unless it is the last of what is queued.
+                    if (length < available && length < c.SendMss && inFlight > 0) length = 0;
+                    bool fin = c.FinQueued && c.SndNxt + (uint)length == c.FinSeq;
+                    if (length == 0 && !fin) break;
+                    byte flags = TcpFlags.Ack;
+                    if (length > 0 && length == available) flags |= TcpFlags.Psh;
+                    if (fin) flags |= TcpFlags.Fin;
+                    bool fresh = Ge(c.SndNxt, c.SndMax);
+                    SendSegment(i, c.SndNxt, flags, offset, length, now);
+                    c.SndNxt += (uint)length + (fin ? 1u : 0u);
+                    if (Gt(c.SndNxt, c.SndMax)) c.SndMax = c.SndNxt;
+                    if (fresh && !c.RttTiming)
+                    {
+                        c.RttTiming = true;
+                        c.RttSeq = c.SndNxt;
+                        c.RttStart = now;
+                    }
+                    if (fin) break;
+                }
+            }
+            if (c.AckPending && c.State != TcpState.SynSent)
+                SendSegment(i, c.SndNxt, TcpFlags.Ack, 0, 0, now);
+            SetTimers(ref c, now);
+        }
+
+        // The retransmission timer runs while anything is unacknowledged, unless the zero-window probe timer
+        // has taken over (nothing in flight but data waiting for the window).
+        private void SetTimers(ref TcpConnection c, ulong now)
+        {
+            bool unsent = CanSendData(c.State) && (int)(c.SndBase + (uint)c.Send.Count - c.SndNxt) > 0;
+            bool persist = c.SndWnd == 0 && unsent && c.SndNxt == c.SndUna;
+            if (persist)
+            {
+                c.RetransmitDeadline = 0;
+                if (c.PersistDeadline == 0) c.PersistDeadline = now + Min(c.Rto << c.PersistBackoff, _s->Config.MaxRto);
+                return;
+            }
+            c.PersistDeadline = 0;
+            c.PersistBackoff = 0;
+            if (!Gt(c.SndMax, c.SndUna)) c.RetransmitDeadline = 0;
+            else if (c.RetransmitDeadline == 0) c.RetransmitDeadline = now + c.Rto;
+        }
+
+        // Resends the first unacknowledged segment (fast retransmit) without moving SND.NXT.
+        private void RetransmitFirst(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            c.RttTiming = false;
+            if (!c.SynAcked) return;
+            int offset = (int)(c.SndUna - c.SndBase);
+            if (offset < 0) return;
+            int length = Min(c.Send.Count - offset, c.SendMss);
+            if (length < 0) return;
+            bool fin = c.FinQueued && c.SndUna + (uint)length == c.FinSeq;
+            if (length == 0 && !fin) return;
+            SendSegment(i, c.SndUna, (byte)(TcpFlags.Ack | (fin ? TcpFlags.Fin : 0)), offset, length, now);
+        }
+
+        // Builds one segment of connection i in the scratch buffer and hands it to the IP layer. A SYN carries
+        // MSS and window scale options and an unscaled window (RFC 7323 2.2).
+        private void SendSegment(int i, uint seq, byte flags, int offset, int length, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            TcpHeader h = default;
+            h.SourcePort = c.LocalPort;
+            h.DestinationPort = c.RemotePort;
+            h.Sequence = seq;
+            h.Flags = flags;
+            int window = ReceiveWindow(ref c);
+            if ((flags & TcpFlags.Syn) != 0)
+            {
+                h.Mss = (ushort)_s->Config.Mss;
+                // Offered in our SYN; in a SYN-ACK only if the peer offered it (RFC 7323 1.3).
+                bool scale = c.State == TcpState.SynSent || c.SndShift != 0 || c.RcvShift != 0;
+                if (scale)
+                {
+                    h.HasWindowScale = true;
+                    h.WindowScale = _s->RcvShift;
+                }
+                if (window > 0xFFFF) window = 0xFFFF;
+                h.Window = (ushort)window;
+            }
+            else
+            {
+                h.Window = (ushort)(window >> c.RcvShift);
+                window = h.Window << c.RcvShift;
+            }
+            if ((flags & TcpFlags.Ack) != 0)
+            {
+                h.Acknowledgment = c.RcvNxt;
+                c.AckPending = false;
+                c.LastAdvertised = window;
+            }
+            Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
+            int headerLength = h.Write(scratch);
+            c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
+            _s->Counters.BytesOut += (ulong)length;
+            Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), now);
+        }
+
+        // A RST outside any connection's numbers (RFC 9293 3.10.7.1, 3.10.5).
+        private void SendReset(uint destination, ushort sourcePort, ushort destinationPort, uint seq, uint ack, bool withAck, ulong now)
+        {
+            TcpHeader h = default;
+            h.SourcePort = sourcePort;
+            h.DestinationPort = destinationPort;
+            h.Sequence = seq;
+            h.Acknowledgment = withAck ? ack : 0;
+            h.Flags = withAck ? (byte)(TcpFlags.Rst | TcpFlags.Ack) : TcpFlags.Rst;
+            Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
+            int length = h.Write(scratch);
+            _s->Counters.ResetsSent++;
+            Transmit(destination, scratch.Slice(0, length), now);
+        }
+
+        private void Transmit(uint destination, Span<byte> segment, ulong now)
+        {
+            TcpHeader.FillChecksum(segment, _s->LocalAddress, destination);
+            _s->Counters.SegmentsOut++;
+            if (!_s->Output(_s->Context, destination, Protocol, segment, now)) _s->Counters.OutputFailed++;
+        }
+    }
+}

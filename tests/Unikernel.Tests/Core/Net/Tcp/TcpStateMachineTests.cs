@@ -1,0 +1,487 @@
+using System;
+using System.Linq;
+using Unikernel.Core.Net.Tcp;
+using static Unikernel.Tests.Core.Net.Tcp.TcpHost;
+
+namespace Unikernel.Tests.Core.Net.Tcp;
+
+// The state machine driven by scripted segments from a peer, its answers read from the output function.
+public sealed class TcpStateMachineTests : IDisposable
+{
+    private const ushort Port = 80, PeerPort = 40000;
+    private const ulong Ms = 1_000_000, Second = 1000 * Ms;
+    private readonly TcpHost _host;
+    private TcpStack Stack => _host.Stack;
+    private ulong _now = 5 * Second;
+    private uint _peerSeq = 1000; // the peer's next sequence number
+    private uint _iss;            // ours
+
+    public TcpStateMachineTests() : this(TcpHost.Config()) { }
+
+    private TcpStateMachineTests(TcpConfig config) => _host = new TcpHost(config);
+
+    public void Dispose() => _host.Dispose();
+
+    private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort) =>
+        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss), false, _now);
+
+    private Sent One()
+    {
+        var sent = _host.Take();
+        Assert.Single(sent);
+        Assert.Equal(Remote, sent[0].Destination);
+        return sent[0];
+    }
+
+    private void NothingSent() => Assert.Empty(_host.Take());
+
+    private static byte[] Bytes(int n, int seed = 0) => Enumerable.Range(seed, n).Select(i => (byte)(i * 7)).ToArray();
+
+    // LISTEN, SYN, SYN-ACK, ACK, accepted: the handle.
+    private int PassiveOpen(ushort window = 65535)
+    {
+        int listener = Stack.Listen(Port);
+        Assert.True(listener >= 0);
+        Peer(_peerSeq, 0, TcpFlags.Syn, mss: 1460);
+        TcpHeader synAck = One().Header;
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(_peerSeq + 1, synAck.Acknowledgment);
+        Assert.Equal(1460, synAck.Mss);
+        Assert.False(synAck.HasWindowScale); // the peer did not offer it
+        _iss = synAck.Sequence;
+        _peerSeq++;
+        Assert.Equal(TcpStatus.WouldBlock, (TcpStatus)Stack.Accept(listener));
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, window: window);
+        NothingSent();
+        Assert.True(Stack.HasPendingAccept(listener));
+        int conn = Stack.Accept(listener);
+        Assert.True(conn >= 0);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+        return conn;
+    }
+
+    private int ActiveOpen()
+    {
+        int conn = Stack.Connect(Remote, Port);
+        Assert.True(conn >= 0);
+        Assert.Equal(0ul, Stack.NextDeadline);
+        Stack.Poll(_now);
+        Sent syn = One();
+        Assert.Equal(TcpFlags.Syn, syn.Header.Flags);
+        Assert.Equal(1460, syn.Header.Mss);
+        Assert.True(syn.Header.HasWindowScale);
+        Assert.Equal(Port, syn.Header.DestinationPort);
+        _iss = syn.Header.Sequence;
+        Assert.Equal(TcpState.SynSent, Stack.State(conn));
+        Stack.Receive(Remote, Local, Segment(Port, syn.Header.SourcePort, _peerSeq, _iss + 1, TcpFlags.Syn | TcpFlags.Ack, mss: 1000), false, _now);
+        _peerSeq++;
+        TcpHeader ack = One().Header;
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(_peerSeq, ack.Acknowledgment);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+        return conn;
+    }
+
+    [Fact]
+    public void Passive_three_way_handshake() => PassiveOpen();
+
+    [Fact]
+    public void Active_three_way_handshake_honours_the_peer_mss()
+    {
+        int conn = ActiveOpen();
+        Assert.Equal(3000, Stack.Write(conn, Bytes(3000)));
+        Stack.Poll(_now);
+        var sent = _host.Take();
+        Assert.Equal(new[] { 1000, 1000, 1000 }, sent.Select(s => s.Data.Length));
+    }
+
+    [Fact]
+    public void Data_flows_both_ways()
+    {
+        int conn = PassiveOpen();
+        byte[] hello = Bytes(100);
+        Assert.Equal(100, Stack.Write(conn, hello));
+        Stack.Poll(_now);
+        Sent data = One();
+        Assert.Equal(hello, data.Data);
+        Assert.Equal(_iss + 1, data.Header.Sequence);
+        Assert.True(data.Header.Has(TcpFlags.Psh));
+        Peer(_peerSeq, _iss + 101, TcpFlags.Ack, Bytes(50, 3));
+        Assert.Equal(_peerSeq + 50, One().Header.Acknowledgment);
+        var buffer = new byte[200];
+        Assert.Equal(50, Stack.Read(conn, buffer));
+        Assert.Equal(Bytes(50, 3), buffer[..50]);
+        Assert.Equal(TcpStatus.WouldBlock, (TcpStatus)Stack.Read(conn, buffer));
+        Assert.Equal(0, Stack.Unacknowledged(conn));
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void Graceful_close_from_this_side_ends_in_time_wait_then_closed()
+    {
+        int conn = PassiveOpen();
+        Stack.Write(conn, Bytes(10));
+        Assert.Equal(TcpStatus.Ok, Stack.Shutdown(conn));
+        Assert.Equal(TcpState.FinWait1, Stack.State(conn));
+        Assert.Equal(TcpStatus.Closed, (TcpStatus)Stack.Write(conn, Bytes(1)));
+        Stack.Poll(_now);
+        TcpHeader fin = One().Header;
+        Assert.Equal(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, fin.Flags);
+        Peer(_peerSeq, _iss + 12, TcpFlags.Ack);
+        Assert.Equal(TcpState.FinWait2, Stack.State(conn));
+        NothingSent();
+        Peer(_peerSeq, _iss + 12, TcpFlags.Ack | TcpFlags.Fin);
+        Assert.Equal(_peerSeq + 1, One().Header.Acknowledgment);
+        Assert.Equal(TcpState.TimeWait, Stack.State(conn));
+        Assert.Equal(0, Stack.Read(conn, new byte[10]));
+        Assert.Equal(_now + 2 * Second, Stack.NextDeadline); // 2 * MSL, MSL 1 s
+        _now += 2 * Second;
+        Stack.Poll(_now);
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        Assert.Equal(TcpStatus.Ok, Stack.Close(conn));
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void Graceful_close_from_the_peer()
+    {
+        int conn = PassiveOpen();
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack | TcpFlags.Fin, Bytes(5));
+        Assert.Equal(_peerSeq + 6, One().Header.Acknowledgment);
+        Assert.Equal(TcpState.CloseWait, Stack.State(conn));
+        var buffer = new byte[10];
+        Assert.Equal(5, Stack.Read(conn, buffer));
+        Assert.Equal(0, Stack.Read(conn, buffer));
+        Assert.Equal(3, Stack.Write(conn, Bytes(3))); // half-closed: this side may still send
+        Assert.Equal(TcpStatus.Ok, Stack.Close(conn));
+        Stack.Poll(_now);
+        TcpHeader fin = One().Header;
+        Assert.True(fin.Has(TcpFlags.Fin));
+        Peer(_peerSeq + 6, _iss + 5, TcpFlags.Ack);
+        NothingSent();
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline); // LAST-ACK done: the slot is free
+        Assert.Equal(TcpStatus.InvalidHandle, (TcpStatus)Stack.Read(conn, buffer));
+    }
+
+    [Fact]
+    public void Simultaneous_close_goes_through_closing()
+    {
+        int conn = PassiveOpen();
+        Stack.Shutdown(conn);
+        Stack.Poll(_now);
+        Assert.True(One().Header.Has(TcpFlags.Fin));
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack | TcpFlags.Fin); // its FIN crossed ours
+        Assert.Equal(TcpState.Closing, Stack.State(conn));
+        Assert.Equal(_peerSeq + 1, One().Header.Acknowledgment);
+        Peer(_peerSeq + 1, _iss + 2, TcpFlags.Ack);
+        Assert.Equal(TcpState.TimeWait, Stack.State(conn));
+    }
+
+    [Fact]
+    public void Reset_in_established_and_the_closing_states_is_reported()
+    {
+        foreach (int variant in new[] { 0, 1, 2, 3 })
+        {
+            using var t = new TcpStateMachineTests();
+            int conn = t.PassiveOpen();
+            if (variant == 1) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); }               // FIN-WAIT-1
+            if (variant == 2) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); t.Peer(t._peerSeq, t._iss + 2, TcpFlags.Ack); } // FIN-WAIT-2
+            if (variant == 3) { t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack | TcpFlags.Fin); t._host.Take(); t._peerSeq++; } // CLOSE-WAIT
+            // An in-window RST at the wrong sequence number only draws a challenge ACK (RFC 5961).
+            t.Peer(t._peerSeq + 10, 0, TcpFlags.Rst);
+            Assert.Equal(TcpFlags.Ack, t.One().Header.Flags);
+            Assert.NotEqual(TcpState.Closed, t.Stack.State(conn));
+            t.Peer(t._peerSeq, 0, TcpFlags.Rst);
+            t.NothingSent();
+            Assert.Equal(TcpState.Closed, t.Stack.State(conn));
+            if (variant != 3) Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Read(conn, new byte[4]));
+            Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Write(conn, new byte[4]));
+            Assert.Equal(1ul, t.Stack.Counters.ConnectionsReset);
+        }
+    }
+
+    [Fact]
+    public void Reset_in_syn_received_returns_to_listen()
+    {
+        int listener = Stack.Listen(Port);
+        Peer(_peerSeq, 0, TcpFlags.Syn);
+        _iss = One().Header.Sequence;
+        Peer(_peerSeq + 1, 0, TcpFlags.Rst);
+        Assert.False(Stack.HasPendingAccept(listener));
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline); // no SYN-ACK left to retransmit
+        _peerSeq += 100;
+        PassiveOpenAgain(listener);
+    }
+
+    private void PassiveOpenAgain(int listener)
+    {
+        Peer(_peerSeq, 0, TcpFlags.Syn);
+        _iss = One().Header.Sequence;
+        Peer(_peerSeq + 1, _iss + 1, TcpFlags.Ack);
+        Assert.True(Stack.Accept(listener) >= 0);
+    }
+
+    [Fact]
+    public void Reset_in_syn_sent_is_a_refusal()
+    {
+        int conn = Stack.Connect(Remote, Port);
+        Stack.Poll(_now);
+        TcpHeader syn = One().Header;
+        // A RST whose ACK is not for our SYN is ignored; a RST that acknowledges it refuses.
+        Stack.Receive(Remote, Local, Segment(Port, syn.SourcePort, 0, syn.Sequence + 5, TcpFlags.Rst | TcpFlags.Ack), false, _now);
+        Assert.Equal(TcpState.SynSent, Stack.State(conn));
+        Stack.Receive(Remote, Local, Segment(Port, syn.SourcePort, 0, syn.Sequence + 1, TcpFlags.Rst | TcpFlags.Ack), false, _now);
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        Assert.Equal(TcpStatus.Reset, (TcpStatus)Stack.Read(conn, new byte[1]));
+        NothingSent();
+    }
+
+    [Fact]
+    public void Segments_for_no_connection_draw_a_reset()
+    {
+        Peer(77, 0, TcpFlags.Syn); // closed port
+        TcpHeader rst = One().Header;
+        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, rst.Flags);
+        Assert.Equal(78u, rst.Acknowledgment);
+        Assert.Equal(Port, rst.SourcePort);
+        Peer(77, 12345, TcpFlags.Ack, Bytes(10));
+        rst = One().Header;
+        Assert.Equal(TcpFlags.Rst, rst.Flags);
+        Assert.Equal(12345u, rst.Sequence);
+        Peer(77, 12345, TcpFlags.Rst); // never a RST for a RST
+        NothingSent();
+        Assert.Equal(3ul, Stack.Counters.DropNoConnection);
+        Assert.Equal(2ul, Stack.Counters.ResetsSent);
+        // An ACK to a listening port is answered the same way.
+        Stack.Listen(Port);
+        Peer(77, 999, TcpFlags.Ack);
+        Assert.Equal(TcpFlags.Rst, One().Header.Flags);
+    }
+
+    [Fact]
+    public void Bad_checksums_are_dropped_and_counted()
+    {
+        Stack.Listen(Port);
+        byte[] syn = Segment(PeerPort, Port, 1, 0, TcpFlags.Syn);
+        syn[4] ^= 1;
+        Stack.Receive(Remote, Local, syn, false, _now);
+        NothingSent();
+        Assert.Equal(1ul, Stack.Counters.DropBadChecksum);
+        Stack.Receive(Remote, Local, syn, true, _now); // the IP layer vouches for it
+        Assert.Single(_host.Take());
+    }
+
+    [Fact]
+    public void Retransmission_timeout_doubles_and_gives_up_with_a_reset()
+    {
+        int conn = PassiveOpen();
+        Stack.Write(conn, Bytes(100));
+        Stack.Poll(_now);
+        TcpHeader first = One().Header;
+        // The handshake's ACK came at once: an RTT sample of 0 puts the RTO at its floor, MinRto 200 ms.
+        ulong rto = 200 * Ms;
+        Assert.Equal(_now + rto, Stack.NextDeadline);
+        for (int retry = 1; retry <= 8; retry++)
+        {
+            _now = Stack.NextDeadline - 1;
+            Stack.Poll(_now);
+            NothingSent();
+            _now++;
+            Stack.Poll(_now);
+            TcpHeader again = One().Header;
+            Assert.Equal(first.Sequence, again.Sequence);
+            rto = Math.Min(rto * 2, 60 * Second);
+            Assert.Equal(_now + rto, Stack.NextDeadline);
+        }
+        _now = Stack.NextDeadline;
+        Stack.Poll(_now);
+        Assert.Equal(TcpFlags.Rst, One().Header.Flags);
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        Assert.Equal(TcpStatus.TimedOut, (TcpStatus)Stack.Read(conn, new byte[1]));
+        Assert.Equal(8ul, Stack.Counters.Retransmits);
+        Assert.Equal(1ul, Stack.Counters.ConnectionsTimedOut);
+    }
+
+    [Fact]
+    public void Three_duplicate_acks_trigger_a_fast_retransmit()
+    {
+        int conn = PassiveOpen();
+        Stack.Write(conn, Bytes(10 * 1460));
+        Stack.Poll(_now);
+        var sent = _host.Take();
+        Assert.Equal(3, sent.Count); // initial window: 3 segments of 1460 (RFC 5681)
+        _now += 10 * Ms;
+        Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack); // the first arrived; the second is lost
+        sent = _host.Take();
+        Assert.Equal(2, sent.Count); // slow start: the window grew by one segment
+        for (int dup = 1; dup <= 2; dup++)
+        {
+            Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
+            NothingSent();
+        }
+        Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
+        sent = _host.Take();
+        Assert.Equal(_iss + 1 + 1460, sent[0].Header.Sequence);
+        Assert.Equal(1ul, Stack.Counters.FastRetransmits);
+        Assert.Equal(0ul, Stack.Counters.Retransmits);
+    }
+
+    [Fact]
+    public void A_zero_window_is_probed_until_it_opens()
+    {
+        int conn = PassiveOpen(window: 0);
+        Stack.Write(conn, Bytes(500));
+        Stack.Poll(_now);
+        NothingSent();
+        ulong interval = Stack.NextDeadline - _now;
+        Assert.Equal(200 * Ms, interval); // the RTO (at its floor after the handshake)
+        for (int probe = 0; probe < 3; probe++)
+        {
+            _now = Stack.NextDeadline;
+            Stack.Poll(_now);
+            Sent p = One();
+            Assert.Single(p.Data);
+            Assert.Equal(_iss + 1, p.Header.Sequence);
+            Peer(_peerSeq, _iss + 1, TcpFlags.Ack, window: 0); // still closed
+            NothingSent();
+            interval *= 2;
+            Assert.Equal(_now + interval, Stack.NextDeadline);
+        }
+        Assert.Equal(TcpState.Established, Stack.State(conn)); // probes never give up
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, window: 1000);
+        Assert.Equal(500, One().Data.Length);
+        Assert.Equal(3ul, Stack.Counters.WindowProbes);
+    }
+
+    [Fact]
+    public void A_full_receive_ring_advertises_zero_then_a_window_update()
+    {
+        using var t = new TcpStateMachineTests(Small());
+        int conn = t.PassiveOpen();
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(1000));
+        t.Peer(t._peerSeq + 1000, t._iss + 1, TcpFlags.Ack, Bytes(1000));
+        var acks = t._host.Take();
+        Assert.Equal(1048, acks[0].Header.Window);
+        Assert.Equal(48, acks[1].Header.Window);
+        t.Peer(t._peerSeq + 2000, t._iss + 1, TcpFlags.Ack, Bytes(100)); // only 48 fit
+        TcpHeader ack = t.One().Header;
+        Assert.Equal(t._peerSeq + 2048, ack.Acknowledgment);
+        Assert.Equal(0, ack.Window);
+        t.Peer(t._peerSeq + 2048, t._iss + 1, TcpFlags.Ack, Bytes(1)); // a probe: answered, not taken
+        Assert.Equal(t._peerSeq + 2048, t.One().Header.Acknowledgment);
+        Assert.Equal(1500, t.Stack.Read(conn, new byte[1500]));
+        Assert.Equal(0ul, t.Stack.NextDeadline);
+        t.Stack.Poll(t._now);
+        Assert.Equal(1500, t.One().Header.Window);
+    }
+
+    private static TcpConfig Small()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.ReceiveBufferBytes = 2048;
+        config.SendBufferBytes = 2048;
+        config.MaxConnections = 3;
+        config.Backlog = 2;
+        return config;
+    }
+
+    [Fact]
+    public void Out_of_order_segments_are_held_and_reassembled()
+    {
+        int conn = PassiveOpen();
+        byte[] all = Bytes(500);
+        Peer(_peerSeq + 300, _iss + 1, TcpFlags.Ack, all[300..400]);
+        Assert.Equal(_peerSeq, One().Header.Acknowledgment); // a duplicate ACK tells the peer of the gap
+        Peer(_peerSeq + 100, _iss + 1, TcpFlags.Ack, all[100..200]);
+        Assert.Equal(_peerSeq, One().Header.Acknowledgment);
+        Peer(_peerSeq + 400, _iss + 1, TcpFlags.Ack | TcpFlags.Fin, all[400..500]); // a FIN past the gap waits
+        Assert.Equal(_peerSeq, One().Header.Acknowledgment);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+        Peer(_peerSeq + 150, _iss + 1, TcpFlags.Ack, all[150..350]); // overlaps both
+        Assert.Equal(_peerSeq, One().Header.Acknowledgment);
+        Assert.Equal(TcpStatus.WouldBlock, (TcpStatus)Stack.Read(conn, new byte[10]));
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, all[0..100]);
+        Assert.Equal(_peerSeq + 501, One().Header.Acknowledgment);
+        Assert.Equal(TcpState.CloseWait, Stack.State(conn));
+        var buffer = new byte[600];
+        Assert.Equal(500, Stack.Read(conn, buffer));
+        Assert.Equal(all, buffer[..500]);
+        Assert.Equal(0, Stack.Read(conn, buffer));
+    }
+
+    [Fact]
+    public void Out_of_order_ranges_beyond_the_limit_are_dropped_and_counted()
+    {
+        int conn = PassiveOpen();
+        for (int k = 1; k <= 5; k++) Peer(_peerSeq + (uint)(k * 100), _iss + 1, TcpFlags.Ack, Bytes(10));
+        Assert.Equal(1ul, Stack.Counters.DropOutOfOrderFull);
+        Assert.Equal(5ul, Stack.Counters.OutOfOrderSegments);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+    }
+
+    [Fact]
+    public void A_full_backlog_drops_syns()
+    {
+        using var t = new TcpStateMachineTests(Small());
+        int listener = t.Stack.Listen(Port);
+        t.Peer(1, 0, TcpFlags.Syn, port: 1001);
+        t.Peer(1, 0, TcpFlags.Syn, port: 1002);
+        Assert.Equal(2, t._host.Take().Count);
+        t.Peer(1, 0, TcpFlags.Syn, port: 1003);
+        t.NothingSent();
+        Assert.Equal(1ul, t.Stack.Counters.DropBacklogFull);
+        Assert.False(t.Stack.HasPendingAccept(listener));
+    }
+
+    [Fact]
+    public void Time_wait_is_reused_when_the_pool_is_full()
+    {
+        using var t = new TcpStateMachineTests(Small());
+        int listener = t.Stack.Listen(Port);
+        for (ushort p = 1; p <= 3; p++)
+        {
+            t.Peer(1, 0, TcpFlags.Syn, port: p);
+            uint iss = t.One().Header.Sequence;
+            t.Peer(2, iss + 1, TcpFlags.Ack, port: p);
+            int conn = t.Stack.Accept(listener);
+            Assert.True(conn >= 0);
+            t.Stack.Close(conn);
+            t.Stack.Poll(t._now);
+            t.One();
+            t.Peer(2, iss + 2, TcpFlags.Ack | TcpFlags.Fin, port: p); // ACK of our FIN and its own FIN
+            t.One();
+        }
+        t.Peer(1, 0, TcpFlags.Syn, port: 4); // the pool is full of TIME-WAIT
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, t.One().Header.Flags);
+        Assert.Equal(1ul, t.Stack.Counters.TimeWaitReused);
+    }
+
+    [Fact]
+    public void The_syn_ack_is_retransmitted_and_a_retransmitted_syn_answered()
+    {
+        Stack.Listen(Port);
+        Peer(_peerSeq, 0, TcpFlags.Syn);
+        _iss = One().Header.Sequence;
+        Peer(_peerSeq, 0, TcpFlags.Syn);
+        Assert.Equal(_iss, One().Header.Sequence);
+        _now = Stack.NextDeadline;
+        Stack.Poll(_now);
+        TcpHeader again = One().Header;
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, again.Flags);
+        Assert.Equal(_iss, again.Sequence);
+    }
+
+    [Fact]
+    public void Counters_append_as_one_line()
+    {
+        PassiveOpen();
+        Span<char> buffer = stackalloc char[1024];
+        var text = new Unikernel.Core.Text.TextBuilder(buffer);
+        Stack.Counters.AppendTo(ref text);
+        string line = text.Text.ToString();
+        Assert.StartsWith("tcp in=2 out=1 ", line);
+        Assert.Contains(" opened=1 ", line);
+        Assert.False(text.Truncated);
+    }
+}
