@@ -4,7 +4,8 @@ using Unikernel.Core.Text;
 
 // Protocol lines from the console. Console.ReadLine keeps lines up to Console.MaxLine (256 bytes), but a
 // "set" carries values up to 1 KiB, so lines are assembled here from raw reads into a larger buffer.
-// A longer line is cut, flagged, and its rest dropped: the next line starts clean.
+// A longer line is cut, flagged, and its rest dropped: the next line starts clean. Nothing here waits: the
+// main loop waits for the console and the network together.
 public static unsafe class LineReader
 {
     public const int MaxLine = 1100; // "set " + 64-byte key + " " + 1024-byte value fits
@@ -22,7 +23,7 @@ public static unsafe class LineReader
     private static int s_chunkLength, s_chunkNext;
     private static bool s_ready;
 
-    // True when a whole line is already read and waiting, so Next will not wait for input.
+    // True when a whole line is already read and waiting.
     public static bool HasLine
     {
         get
@@ -33,25 +34,33 @@ public static unsafe class LineReader
         }
     }
 
-    // Waits for the next line; the span stays valid until the next call.
-    public static ReadOnlySpan<byte> Next(out bool truncated)
+    // The next whole line from what has arrived; false when no whole line is there yet. The span stays
+    // valid until the next call.
+    public static bool TryNext(out ReadOnlySpan<byte> line, out bool truncated)
     {
         if (!s_ready)
         {
-            fixed (byte* line = s_storage.Line) s_assembler = new LineAssembler(line, MaxLine);
+            fixed (byte* buffer = s_storage.Line) s_assembler = new LineAssembler(buffer, MaxLine);
             s_ready = true;
         }
         while (true)
         {
             if (s_chunkNext == s_chunkLength)
             {
-                fixed (byte* chunk = s_storage.Chunk) s_chunkLength = Console.Read(new Span<byte>(chunk, ChunkSize));
+                fixed (byte* chunk = s_storage.Chunk) s_chunkLength = Console.TryRead(new Span<byte>(chunk, ChunkSize));
                 s_chunkNext = 0;
+                if (s_chunkLength == 0)
+                {
+                    line = default;
+                    truncated = false;
+                    return false;
+                }
             }
             byte b = s_storage.Chunk[s_chunkNext++];
             if (!s_assembler.Feed(b)) continue;
             truncated = s_assembler.Truncated;
-            return s_assembler.Line;
+            line = s_assembler.Line;
+            return true;
         }
     }
 }

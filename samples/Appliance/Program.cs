@@ -22,16 +22,32 @@ public static unsafe class Program
         Lifecycle.AddShutdownHook(&OnShutdown);
         StatusPublisher.Start();
         Greet();
+        if (Network.IsConfigured) RespServer.Start(Port());
 
         while (true)
         {
             // Publishing waits for xenstored, so it happens here, once no request is waiting: a burst of
             // changes is published once, and every reply is out before the wait.
-            if (!LineReader.HasLine) StatusPublisher.Publish();
-            ReadOnlySpan<byte> line = LineReader.Next(out bool truncated);
-            if (!CommandProcessor.Handle(line, truncated)) break;
+            if (!LineReader.HasLine && !RespServer.HasWork) StatusPublisher.Publish();
+            Lifecycle.WaitUntil(&HasWork, 0);
+            while (LineReader.TryNext(out ReadOnlySpan<byte> line, out bool truncated))
+                if (!CommandProcessor.Handle(line, truncated)) return 0; // a clean power-off: the shutdown hook runs
+            RespServer.Serve();
         }
-        return 0; // a clean power-off: the shutdown hook runs
+    }
+
+    // The console and the network, whichever has something first.
+    private static bool HasWork(ulong unused) => LineReader.HasLine || Console.HasInput || RespServer.HasWork;
+
+    // port=N on the command line, else Redis's 6379.
+    private static ushort Port()
+    {
+        var commandLine = new Unikernel.Core.KernelCommandLine(DomainFacts.CommandLine);
+        if (commandLine.TryGet("port", out ReadOnlySpan<byte> value, out _)
+            && Unikernel.Core.KernelCommandLine.TryParseUInt64(value, out ulong port) && port > 0 && port < 65536)
+            return (ushort)port;
+        if (commandLine.Contains("port")) Console.WriteLine("# appliance: port= is not a number from 1 to 65535; using 6379");
+        return RespServer.DefaultPort;
     }
 
     private static void Greet()

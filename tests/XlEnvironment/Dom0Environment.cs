@@ -37,11 +37,14 @@ public static class Dom0Environment
     // show), and redis-tools' client and benchmark. Debian's busybox-static prefers its applets to PATH (its
     // sh runs its own ip and tc for those names), so iproute2's tools live in /usr/sbin and are called by that
     // path; /init defines ip and tc functions for scenarios.
-    public const string IproutePackage = "iproute2", RedisPackage = "redis-tools";
+    // netcat-openbsd: UDP (busybox's nc has none) and half-close on end of input (-N), as /usr/bin/ncat-style
+    // tools do; busybox's nc stays the plain nc.
+    public const string IproutePackage = "iproute2", RedisPackage = "redis-tools", NetcatPackage = "netcat-openbsd";
     public static readonly (string Target, string Source)[] NetworkTools =
     {
         ("usr/sbin/ip", "bin/ip"), ("usr/sbin/tc", "sbin/tc"), ("usr/sbin/bridge", "sbin/bridge"),
         ("bin/redis-cli", "usr/bin/redis-cli"), ("bin/redis-benchmark", "usr/bin/redis-benchmark"),
+        ("bin/nc.openbsd", "bin/nc.openbsd"),
     };
     // Where tc reads netem's delay distributions (iproute2 is built with this LIBDIR).
     public const string TcLibDir = "usr/lib/x86_64-linux-gnu/tc";
@@ -61,7 +64,7 @@ public static class Dom0Environment
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback",
         "xen-netback", "llc", "stp", "bridge", "sch_netem" };
     public static readonly string[] LinuxGuestModules = { "xen-blkfront", "xen-netfront" };
-    private const int Format = 7; // bump when the layout of the base initramfs changes
+    private const int Format = 8; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {
@@ -76,7 +79,7 @@ public static class Dom0Environment
         if (IsCurrent(stamp, recipe, files)) return files with { Description = File.ReadAllText(stamp).Trim() };
 
         string kernelPackage = DebianArchive.ResolveMetapackage(KernelMetapackage, "linux-image-");
-        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage, IproutePackage, RedisPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
+        var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage, IproutePackage, RedisPackage, NetcatPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
         string debs = Path.Combine(dir, "debs");
         var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
         var missing = packages.Where(p => !have.Contains(p)).ToArray();

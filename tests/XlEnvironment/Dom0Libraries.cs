@@ -10,6 +10,7 @@ public static class Dom0Libraries
     {
         ["ld-linux-x86-64.so.2"] = "libc6",
         ["libc.so.6"] = "libc6",
+        ["libresolv.so.2"] = "libc6",
         ["libm.so.6"] = "libc6",
         ["libgcc_s.so.1"] = "libgcc-s1", // dlopened by glibc when a thread is cancelled or exits
         ["libxenlight.so.4.17"] = "libxenmisc4.17",

@@ -233,6 +233,10 @@ namespace Unikernel.Core.Net.Tcp
 
         public TcpState State(int conn) => Valid(conn) ? Conn(conn).State : TcpState.Closed;
 
+        public uint RemoteAddress(int conn) => Valid(conn) ? Conn(conn).RemoteAddress : 0;
+
+        public ushort RemotePort(int conn) => Valid(conn) ? Conn(conn).RemotePort : (ushort)0;
+
         // Copies received bytes into destination: the count, 0 at the end of the stream (the peer's FIN), or
         // WouldBlock, Reset, TimedOut, InvalidHandle.
         public int Read(int conn, Span<byte> destination)

@@ -11,7 +11,7 @@ namespace Unikernel.Xen
     // (xl cfg: vif = ['ip=...']). Started on first use. Packets and timers are handled by an idle poller, so
     // they are processed whenever the application waits (Console.ReadLine, a socket's waiting form,
     // Lifecycle.WaitUntil); nothing runs inside the event handler but a kick.
-    internal static unsafe class NetworkService
+    internal static unsafe partial class NetworkService
     {
         private const int FrontPages = 2;
 
@@ -85,7 +85,10 @@ namespace Unikernel.Xen
             var why = new TextBuilder(stackalloc char[160]);
             if (NetFront.Connect(front, id.Text, ref why) < 0)
             {
-                failure.Append($"vif/{lowest}: {why.Text}");
+                failure.Append("vif/");
+                failure.Append(lowest);
+                failure.Append(": ");
+                failure.Append(why.Text);
                 return false; // its pages stay: the backend may hold grants on them
             }
             s_front = front;
@@ -97,6 +100,7 @@ namespace Unikernel.Xen
             var mac = MacAddress.Read(new ReadOnlySpan<byte>(front->Mac, MacAddress.Bytes), 0);
             *iface = new NetworkInterface(mac, address, prefix, gateway, &Transmit, (ulong)front);
             s_interface = iface;
+            if (!StartTcp(address, ref failure)) return false;
             front->Deliver = &Deliver;
             front->DeliverContext = (ulong)iface;
             EventChannels.Unmask(front->Port);
@@ -177,13 +181,10 @@ namespace Unikernel.Xen
             NetFront.CheckLink(s_front);
             NetFront.Poll(s_front);
             ulong now = PvClock.Now;
-            ulong deadline = s_interface->NextDeadline;
-            if (deadline <= now)
-            {
-                s_interface->Poll(now);
-                deadline = s_interface->NextDeadline;
-            }
-            Arm(deadline);
+            if (s_interface->NextDeadline <= now) s_interface->Poll(now);
+            s_tcp.Poll(now); // acknowledgments and data the packets made due, and the timers
+            ulong deadline = s_interface->NextDeadline, tcp = s_tcp.NextDeadline;
+            Arm(tcp < deadline ? tcp : deadline);
         }
 
         private static void Arm(ulong deadline)
@@ -205,8 +206,12 @@ namespace Unikernel.Xen
         {
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
-            text.Append($"vif rx={c.RxPackets}/{c.RxBytes}B tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors + c.RxMalformed} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            var vif = new TextBuilder(stackalloc char[200]); // interpolating into a ref parameter could let it escape
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors + c.RxMalformed} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
+            text.Append("; ");
+            s_tcp.Counters.AppendTo(ref text);
         }
 
         // 0, or -EADDRINUSE (taken, or every socket in use), -ENETDOWN, -ENOMEM.

@@ -40,6 +40,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "wx")) return WxChecks.Run();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "block")) return BlockChecks.Run();
+        if (KernelCommandLine.Equals(mode, "net")) return NetChecks.Serve();
         if (KernelCommandLine.Equals(mode, "grants")) return GrantChecks.Run();
         if (KernelCommandLine.Equals(mode, "block-bench")) return BlockBench.Run();
         if (KernelCommandLine.Equals(mode, "console-race")) return ConsoleReliability.Race();
