@@ -166,7 +166,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 _s->Counters.ConnectionsTimedOut++;
                 if (c.State != TcpState.SynSent)
-                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndNxt, 0, false, now);
+                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
                 if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
                 else Closed(i, TcpStatus.TimedOut);
                 return;
@@ -258,8 +258,10 @@ namespace Unikernel.Core.Net.Tcp
                     if (fin) break;
                 }
             }
+            // A bare ACK carries SND.MAX, not SND.NXT: after a timeout rewound SND.NXT the peer may already hold
+            // more, and would find a lower number out of its window and answer with an ACK of its own, forever.
             if (c.AckPending && c.State != TcpState.SynSent)
-                SendSegment(i, c.SndNxt, TcpFlags.Ack, 0, 0, now);
+                SendSegment(i, c.SndMax, TcpFlags.Ack, 0, 0, now);
             SetTimers(ref c, now);
         }
 

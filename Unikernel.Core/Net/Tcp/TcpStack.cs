@@ -347,7 +347,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 case TcpState.SynReceived: case TcpState.Established: case TcpState.FinWait1: case TcpState.FinWait2:
                 case TcpState.CloseWait:
-                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndNxt, 0, false, now);
+                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
                     break;
             }
             Free(i);

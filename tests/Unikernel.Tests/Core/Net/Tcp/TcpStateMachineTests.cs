@@ -327,6 +327,24 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(0ul, Stack.Counters.Retransmits);
     }
 
+    // After a timeout rewinds SND.NXT, a bare ACK still carries SND.MAX: the peer may hold everything sent,
+    // and a lower number would be out of its window (two such peers would trade ACKs forever).
+    [Fact]
+    public void A_bare_ack_after_a_timeout_carries_the_highest_sequence_sent()
+    {
+        int conn = PassiveOpen();
+        Stack.Write(conn, Bytes(3 * 1460));
+        Stack.Poll(_now);
+        Assert.Equal(3, _host.Take().Count);
+        _now = Stack.NextDeadline;
+        Stack.Poll(_now);
+        Assert.Equal(_iss + 1, One().Header.Sequence); // one segment: the window is one segment after a timeout
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, Bytes(10));
+        TcpHeader ack = One().Header;
+        Assert.Equal(_iss + 1 + 3 * 1460, ack.Sequence);
+        Assert.Equal(_peerSeq + 10, ack.Acknowledgment);
+    }
+
     [Fact]
     public void A_zero_window_is_probed_until_it_opens()
     {
