@@ -55,6 +55,7 @@ namespace Unikernel.Core.Net.Tcp
                 }
                 else if (c.Cwnd < c.Ssthresh) c.Cwnd += acked < mss ? acked : mss; // slow start
                 else c.Cwnd += Max(1u, mss * mss / c.Cwnd);                      // congestion avoidance
+                if (c.Cwnd > MaxCwnd) c.Cwnd = MaxCwnd; // an application-limited sender would grow it forever
                 c.DupAcks = 0;
             }
             // RFC 9293 3.10.7.4: the window is taken from the newest segment only.
@@ -65,6 +66,8 @@ namespace Unikernel.Core.Net.Tcp
                 c.SndWl2 = ack;
             }
         }
+
+        private const uint MaxCwnd = 1u << 30; // the largest scaled window (RFC 7323 2.3)
 
         private static uint Max(uint a, uint b) => a > b ? a : b;
 

@@ -22,8 +22,9 @@ public sealed class TcpStateMachineTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort) =>
-        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss), false, _now);
+    private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort,
+        int windowScale = -1) =>
+        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss, windowScale), false, _now);
 
     private Sent One()
     {
@@ -178,27 +179,105 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(TcpState.TimeWait, Stack.State(conn));
     }
 
-    [Fact]
-    public void Reset_in_established_and_the_closing_states_is_reported()
+    public enum ResetCase { Established, FinWait1, FinWait2, CloseWait, LastAck, Closing, TimeWait }
+
+    [Theory]
+    [InlineData(ResetCase.Established)]
+    [InlineData(ResetCase.FinWait1)]
+    [InlineData(ResetCase.FinWait2)]
+    [InlineData(ResetCase.CloseWait)]
+    [InlineData(ResetCase.LastAck)]
+    [InlineData(ResetCase.Closing)]
+    [InlineData(ResetCase.TimeWait)]
+    public void A_reset_closes_every_synchronized_state(ResetCase state)
     {
-        foreach (int variant in new[] { 0, 1, 2, 3 })
+        int conn = PassiveOpen();
+        bool peerFin = state is ResetCase.CloseWait or ResetCase.LastAck or ResetCase.Closing or ResetCase.TimeWait;
+        if (state != ResetCase.Established && state != ResetCase.CloseWait && state != ResetCase.LastAck)
         {
-            using var t = new TcpStateMachineTests();
-            int conn = t.PassiveOpen();
-            if (variant == 1) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); }               // FIN-WAIT-1
-            if (variant == 2) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); t.Peer(t._peerSeq, t._iss + 2, TcpFlags.Ack); } // FIN-WAIT-2
-            if (variant == 3) { t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack | TcpFlags.Fin); t._host.Take(); t._peerSeq++; } // CLOSE-WAIT
-            // An in-window RST at the wrong sequence number only draws a challenge ACK (RFC 5961).
-            t.Peer(t._peerSeq + 10, 0, TcpFlags.Rst);
-            Assert.Equal(TcpFlags.Ack, t.One().Header.Flags);
-            Assert.NotEqual(TcpState.Closed, t.Stack.State(conn));
-            t.Peer(t._peerSeq, 0, TcpFlags.Rst);
-            t.NothingSent();
-            Assert.Equal(TcpState.Closed, t.Stack.State(conn));
-            if (variant != 3) Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Read(conn, new byte[4]));
-            Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Write(conn, new byte[4]));
-            Assert.Equal(1ul, t.Stack.Counters.ConnectionsReset);
+            Stack.Shutdown(conn);
+            Stack.Poll(_now);
+            _host.Take();
         }
+        if (state is ResetCase.FinWait2 or ResetCase.TimeWait) Peer(_peerSeq, _iss + 2, TcpFlags.Ack);
+        if (peerFin)
+        {
+            Peer(_peerSeq, _iss + 1, TcpFlags.Ack | TcpFlags.Fin);
+            _peerSeq++;
+        }
+        if (state == ResetCase.LastAck)
+        {
+            Stack.Shutdown(conn);
+            Stack.Poll(_now);
+        }
+        _host.Take();
+        Assert.Equal(state.ToString(), Stack.State(conn).ToString());
+        // An in-window RST at the wrong sequence number only draws a challenge ACK (RFC 5961 3.2).
+        Peer(_peerSeq + 10, 0, TcpFlags.Rst);
+        Assert.Equal(TcpFlags.Ack, One().Header.Flags);
+        Assert.Equal(state.ToString(), Stack.State(conn).ToString());
+        Peer(_peerSeq, 0, TcpFlags.Rst);
+        NothingSent();
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        if (peerFin) Assert.Equal(0, Stack.Read(conn, new byte[4])); // the stream had ended
+        else Assert.Equal(TcpStatus.Reset, (TcpStatus)Stack.Read(conn, new byte[4]));
+        Assert.True(Stack.Write(conn, new byte[4]) < 0);
+        Assert.Equal(1ul, Stack.Counters.ConnectionsReset);
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void A_syn_on_an_established_connection_draws_a_challenge_ack()
+    {
+        int conn = PassiveOpen();
+        Peer(_peerSeq + 5, 0, TcpFlags.Syn);
+        TcpHeader ack = One().Header;
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(_peerSeq, ack.Acknowledgment);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+    }
+
+    [Fact]
+    public void Simultaneous_open_meets_in_syn_received()
+    {
+        int conn = Stack.Connect(Remote, Port);
+        Stack.Poll(_now);
+        TcpHeader syn = One().Header;
+        ushort local = syn.SourcePort;
+        Stack.Receive(Remote, Local, Segment(Port, local, 500, 0, TcpFlags.Syn, mss: 1460), false, _now);
+        Assert.Equal(TcpState.SynReceived, Stack.State(conn));
+        TcpHeader synAck = One().Header;
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(syn.Sequence, synAck.Sequence);
+        Assert.Equal(501u, synAck.Acknowledgment);
+        Stack.Receive(Remote, Local, Segment(Port, local, 501, syn.Sequence + 1, TcpFlags.Ack), false, _now);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+    }
+
+    [Fact]
+    public void Window_scaling_is_used_when_both_sides_offer_it()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.ReceiveBufferBytes = 200 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        t.Stack.Listen(Port);
+        t.Peer(t._peerSeq, 0, TcpFlags.Syn, mss: 1460, windowScale: 3);
+        TcpHeader synAck = t.One().Header;
+        Assert.True(synAck.HasWindowScale);
+        Assert.Equal(2, synAck.WindowScale);     // 200 KiB >> 2 fits the field
+        Assert.Equal(65535, synAck.Window);      // a SYN's window is never scaled
+        t._iss = synAck.Sequence;
+        t._peerSeq++;
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, window: 1000); // 8000 bytes, scaled by 2^3
+        int conn = t.Stack.Accept(0);
+        t.Stack.Write(conn, Bytes(20000));
+        t.Stack.Poll(t._now);
+        var sent = t._host.Take();
+        Assert.Equal(3, sent.Count);              // the initial congestion window, within the 8000 of the peer
+        Assert.Equal(51200, sent[0].Header.Window); // 200 KiB >> 2
+        t.Peer(t._peerSeq, t._iss + 1 + 3 * 1460, TcpFlags.Ack, window: 500); // 4000 bytes
+        // Two full segments; the 1080 left of the window wait while data is out (sender silly-window avoidance).
+        Assert.Equal(new[] { 1460, 1460 }, t._host.Take().Select(s => s.Data.Length));
     }
 
     [Fact]
