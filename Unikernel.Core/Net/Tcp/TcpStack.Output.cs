@@ -92,7 +92,7 @@ namespace Unikernel.Core.Net.Tcp
             if (c.RttTiming && Ge(ack, c.RttSeq))
             {
                 c.RttTiming = false;
-                RttSample(ref c, now - c.RttStart);
+                if (now >= c.RttStart) RttSample(ref c, now - c.RttStart); // a clock that went back gives no sample
             }
             c.Retries = 0;
             c.RetransmitDeadline = Gt(c.SndMax, c.SndUna) ? now + c.Rto : 0;
@@ -265,6 +265,7 @@ namespace Unikernel.Core.Net.Tcp
             // more, and would find a lower number out of its window and answer with an ACK of its own, forever.
             if (c.AckPending && c.State != TcpState.SynSent)
                 SendSegment(i, c.SndMax, TcpFlags.Ack, 0, 0, now);
+            c.AckPending = false; // nothing to acknowledge in SYN-SENT: it must not hold NextDeadline at 0
             SetTimers(ref c, now);
         }
 

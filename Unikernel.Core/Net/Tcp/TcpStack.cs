@@ -328,6 +328,7 @@ namespace Unikernel.Core.Net.Tcp
             c.AppOwned = false;
             c.AppClosed = true;
             c.Receive.Discard(c.Receive.Count);
+            c.OutOfOrderCount = 0;
             if (c.State == TcpState.Closed) Free(conn);
             return TcpStatus.Ok;
         }

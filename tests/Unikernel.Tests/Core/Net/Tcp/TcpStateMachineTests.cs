@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Unikernel.Core.Net.Tcp;
 using static Unikernel.Tests.Core.Net.Tcp.TcpHost;
@@ -35,6 +36,14 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     private void NothingSent() => Assert.Empty(_host.Take());
+
+    // Queues n bytes and runs the Poll that sends them: what went out.
+    private List<Sent> WriteAndPoll(int conn, int n)
+    {
+        Assert.Equal(n, Stack.Write(conn, Bytes(n)));
+        Stack.Poll(_now);
+        return _host.Take();
+    }
 
     private static byte[] Bytes(int n, int seed = 0) => Enumerable.Range(seed, n).Select(i => (byte)(i * 7)).ToArray();
 
@@ -90,9 +99,7 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Active_three_way_handshake_honours_the_peer_mss()
     {
         int conn = ActiveOpen();
-        Assert.Equal(3000, Stack.Write(conn, Bytes(3000)));
-        Stack.Poll(_now);
-        var sent = _host.Take();
+        var sent = WriteAndPoll(conn, 3000);
         Assert.Equal(new[] { 1000, 1000, 1000 }, sent.Select(s => s.Data.Length));
     }
 
@@ -270,9 +277,7 @@ public sealed class TcpStateMachineTests : IDisposable
         t._peerSeq++;
         t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, window: 1000); // 8000 bytes, scaled by 2^3
         int conn = t.Stack.Accept(0);
-        t.Stack.Write(conn, Bytes(20000));
-        t.Stack.Poll(t._now);
-        var sent = t._host.Take();
+        var sent = t.WriteAndPoll(conn, 20000);
         Assert.Equal(3, sent.Count);              // the initial congestion window, within the 8000 of the peer
         Assert.Equal(51200, sent[0].Header.Window); // 200 KiB >> 2
         t.Peer(t._peerSeq, t._iss + 1 + 3 * 1460, TcpFlags.Ack, window: 500); // 4000 bytes
@@ -355,9 +360,9 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Retransmission_timeout_doubles_and_gives_up_with_a_reset()
     {
         int conn = PassiveOpen();
-        Stack.Write(conn, Bytes(100));
-        Stack.Poll(_now);
-        TcpHeader first = One().Header;
+        var sent = WriteAndPoll(conn, 100);
+        Assert.Single(sent);
+        TcpHeader first = sent[0].Header;
         // The handshake's ACK came at once: an RTT sample of 0 puts the RTO at its floor, MinRto 200 ms.
         ulong rto = 200 * Ms;
         Assert.Equal(_now + rto, Stack.NextDeadline);
@@ -386,9 +391,7 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Three_duplicate_acks_trigger_a_fast_retransmit()
     {
         int conn = PassiveOpen();
-        Stack.Write(conn, Bytes(10 * 1460));
-        Stack.Poll(_now);
-        var sent = _host.Take();
+        var sent = WriteAndPoll(conn, 10 * 1460);
         Assert.Equal(3, sent.Count); // initial window: 3 segments of 1460 (RFC 5681)
         _now += 10 * Ms;
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack); // the first arrived; the second is lost
@@ -412,9 +415,7 @@ public sealed class TcpStateMachineTests : IDisposable
     public void A_bare_ack_after_a_timeout_carries_the_highest_sequence_sent()
     {
         int conn = PassiveOpen();
-        Stack.Write(conn, Bytes(3 * 1460));
-        Stack.Poll(_now);
-        Assert.Equal(3, _host.Take().Count);
+        Assert.Equal(3, WriteAndPoll(conn, 3 * 1460).Count);
         _now = Stack.NextDeadline;
         Stack.Poll(_now);
         Assert.Equal(_iss + 1, One().Header.Sequence); // one segment: the window is one segment after a timeout
@@ -428,9 +429,7 @@ public sealed class TcpStateMachineTests : IDisposable
     public void A_zero_window_is_probed_until_it_opens()
     {
         int conn = PassiveOpen(window: 0);
-        Stack.Write(conn, Bytes(500));
-        Stack.Poll(_now);
-        NothingSent();
+        Assert.Empty(WriteAndPoll(conn, 500));
         ulong interval = Stack.NextDeadline - _now;
         Assert.Equal(200 * Ms, interval); // the RTO (at its floor after the handshake)
         for (int probe = 0; probe < 3; probe++)
