@@ -49,7 +49,7 @@ namespace Unikernel.Core.Net.Tcp
         public int Retries;
         public ulong PersistDeadline;    // 0: not running
         public int PersistBackoff;
-        public ulong TimeWaitDeadline;
+        public ulong CloseDeadline;      // the end of TIME-WAIT, or of an orphaned FIN-WAIT-2; 0: none
         public uint Cwnd, Ssthresh;
         public int DupAcks;
         public bool InRecovery;

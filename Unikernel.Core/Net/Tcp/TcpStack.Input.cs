@@ -192,7 +192,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 _s->Counters.DropOutOfWindow++;
                 if (!h.Has(TcpFlags.Rst)) c.AckPending = true;
-                if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+                if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.CloseDeadline = now + 2 * _s->Config.Msl;
                 return;
             }
 
@@ -255,7 +255,7 @@ namespace Unikernel.Core.Net.Tcp
             switch (c.State)
             {
                 case TcpState.FinWait1:
-                    if (finAcked) c.State = TcpState.FinWait2;
+                    if (finAcked) EnterFinWait2(i, now);
                     break;
                 case TcpState.Closing:
                     if (finAcked) EnterTimeWait(i, now);
@@ -272,7 +272,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (h.Has(TcpFlags.Fin))
                     {
                         c.AckPending = true;
-                        c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+                        c.CloseDeadline = now + 2 * _s->Config.Msl;
                     }
                     return;
             }
@@ -346,11 +346,20 @@ namespace Unikernel.Core.Net.Tcp
             }
         }
 
+        // A peer that never sends its FIN must not hold the slot of a connection nobody owns any more
+        // (RFC 9293 leaves FIN-WAIT-2 unbounded; like most stacks this one bounds it once closed).
+        private void EnterFinWait2(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            c.State = TcpState.FinWait2;
+            if (c.AppClosed) c.CloseDeadline = now + _s->Config.FinWait2Timeout;
+        }
+
         private void EnterTimeWait(int i, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
             c.State = TcpState.TimeWait;
-            c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+            c.CloseDeadline = now + 2 * _s->Config.Msl;
             c.RetransmitDeadline = 0;
             c.PersistDeadline = 0;
         }

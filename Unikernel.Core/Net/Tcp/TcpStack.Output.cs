@@ -128,10 +128,14 @@ namespace Unikernel.Core.Net.Tcp
             {
                 ref TcpConnection c = ref Conn(i);
                 if (!c.Used) continue;
+                if (c.CloseDeadline != 0 && now >= c.CloseDeadline)
+                {
+                    Closed(i, TcpStatus.Closed);
+                    continue;
+                }
                 if (c.State == TcpState.TimeWait)
                 {
-                    if (now >= c.TimeWaitDeadline) Closed(i, TcpStatus.Closed);
-                    else if (c.AckPending) Output(i, now);
+                    if (c.AckPending) Output(i, now);
                     continue;
                 }
                 if (c.RetransmitDeadline != 0 && now >= c.RetransmitDeadline) RetransmitTimeout(i, now);
@@ -152,7 +156,7 @@ namespace Unikernel.Core.Net.Tcp
                     ref TcpConnection c = ref Conn(i);
                     if (!c.Used) continue;
                     if (c.AckPending) return 0;
-                    if (c.State == TcpState.TimeWait) next = Min(next, c.TimeWaitDeadline);
+                    if (c.CloseDeadline != 0) next = Min(next, c.CloseDeadline);
                     if (c.RetransmitDeadline != 0) next = Min(next, c.RetransmitDeadline);
                     if (c.PersistDeadline != 0) next = Min(next, c.PersistDeadline);
                 }
@@ -167,11 +171,7 @@ namespace Unikernel.Core.Net.Tcp
             ref TcpConnection c = ref Conn(i);
             if (++c.Retries > _s->Config.MaxRetransmissions)
             {
-                _s->Counters.ConnectionsTimedOut++;
-                if (c.State != TcpState.SynSent)
-                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
-                if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
-                else Closed(i, TcpStatus.TimedOut);
+                GiveUp(i, now);
                 return;
             }
             _s->Counters.Retransmits++;
@@ -186,12 +186,28 @@ namespace Unikernel.Core.Net.Tcp
             c.RetransmitDeadline = now + c.Rto;
         }
 
+        private void GiveUp(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            _s->Counters.ConnectionsTimedOut++;
+            if (c.State != TcpState.SynSent) SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
+            if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
+            else Closed(i, TcpStatus.TimedOut);
+        }
+
         // A zero window with data waiting: one byte past the window (RFC 9293 3.8.6.1), again at growing
         // intervals for as long as the peer answers. It is not counted into SND.NXT: an ACK of it moves
         // SND.UNA past it.
         private void Probe(int i, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
+            // RFC 1122 4.2.2.17 says probe for as long as the peer answers; a connection nobody owns any more
+            // gets the retransmission limit instead, or a peer that never reads would hold its slot forever.
+            if (c.AppClosed && ++c.Retries > _s->Config.MaxRetransmissions)
+            {
+                GiveUp(i, now);
+                return;
+            }
             _s->Counters.WindowProbes++;
             int offset = (int)(c.SndNxt - c.SndBase);
             if (offset >= 0 && offset < c.Send.Count)

@@ -330,6 +330,7 @@ namespace Unikernel.Core.Net.Tcp
             c.Receive.Discard(c.Receive.Count);
             c.OutOfOrderCount = 0;
             if (c.State == TcpState.Closed) Free(conn);
+            else if (c.State == TcpState.FinWait2) c.CloseDeadline = _s->LastNow + _s->Config.FinWait2Timeout;
             return TcpStatus.Ok;
         }
 
@@ -365,7 +366,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 ref TcpConnection c = ref Conn(i);
                 if (!c.Used) return i;
-                if (c.State == TcpState.TimeWait && (timeWait < 0 || c.TimeWaitDeadline < Conn(timeWait).TimeWaitDeadline)) timeWait = i;
+                if (c.State == TcpState.TimeWait && (timeWait < 0 || c.CloseDeadline < Conn(timeWait).CloseDeadline)) timeWait = i;
             }
             if (timeWait >= 0)
             {
@@ -401,6 +402,7 @@ namespace Unikernel.Core.Net.Tcp
             if (c.Error == TcpStatus.Ok) c.Error = error;
             c.RetransmitDeadline = 0;
             c.PersistDeadline = 0;
+            c.CloseDeadline = 0;
             c.AckPending = false;
         }
 

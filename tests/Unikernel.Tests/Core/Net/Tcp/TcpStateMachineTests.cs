@@ -152,6 +152,44 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void A_closed_connection_waits_for_the_peers_fin_only_so_long()
+    {
+        int conn = PassiveOpen();
+        Stack.Close(conn);
+        Stack.Poll(_now);
+        One();
+        Peer(_peerSeq, _iss + 2, TcpFlags.Ack); // FIN-WAIT-2, and the peer goes quiet
+        Assert.Equal(_now + 60 * Second, Stack.NextDeadline);
+        _now += 60 * Second;
+        Stack.Poll(_now);
+        NothingSent();
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline); // the slot is free
+    }
+
+    [Fact]
+    public void A_closed_connection_stops_probing_a_window_that_never_opens()
+    {
+        int conn = PassiveOpen(window: 0);
+        WriteAndPoll(conn, 100);
+        Stack.Close(conn);
+        int probes = 0;
+        while (Stack.NextDeadline != ulong.MaxValue && probes < 20)
+        {
+            _now = Math.Max(_now, Stack.NextDeadline);
+            Stack.Poll(_now);
+            foreach (var sent in _host.Take())
+            {
+                if (sent.Header.Has(TcpFlags.Rst)) continue;
+                probes++;
+                Peer(_peerSeq, _iss + 1, TcpFlags.Ack, window: 0);
+            }
+        }
+        Assert.Equal(8, probes);
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+        Assert.Equal(1ul, Stack.Counters.ConnectionsTimedOut);
+    }
+
+    [Fact]
     public void Graceful_close_from_the_peer()
     {
         int conn = PassiveOpen();
