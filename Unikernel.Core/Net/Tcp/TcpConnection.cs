@@ -32,6 +32,9 @@ namespace Unikernel.Core.Net.Tcp
         public uint Irs, RcvNxt;
         public int LastAdvertised; // the window last sent, in bytes
         public bool AckPending;
+        public ulong AckDeadline;      // a delayed ACK is due; 0: none
+        public int FullSegmentsUnacked;
+        public int RcvMss;             // the largest segment the peer has sent (its full size)
         public bool FinReceived;
         public bool RemoteFinPending; // a FIN seen past a gap, taken when the gap fills
         public uint RemoteFinSeq;

@@ -105,6 +105,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             int mss = h.Mss != 0 ? h.Mss : 536;
             c.SendMss = Max(64, Min(mss, _s->Config.Mss));
+            c.RcvMss = c.SendMss; // a first guess at what the peer sends; DelayAck learns the real size
             c.Cwnd = InitialWindow(c.SendMss);
             if (h.HasWindowScale)
             {
@@ -282,7 +283,7 @@ namespace Unikernel.Core.Net.Tcp
             if (data.Length > 0)
             {
                 if (c.State == TcpState.Established || c.State == TcpState.FinWait1 || c.State == TcpState.FinWait2)
-                    finInWindow &= ReceiveData(i, seq, data);
+                    finInWindow &= ReceiveData(i, seq, data, now);
                 else
                     c.AckPending = true; // after the peer's FIN: nothing more may come
             }
@@ -367,10 +368,11 @@ namespace Unikernel.Core.Net.Tcp
         // In-window data (RFC 9293 3.10.7.4 seventh): what precedes RCV.NXT is trimmed, what passes the window
         // cut off; in order it goes to the ring, past a gap into the ring's free space, remembered as a range.
         // Returns false if the end was cut off (so a FIN on the segment is not taken).
-        private bool ReceiveData(int i, uint seq, ReadOnlySpan<byte> data)
+        private bool ReceiveData(int i, uint seq, ReadOnlySpan<byte> data, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
-            c.AckPending = true;
+            bool ackWasPending = c.AckPending;
+            c.AckPending = true; // at once, unless it turns out to be plain in-order data (DelayAck)
             int skip = Lt(seq, c.RcvNxt) ? (int)(c.RcvNxt - seq) : 0;
             if (skip >= data.Length) return true; // all old: the ACK tells the peer where we are
             data = data.Slice(skip);
@@ -391,7 +393,8 @@ namespace Unikernel.Core.Net.Tcp
                 c.Receive.Append(data);
                 c.RcvNxt += (uint)data.Length;
                 _s->Counters.BytesIn += (ulong)data.Length;
-                TakeOutOfOrder(ref c);
+                if (c.OutOfOrderCount == 0 && whole && !ackWasPending) DelayAck(ref c, data.Length, now);
+                else TakeOutOfOrder(ref c); // filling a gap is acknowledged at once (RFC 5681 4.2)
                 return whole;
             }
             _s->Counters.OutOfOrderSegments++;
@@ -402,6 +405,18 @@ namespace Unikernel.Core.Net.Tcp
             }
             c.Receive.WriteAt(c.Receive.Count + offset, data);
             return whole;
+        }
+
+        // RFC 1122 4.2.3.2 / RFC 5681 4.2: in-order data may wait for the ACK up to DelayedAck, but every
+        // second full-sized segment is acknowledged at once.
+        private void DelayAck(ref TcpConnection c, int length, ulong now)
+        {
+            ulong delay = _s->Config.DelayedAck;
+            if (delay == 0) return;
+            if (length > c.RcvMss) c.RcvMss = length; // the peer's segment size, as seen
+            if (length >= c.RcvMss && ++c.FullSegmentsUnacked >= 2) return;
+            c.AckPending = false;
+            if (c.AckDeadline == 0) c.AckDeadline = now + delay;
         }
 
         // Records [start, end) past RCV.NXT, merged with the ranges it touches; false if that would make more

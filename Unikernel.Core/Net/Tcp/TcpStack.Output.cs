@@ -138,6 +138,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (c.AckPending) Output(i, now);
                     continue;
                 }
+                if (c.AckDeadline != 0 && now >= c.AckDeadline) c.AckPending = true;
                 if (c.RetransmitDeadline != 0 && now >= c.RetransmitDeadline) RetransmitTimeout(i, now);
                 else if (c.PersistDeadline != 0 && now >= c.PersistDeadline) Probe(i, now);
                 if (c.Used) Output(i, now);
@@ -157,6 +158,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (!c.Used) continue;
                     if (c.AckPending) return 0;
                     if (c.CloseDeadline != 0) next = Min(next, c.CloseDeadline);
+                    if (c.AckDeadline != 0) next = Min(next, c.AckDeadline);
                     if (c.RetransmitDeadline != 0) next = Min(next, c.RetransmitDeadline);
                     if (c.PersistDeadline != 0) next = Min(next, c.PersistDeadline);
                 }
@@ -253,7 +255,10 @@ namespace Unikernel.Core.Net.Tcp
                     int available = c.Send.Count - offset;
                     if (offset < 0 || available < 0) break;
                     uint inFlight = c.SndNxt - c.SndUna;
-                    uint window = c.SndWnd < c.Cwnd ? c.SndWnd : c.Cwnd;
+                    // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so
+                    // a small window still gathers the three duplicates fast retransmit needs.
+                    uint cwnd = c.Cwnd + (c.InRecovery ? 0 : (uint)Min(c.DupAcks, 2) * (uint)c.SendMss);
+                    uint window = c.SndWnd < cwnd ? c.SndWnd : cwnd;
                     int usable = window > inFlight ? (int)Min(window - inFlight, 0x7FFFFFFF) : 0;
                     int length = Min(available, Min(c.SendMss, usable));
                     // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
@@ -351,6 +356,8 @@ namespace Unikernel.Core.Net.Tcp
             {
                 h.Acknowledgment = c.RcvNxt;
                 c.AckPending = false;
+                c.AckDeadline = 0;
+                c.FullSegmentsUnacked = 0;
                 c.LastAdvertised = window;
             }
             Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);

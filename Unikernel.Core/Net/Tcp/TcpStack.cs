@@ -404,6 +404,7 @@ namespace Unikernel.Core.Net.Tcp
             c.PersistDeadline = 0;
             c.CloseDeadline = 0;
             c.AckPending = false;
+            c.AckDeadline = 0;
         }
 
         private void Setup(int i, uint remoteAddress, ushort remotePort, ushort localPort, int listener, ulong now)
@@ -420,6 +421,7 @@ namespace Unikernel.Core.Net.Tcp
             c.SndBase = c.Iss + 1;
             c.Recover = c.Iss;
             c.SendMss = 536; // RFC 9293 3.7.1: without the option
+            c.RcvMss = _s->Config.Mss;
             c.Rto = _s->Config.InitialRto;
             c.Ssthresh = 0x7FFFFFFF;
             c.Cwnd = InitialWindow(c.SendMss);

@@ -37,6 +37,7 @@ namespace Unikernel.Core.Net.Tcp
         public ulong MaxRto;            // backoff stops doubling here (RFC 6298 2.5 allows a 60 s cap)
         public int MaxRetransmissions;  // timeouts in a row before the connection is aborted
         public ulong FinWait2Timeout;   // how long a closed connection waits for the peer's FIN (its slot is held)
+        public ulong DelayedAck;        // how long an ACK of in-order data may wait (RFC 1122: < 500 ms); 0: never
         public ulong IsnSeed;           // a secret for initial sequence numbers (RFC 6528)
 
         public const ulong Millisecond = 1_000_000;
@@ -56,6 +57,7 @@ namespace Unikernel.Core.Net.Tcp
             MaxRto = 60_000 * Millisecond,
             MaxRetransmissions = 8,
             FinWait2Timeout = 60_000 * Millisecond,
+            DelayedAck = 40 * Millisecond,
             IsnSeed = isnSeed,
         };
 
@@ -63,6 +65,6 @@ namespace Unikernel.Core.Net.Tcp
             MaxConnections > 0 && MaxConnections <= 4096 && MaxListeners >= 0 && MaxListeners <= 256 && Backlog > 0
             && SendBufferBytes > 0 && SendBufferBytes <= 1 << 24 && ReceiveBufferBytes > 0 && ReceiveBufferBytes <= 1 << 24
             && Mss >= 64 && Mss <= 65495 && MinRto > 0 && InitialRto >= MinRto && MaxRto >= InitialRto
-            && MaxRetransmissions > 0 && MaxRetransmissions < 32 && FinWait2Timeout > 0;
+            && MaxRetransmissions > 0 && MaxRetransmissions < 32 && FinWait2Timeout > 0 && DelayedAck < 500 * Millisecond;
     }
 }

@@ -125,6 +125,41 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void Acks_of_in_order_data_are_delayed_but_every_second_full_segment_is_acked_at_once()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.DelayedAck = 40 * Ms;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(100));
+        t.NothingSent();
+        Assert.Equal(t._now + 40 * Ms, t.Stack.NextDeadline);
+        t._now += 40 * Ms;
+        t.Stack.Poll(t._now);
+        Assert.Equal(t._peerSeq + 100, t.One().Header.Acknowledgment);
+        t._peerSeq += 100;
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        t.NothingSent();
+        t.Peer(t._peerSeq + 1460, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        Assert.Equal(t._peerSeq + 2920, t.One().Header.Acknowledgment);
+        Assert.Equal(ulong.MaxValue, t.Stack.NextDeadline);
+        t._peerSeq += 2920;
+        t.Peer(t._peerSeq + 10, t._iss + 1, TcpFlags.Ack, Bytes(10)); // out of order: at once
+        Assert.Equal(t._peerSeq, t.One().Header.Acknowledgment);
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(10));      // fills the gap: at once
+        Assert.Equal(t._peerSeq + 20, t.One().Header.Acknowledgment);
+        t.Peer(t._peerSeq + 20, t._iss + 1, TcpFlags.Ack, Bytes(7));
+        t.NothingSent();
+        Assert.Equal(5, t.Stack.Write(conn, Bytes(5)));               // data takes the delayed ACK along
+        t.Stack.Poll(t._now);
+        Sent data = t.One();
+        Assert.Equal(5, data.Data.Length);
+        Assert.Equal(t._peerSeq + 27, data.Header.Acknowledgment);
+        t.Peer(t._peerSeq + 27, t._iss + 6, TcpFlags.Ack);
+        Assert.Equal(ulong.MaxValue, t.Stack.NextDeadline);            // no ACK left to send
+    }
+
+    [Fact]
     public void Graceful_close_from_this_side_ends_in_time_wait_then_closed()
     {
         int conn = PassiveOpen();
@@ -435,10 +470,12 @@ public sealed class TcpStateMachineTests : IDisposable
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack); // the first arrived; the second is lost
         sent = _host.Take();
         Assert.Equal(2, sent.Count); // slow start: the window grew by one segment
+        uint next = _iss + 1 + 5 * 1460;
         for (int dup = 1; dup <= 2; dup++)
         {
             Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
-            NothingSent();
+            Assert.Equal(next, One().Header.Sequence); // limited transmit (RFC 3042): one new segment each
+            next += 1460;
         }
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
         sent = _host.Take();
