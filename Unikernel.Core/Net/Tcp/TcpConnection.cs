@@ -52,6 +52,9 @@ namespace Unikernel.Core.Net.Tcp
         public int Retries;
         public ulong PersistDeadline;    // 0: not running
         public int PersistBackoff;
+        public ulong LastHeard;          // when the peer last sent anything (keep-alive)
+        public int KeepAlivesSent;
+        public ulong LastKeepAlive;
         public ulong CloseDeadline;      // the end of TIME-WAIT, or of an orphaned FIN-WAIT-2; 0: none
         public uint Cwnd, Ssthresh;
         public int DupAcks;

@@ -33,6 +33,8 @@ namespace Unikernel.Core.Net.Tcp
             }
             if (i >= 0)
             {
+                Conn(i).LastHeard = now;
+                Conn(i).KeepAlivesSent = 0;
                 if (Conn(i).State == TcpState.SynSent) SynSentInput(i, ref h, now);
                 else if (Conn(i).State == TcpState.Closed) NoConnection(source, ref h, data.Length, now);
                 else SynchronizedInput(i, ref h, data, now);

@@ -141,6 +141,7 @@ namespace Unikernel.Core.Net.Tcp
                 if (c.AckDeadline != 0 && now >= c.AckDeadline) c.AckPending = true;
                 if (c.RetransmitDeadline != 0 && now >= c.RetransmitDeadline) RetransmitTimeout(i, now);
                 else if (c.PersistDeadline != 0 && now >= c.PersistDeadline) Probe(i, now);
+                else if (now >= KeepAliveDeadline(ref c)) KeepAlive(i, now);
                 if (c.Used) Output(i, now);
             }
         }
@@ -159,6 +160,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (c.AckPending) return 0;
                     if (c.CloseDeadline != 0) next = Min(next, c.CloseDeadline);
                     if (c.AckDeadline != 0) next = Min(next, c.AckDeadline);
+                    next = Min(next, KeepAliveDeadline(ref c));
                     if (c.RetransmitDeadline != 0) next = Min(next, c.RetransmitDeadline);
                     if (c.PersistDeadline != 0) next = Min(next, c.PersistDeadline);
                 }
@@ -195,6 +197,30 @@ namespace Unikernel.Core.Net.Tcp
             if (c.State != TcpState.SynSent) SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
             if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
             else Closed(i, TcpStatus.TimedOut);
+        }
+
+        // Keep-alive runs on a quiet synchronized connection with nothing outstanding: after KeepAliveIdle of
+        // silence, and KeepAliveInterval after each unanswered probe.
+        private ulong KeepAliveDeadline(ref TcpConnection c)
+        {
+            ulong idle = _s->Config.KeepAliveIdle;
+            if (idle == 0 || (c.State != TcpState.Established && c.State != TcpState.CloseWait)) return ulong.MaxValue;
+            if (Gt(c.SndMax, c.SndUna) || c.PersistDeadline != 0) return ulong.MaxValue;
+            return c.KeepAlivesSent == 0 ? c.LastHeard + idle : c.LastKeepAlive + _s->Config.KeepAliveInterval;
+        }
+
+        // RFC 1122 4.2.3.6: a segment one below SND.UNA, which the peer can only answer with an ACK.
+        private void KeepAlive(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            if (c.KeepAlivesSent >= _s->Config.KeepAliveProbes)
+            {
+                GiveUp(i, now);
+                return;
+            }
+            c.KeepAlivesSent++;
+            c.LastKeepAlive = now;
+            SendSegment(i, c.SndUna - 1, TcpFlags.Ack, 0, 0, now);
         }
 
         // A zero window with data waiting: one byte past the window (RFC 9293 3.8.6.1), again at growing

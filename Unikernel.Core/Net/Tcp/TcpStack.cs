@@ -418,6 +418,7 @@ namespace Unikernel.Core.Net.Tcp
             c.LocalPort = localPort;
             c.Iss = InitialSequence(remoteAddress, remotePort, localPort, now);
             c.SndUna = c.SndNxt = c.SndMax = c.Iss;
+            c.LastHeard = now;
             c.SndBase = c.Iss + 1;
             c.Recover = c.Iss;
             c.SendMss = 536; // RFC 9293 3.7.1: without the option

@@ -25,6 +25,10 @@ public sealed class TcpFuzzTests
             config.MaxConnections = 3;
             config.SendBufferBytes = config.ReceiveBufferBytes = 4096;
             config.Backlog = 2;
+            config.DelayedAck = 40_000_000;
+            config.KeepAliveIdle = 5_000_000_000;
+            config.KeepAliveInterval = 1_000_000_000;
+            config.KeepAliveProbes = 2;
             using var host = new TcpHost(config);
             TcpStack stack = host.Stack;
             ulong now = 1_000_000_000;

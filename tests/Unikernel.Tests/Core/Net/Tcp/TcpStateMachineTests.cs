@@ -225,6 +225,36 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void Keep_alive_probes_a_quiet_peer_and_gives_up_when_it_is_gone()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.KeepAliveIdle = 10 * Second;
+        config.KeepAliveInterval = Second;
+        config.KeepAliveProbes = 3;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        ulong start = t._now;
+        Assert.Equal(start + 10 * Second, t.Stack.NextDeadline);
+        t._now = t.Stack.NextDeadline;
+        t.Stack.Poll(t._now);
+        TcpHeader probe = t.One().Header;
+        Assert.Equal(t._iss, probe.Sequence); // SND.UNA - 1
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack); // the peer is there
+        Assert.Equal(t._now + 10 * Second, t.Stack.NextDeadline);
+        for (int k = 0; k < 3; k++)
+        {
+            t._now = t.Stack.NextDeadline;
+            t.Stack.Poll(t._now);
+            Assert.Equal(t._iss, t.One().Header.Sequence);
+        }
+        t._now = t.Stack.NextDeadline;
+        t.Stack.Poll(t._now);
+        Assert.Equal(TcpFlags.Rst, t.One().Header.Flags);
+        Assert.Equal(TcpStatus.TimedOut, (TcpStatus)t.Stack.Read(conn, new byte[1]));
+        Assert.Equal(start + 10 * Second + 10 * Second + 3 * Second, t._now);
+    }
+
+    [Fact]
     public void Graceful_close_from_the_peer()
     {
         int conn = PassiveOpen();
