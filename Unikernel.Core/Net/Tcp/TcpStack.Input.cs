@@ -16,6 +16,12 @@ namespace Unikernel.Core.Net.Tcp
                 _s->Counters.DropBadChecksum++;
                 return;
             }
+            if (destination != _s->LocalAddress)
+            {
+                // Not ours (or no address yet): no connection can match, and a RST from here would lie.
+                _s->Counters.DropOther++;
+                return;
+            }
             if (TcpHeader.TryParse(segment, out TcpHeader h) != TcpParseResult.Ok || h.SourcePort == 0 || h.DestinationPort == 0
                 || (h.Has(TcpFlags.Syn) && h.Has(TcpFlags.Fin | TcpFlags.Rst)))
             {

@@ -3,7 +3,8 @@ using System;
 namespace Unikernel.Core.Net.Tcp
 {
     // Acknowledgments, sending, and the timers: retransmission (RFC 6298), fast retransmit and congestion
-    // control (RFC 5681, RFC 6582), zero-window probes (RFC 9293 3.8.6.1), TIME-WAIT.
+    // control (RFC 5681, RFC 6582, RFC 3042), zero-window probes (RFC 9293 3.8.6.1), delayed ACKs and
+    // keep-alive (RFC 1122 4.2.3.2, 4.2.3.6), the ends of TIME-WAIT and FIN-WAIT-2.
     public unsafe partial struct TcpStack
     {
         // An acceptable ACK (SND.UNA <= SEG.ACK <= SND.MAX) on a synchronized connection: duplicate ACK
@@ -119,7 +120,7 @@ namespace Unikernel.Core.Net.Tcp
 
         // ---- Timers ----
 
-        // Runs what is due at now: queued output, retransmissions, probes, the end of TIME-WAIT.
+        // Runs what is due at now: queued output, delayed ACKs, retransmissions, probes, keep-alives, closings.
         public void Poll(ulong now)
         {
             _s->LastNow = now;

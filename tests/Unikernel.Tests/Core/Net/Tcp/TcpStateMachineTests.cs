@@ -440,6 +440,10 @@ public sealed class TcpStateMachineTests : IDisposable
         NothingSent();
         Assert.Equal(3ul, Stack.Counters.DropNoConnection);
         Assert.Equal(2ul, Stack.Counters.ResetsSent);
+        // A segment for another address is not ours to answer.
+        Stack.Receive(Remote, Local + 1, Segment(PeerPort, Port, 77, 0, TcpFlags.Syn, destination: Local + 1), false, _now);
+        NothingSent();
+        Assert.Equal(1ul, Stack.Counters.DropOther);
         // An ACK to a listening port is answered the same way.
         Stack.Listen(Port);
         Peer(77, 999, TcpFlags.Ack);
