@@ -6,7 +6,8 @@ using Unikernel.Core.Net.Tcp;
 namespace Unikernel.Tests.Core.Net.Tcp;
 
 // Two stacks joined by an in-memory wire that loses, corrupts, duplicates and reorders segments (a seeded
-// random, simulated time): a MiB each way arrives byte for byte, and both sides close.
+// random, simulated time): a MiB each way, or eight connections at once, arrives byte for byte, and every
+// connection closes and frees its slot on both sides.
 public sealed unsafe class TcpEndToEndTests
 {
     private const ulong Ms = 1_000_000;
@@ -76,27 +77,50 @@ public sealed unsafe class TcpEndToEndTests
     [InlineData(2, 0.05, 0.01, 0.01)]
     [InlineData(3, 0.10, 0.02, 0.02)]
     [MemberData(nameof(Stress))]
-    public void A_mebibyte_each_way_over_a_bad_wire(int seed, double loss, double corrupt, double duplicate)
+    public void A_mebibyte_each_way_over_a_bad_wire(int seed, double loss, double corrupt, double duplicate) =>
+        Transfer(seed, loss, corrupt, duplicate, connections: 1, length: 1 << 20);
+
+    // Connections at once through one listener: each stream stays on its own connection.
+    [Theory]
+    [InlineData(4, 0.0)]
+    [InlineData(5, 0.05)]
+    public void Eight_connections_at_once(int seed, double loss) =>
+        Transfer(seed, loss, 0.01, 0.01, connections: 8, length: 128 * 1024);
+
+    // One end of a connection: the stream it writes and the one it expects. A's k-th stream starts with the
+    // byte k, so B's accepted connection learns which stream it carries.
+    private sealed class End
     {
-        const int Length = 1 << 20;
+        public TcpStack Stack;
+        public int Conn = -1;
+        public byte[]? Output, Expected;
+        public int Length, Written, Read;
+        public bool Closed, Eof;
+    }
+
+    private static void Transfer(int seed, double loss, double corrupt, double duplicate, int connections, int length)
+    {
         var wire = new Wire(seed) { Loss = loss, Corrupt = corrupt, Duplicate = duplicate };
         using var a = new Side(wire, AddressA, 0xA11CE + (ulong)seed);
         using var b = new Side(wire, AddressB, 0xB0B + (ulong)seed);
-        byte[] fromA = Pattern(Length, seed * 2), fromB = Pattern(Length, seed * 2 + 1);
         int listener = b.Stack.Listen(8080);
-        int connA = a.Stack.Connect(AddressB, 8080);
-        int connB = -1;
-        int writtenA = 0, writtenB = 0, readA = 0, readB = 0;
-        bool closedA = false, closedB = false, eofA = false, eofB = false;
+        var ends = new List<End>();
+        for (int k = 0; k < connections; k++)
+        {
+            ends.Add(new End
+            {
+                Stack = a.Stack, Conn = a.Stack.Connect(AddressB, 8080), Length = length,
+                Output = Stream(length, seed, k), Expected = Pattern(length, seed * 100 + 50 + k),
+            });
+        }
         var buffer = new byte[4096];
         ulong now = 0;
-        for (int step = 0; step < 2_000_000; step++)
+        for (int step = 0; step < 4_000_000; step++)
         {
-            if (connB < 0) connB = b.Stack.Accept(listener) is int c && c >= 0 ? c : -1;
-            Pump(a.Stack, connA, fromA, ref writtenA, fromB, ref readA, ref closedA, ref eofA, buffer);
-            if (connB >= 0) Pump(b.Stack, connB, fromB, ref writtenB, fromA, ref readB, ref closedB, ref eofB, buffer);
-            if (eofA && eofB && closedA && closedB && a.Stack.NextDeadline == ulong.MaxValue && b.Stack.NextDeadline == ulong.MaxValue
-                && wire.InFlight.Count == 0) break;
+            if (b.Stack.Accept(listener) is int accepted && accepted >= 0) ends.Add(new End { Stack = b.Stack, Conn = accepted, Length = length });
+            foreach (End end in ends) Pump(end, seed, buffer);
+            if (ends.Count == 2 * connections && ends.TrueForAll(e => e.Closed && e.Eof) && a.Stack.NextDeadline == ulong.MaxValue
+                && b.Stack.NextDeadline == ulong.MaxValue && wire.InFlight.Count == 0) break;
 
             ulong next = Math.Min(a.Stack.NextDeadline, b.Stack.NextDeadline);
             if (wire.InFlight.TryPeek(out _, out var at)) next = Math.Min(next, at.Item1);
@@ -112,12 +136,16 @@ public sealed unsafe class TcpEndToEndTests
             if (a.Stack.NextDeadline <= now) a.Stack.Poll(now);
             if (b.Stack.NextDeadline <= now) b.Stack.Poll(now);
         }
-        Assert.Equal(Length, readA);
-        Assert.Equal(Length, readB);
-        Assert.True(eofA && eofB && closedA && closedB);
-        Assert.Equal(ulong.MaxValue, a.Stack.NextDeadline); // both slots freed: TIME-WAIT over, LAST-ACK done
+        Assert.Equal(2 * connections, ends.Count);
+        foreach (End end in ends)
+        {
+            Assert.Equal(length, end.Read);
+            Assert.True(end.Eof && end.Closed);
+        }
+        Assert.Equal(ulong.MaxValue, a.Stack.NextDeadline); // every slot freed: TIME-WAIT over, LAST-ACK done
         Assert.Equal(ulong.MaxValue, b.Stack.NextDeadline);
         Assert.Equal(0ul, a.Stack.Counters.ConnectionsTimedOut + b.Stack.Counters.ConnectionsTimedOut);
+        Assert.Equal((ulong)connections, a.Stack.Counters.ConnectionsOpened);
         if (loss > 0) Assert.True(a.Stack.Counters.Retransmits + a.Stack.Counters.FastRetransmits > 0);
         if (corrupt > 0) Assert.True(a.Stack.Counters.DropBadChecksum + b.Stack.Counters.DropBadChecksum > 0);
         Assert.True(now < 600_000 * Ms, $"took {now / Ms} ms of simulated time");
@@ -129,6 +157,14 @@ public sealed unsafe class TcpEndToEndTests
         for (int s = 10; s < 30; s++) yield return new object[] { s, 0.02 + (s % 5) * 0.04, 0.02, 0.02 };
     }
 
+    // A's k-th stream: random bytes but the first, k.
+    private static byte[] Stream(int length, int seed, int k)
+    {
+        byte[] bytes = Pattern(length, seed * 100 + k);
+        bytes[0] = (byte)k;
+        return bytes;
+    }
+
     private static byte[] Pattern(int length, int seed)
     {
         var bytes = new byte[length];
@@ -136,38 +172,46 @@ public sealed unsafe class TcpEndToEndTests
         return bytes;
     }
 
-    // Writes what fits, reads and checks what came, closes once all is written and the peer's end was read.
-    private static void Pump(TcpStack stack, int conn, byte[] output, ref int written, byte[] expected, ref int read,
-        ref bool closed, ref bool eof, byte[] buffer)
+    // Writes what fits, reads and checks what came; closes once all is written and the peer's end was read
+    // (Shutdown first, so the FIN follows the data while reading goes on).
+    private static void Pump(End end, int seed, byte[] buffer)
     {
-        if (closed) return;
-        while (written < output.Length)
+        if (end.Closed) return;
+        TcpStack stack = end.Stack;
+        while (end.Output != null && end.Written < end.Output.Length)
         {
-            int n = stack.Write(conn, output.AsSpan(written, Math.Min(8192, output.Length - written)));
+            int n = stack.Write(end.Conn, end.Output.AsSpan(end.Written, Math.Min(8192, end.Output.Length - end.Written)));
             if (n == (int)TcpStatus.WouldBlock) break;
             Assert.True(n > 0, $"write: {(TcpStatus)n}");
-            written += n;
+            end.Written += n;
         }
-        while (!eof)
+        while (!end.Eof)
         {
-            int n = stack.Read(conn, buffer);
+            int n = stack.Read(end.Conn, buffer);
             if (n == (int)TcpStatus.WouldBlock) break;
             Assert.True(n >= 0, $"read: {(TcpStatus)n}");
             if (n == 0)
             {
-                eof = true;
+                end.Eof = true;
                 break;
             }
+            if (end.Expected == null)
+            {
+                // B learns its stream from the first byte and answers with the one A's end expects.
+                int k = buffer[0];
+                end.Expected = Stream(end.Length, seed, k);
+                end.Output = Pattern(end.Length, seed * 100 + 50 + k);
+            }
             for (int i = 0; i < n; i++)
-                if (buffer[i] != expected[read + i]) Assert.Fail($"byte {read + i} differs");
-            read += n;
+                if (buffer[i] != end.Expected[end.Read + i]) Assert.Fail($"byte {end.Read + i} differs");
+            end.Read += n;
         }
-        if (written == output.Length && eof)
+        if (end.Output != null && end.Written == end.Output.Length && end.Eof)
         {
-            // Half-close first so everything queued is still delivered; Close gives the handle up.
-            Assert.Equal(TcpStatus.Ok, stack.Close(conn));
-            closed = true;
+            Assert.Equal(TcpStatus.Ok, stack.Close(end.Conn));
+            end.Closed = true;
         }
-        else if (written == output.Length && stack.State(conn) == TcpState.Established) stack.Shutdown(conn);
+        else if (end.Output != null && end.Written == end.Output.Length && stack.State(end.Conn) == TcpState.Established)
+            stack.Shutdown(end.Conn);
     }
 }
