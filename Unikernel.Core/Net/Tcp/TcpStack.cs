@@ -7,7 +7,8 @@ namespace Unikernel.Core.Net.Tcp
     // outgoing segment is built in. Nothing is allocated after Init. The IP layer hands segments to Receive
     // and takes them through the output function; the platform calls Poll by NextDeadline. Application calls
     // (Write, Close, Connect) only queue: their segments go out at the next Poll, which NextDeadline asks for
-    // at once (0). The struct is a pointer to the block, so copies of it are the same stack.
+    // at once (0). The struct is a pointer to the block, so copies of it are the same stack. Connection handles
+    // are slot numbers: after Close or Abort a handle is invalid and its slot may serve a new connection.
     public unsafe partial struct TcpStack
     {
         public const byte Protocol = 6;
