@@ -32,6 +32,9 @@ namespace Unikernel.Core.Net.Tcp
         public uint Irs, RcvNxt;
         public int LastAdvertised; // the window last sent, in bytes
         public bool AckPending;
+        public ulong AckDeadline;      // a delayed ACK is due; 0: none
+        public int FullSegmentsUnacked;
+        public int RcvMss;             // the largest segment the peer has sent (its full size)
         public bool FinReceived;
         public bool RemoteFinPending; // a FIN seen past a gap, taken when the gap fills
         public uint RemoteFinSeq;
@@ -49,7 +52,10 @@ namespace Unikernel.Core.Net.Tcp
         public int Retries;
         public ulong PersistDeadline;    // 0: not running
         public int PersistBackoff;
-        public ulong TimeWaitDeadline;
+        public ulong LastHeard;          // when the peer last sent anything (keep-alive)
+        public int KeepAlivesSent;
+        public ulong LastKeepAlive;
+        public ulong CloseDeadline;      // the end of TIME-WAIT, or of an orphaned FIN-WAIT-2; 0: none
         public uint Cwnd, Ssthresh;
         public int DupAcks;
         public bool InRecovery;

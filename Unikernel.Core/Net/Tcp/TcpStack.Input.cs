@@ -16,6 +16,12 @@ namespace Unikernel.Core.Net.Tcp
                 _s->Counters.DropBadChecksum++;
                 return;
             }
+            if (destination != _s->LocalAddress)
+            {
+                // Not ours (or no address yet): no connection can match, and a RST from here would lie.
+                _s->Counters.DropOther++;
+                return;
+            }
             if (TcpHeader.TryParse(segment, out TcpHeader h) != TcpParseResult.Ok || h.SourcePort == 0 || h.DestinationPort == 0
                 || (h.Has(TcpFlags.Syn) && h.Has(TcpFlags.Fin | TcpFlags.Rst)))
             {
@@ -33,6 +39,8 @@ namespace Unikernel.Core.Net.Tcp
             }
             if (i >= 0)
             {
+                Conn(i).LastHeard = now;
+                Conn(i).KeepAlivesSent = 0;
                 if (Conn(i).State == TcpState.SynSent) SynSentInput(i, ref h, now);
                 else if (Conn(i).State == TcpState.Closed) NoConnection(source, ref h, data.Length, now);
                 else SynchronizedInput(i, ref h, data, now);
@@ -105,6 +113,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             int mss = h.Mss != 0 ? h.Mss : 536;
             c.SendMss = Max(64, Min(mss, _s->Config.Mss));
+            c.RcvMss = c.SendMss; // a first guess at what the peer sends; DelayAck learns the real size
             c.Cwnd = InitialWindow(c.SendMss);
             if (h.HasWindowScale)
             {
@@ -192,7 +201,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 _s->Counters.DropOutOfWindow++;
                 if (!h.Has(TcpFlags.Rst)) c.AckPending = true;
-                if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+                if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.CloseDeadline = now + 2 * _s->Config.Msl;
                 return;
             }
 
@@ -255,7 +264,7 @@ namespace Unikernel.Core.Net.Tcp
             switch (c.State)
             {
                 case TcpState.FinWait1:
-                    if (finAcked) c.State = TcpState.FinWait2;
+                    if (finAcked) EnterFinWait2(i, now);
                     break;
                 case TcpState.Closing:
                     if (finAcked) EnterTimeWait(i, now);
@@ -272,7 +281,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (h.Has(TcpFlags.Fin))
                     {
                         c.AckPending = true;
-                        c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+                        c.CloseDeadline = now + 2 * _s->Config.Msl;
                     }
                     return;
             }
@@ -282,7 +291,7 @@ namespace Unikernel.Core.Net.Tcp
             if (data.Length > 0)
             {
                 if (c.State == TcpState.Established || c.State == TcpState.FinWait1 || c.State == TcpState.FinWait2)
-                    finInWindow &= ReceiveData(i, seq, data);
+                    finInWindow &= ReceiveData(i, seq, data, now);
                 else
                     c.AckPending = true; // after the peer's FIN: nothing more may come
             }
@@ -346,11 +355,20 @@ namespace Unikernel.Core.Net.Tcp
             }
         }
 
+        // A peer that never sends its FIN must not hold the slot of a connection nobody owns any more
+        // (RFC 9293 leaves FIN-WAIT-2 unbounded; like most stacks this one bounds it once closed).
+        private void EnterFinWait2(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            c.State = TcpState.FinWait2;
+            if (c.AppClosed) c.CloseDeadline = now + _s->Config.FinWait2Timeout;
+        }
+
         private void EnterTimeWait(int i, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
             c.State = TcpState.TimeWait;
-            c.TimeWaitDeadline = now + 2 * _s->Config.Msl;
+            c.CloseDeadline = now + 2 * _s->Config.Msl;
             c.RetransmitDeadline = 0;
             c.PersistDeadline = 0;
         }
@@ -358,10 +376,11 @@ namespace Unikernel.Core.Net.Tcp
         // In-window data (RFC 9293 3.10.7.4 seventh): what precedes RCV.NXT is trimmed, what passes the window
         // cut off; in order it goes to the ring, past a gap into the ring's free space, remembered as a range.
         // Returns false if the end was cut off (so a FIN on the segment is not taken).
-        private bool ReceiveData(int i, uint seq, ReadOnlySpan<byte> data)
+        private bool ReceiveData(int i, uint seq, ReadOnlySpan<byte> data, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
-            c.AckPending = true;
+            bool ackWasPending = c.AckPending;
+            c.AckPending = true; // at once, unless it turns out to be plain in-order data (DelayAck)
             int skip = Lt(seq, c.RcvNxt) ? (int)(c.RcvNxt - seq) : 0;
             if (skip >= data.Length) return true; // all old: the ACK tells the peer where we are
             data = data.Slice(skip);
@@ -382,7 +401,8 @@ namespace Unikernel.Core.Net.Tcp
                 c.Receive.Append(data);
                 c.RcvNxt += (uint)data.Length;
                 _s->Counters.BytesIn += (ulong)data.Length;
-                TakeOutOfOrder(ref c);
+                if (c.OutOfOrderCount == 0 && whole && !ackWasPending) DelayAck(ref c, data.Length, now);
+                else TakeOutOfOrder(ref c); // filling a gap is acknowledged at once (RFC 5681 4.2)
                 return whole;
             }
             _s->Counters.OutOfOrderSegments++;
@@ -393,6 +413,18 @@ namespace Unikernel.Core.Net.Tcp
             }
             c.Receive.WriteAt(c.Receive.Count + offset, data);
             return whole;
+        }
+
+        // RFC 1122 4.2.3.2 / RFC 5681 4.2: in-order data may wait for the ACK up to DelayedAck, but every
+        // second full-sized segment is acknowledged at once.
+        private void DelayAck(ref TcpConnection c, int length, ulong now)
+        {
+            ulong delay = _s->Config.DelayedAck;
+            if (delay == 0) return;
+            if (length > c.RcvMss) c.RcvMss = length; // the peer's segment size, as seen
+            if (length >= c.RcvMss && ++c.FullSegmentsUnacked >= 2) return;
+            c.AckPending = false;
+            if (c.AckDeadline == 0) c.AckDeadline = now + delay;
         }
 
         // Records [start, end) past RCV.NXT, merged with the ranges it touches; false if that would make more

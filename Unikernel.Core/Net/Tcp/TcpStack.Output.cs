@@ -3,7 +3,8 @@ using System;
 namespace Unikernel.Core.Net.Tcp
 {
     // Acknowledgments, sending, and the timers: retransmission (RFC 6298), fast retransmit and congestion
-    // control (RFC 5681, RFC 6582), zero-window probes (RFC 9293 3.8.6.1), TIME-WAIT.
+    // control (RFC 5681, RFC 6582, RFC 3042), zero-window probes (RFC 9293 3.8.6.1), delayed ACKs and
+    // keep-alive (RFC 1122 4.2.3.2, 4.2.3.6), the ends of TIME-WAIT and FIN-WAIT-2.
     public unsafe partial struct TcpStack
     {
         // An acceptable ACK (SND.UNA <= SEG.ACK <= SND.MAX) on a synchronized connection: duplicate ACK
@@ -55,6 +56,7 @@ namespace Unikernel.Core.Net.Tcp
                 }
                 else if (c.Cwnd < c.Ssthresh) c.Cwnd += acked < mss ? acked : mss; // slow start
                 else c.Cwnd += Max(1u, mss * mss / c.Cwnd);                      // congestion avoidance
+                if (c.Cwnd > MaxCwnd) c.Cwnd = MaxCwnd; // an application-limited sender would grow it forever
                 c.DupAcks = 0;
             }
             // RFC 9293 3.10.7.4: the window is taken from the newest segment only.
@@ -65,6 +67,8 @@ namespace Unikernel.Core.Net.Tcp
                 c.SndWl2 = ack;
             }
         }
+
+        private const uint MaxCwnd = 1u << 30; // the largest scaled window (RFC 7323 2.3)
 
         private static uint Max(uint a, uint b) => a > b ? a : b;
 
@@ -89,7 +93,7 @@ namespace Unikernel.Core.Net.Tcp
             if (c.RttTiming && Ge(ack, c.RttSeq))
             {
                 c.RttTiming = false;
-                RttSample(ref c, now - c.RttStart);
+                if (now >= c.RttStart) RttSample(ref c, now - c.RttStart); // a clock that went back gives no sample
             }
             c.Retries = 0;
             c.RetransmitDeadline = Gt(c.SndMax, c.SndUna) ? now + c.Rto : 0;
@@ -116,7 +120,7 @@ namespace Unikernel.Core.Net.Tcp
 
         // ---- Timers ----
 
-        // Runs what is due at now: queued output, retransmissions, probes, the end of TIME-WAIT.
+        // Runs what is due at now: queued output, delayed ACKs, retransmissions, probes, keep-alives, closings.
         public void Poll(ulong now)
         {
             _s->LastNow = now;
@@ -125,14 +129,20 @@ namespace Unikernel.Core.Net.Tcp
             {
                 ref TcpConnection c = ref Conn(i);
                 if (!c.Used) continue;
-                if (c.State == TcpState.TimeWait)
+                if (c.CloseDeadline != 0 && now >= c.CloseDeadline)
                 {
-                    if (now >= c.TimeWaitDeadline) Closed(i, TcpStatus.Closed);
-                    else if (c.AckPending) Output(i, now);
+                    Closed(i, TcpStatus.Closed);
                     continue;
                 }
+                if (c.State == TcpState.TimeWait)
+                {
+                    if (c.AckPending) Output(i, now);
+                    continue;
+                }
+                if (c.AckDeadline != 0 && now >= c.AckDeadline) c.AckPending = true;
                 if (c.RetransmitDeadline != 0 && now >= c.RetransmitDeadline) RetransmitTimeout(i, now);
                 else if (c.PersistDeadline != 0 && now >= c.PersistDeadline) Probe(i, now);
+                else if (now >= KeepAliveDeadline(ref c)) KeepAlive(i, now);
                 if (c.Used) Output(i, now);
             }
         }
@@ -149,7 +159,9 @@ namespace Unikernel.Core.Net.Tcp
                     ref TcpConnection c = ref Conn(i);
                     if (!c.Used) continue;
                     if (c.AckPending) return 0;
-                    if (c.State == TcpState.TimeWait) next = Min(next, c.TimeWaitDeadline);
+                    if (c.CloseDeadline != 0) next = Min(next, c.CloseDeadline);
+                    if (c.AckDeadline != 0) next = Min(next, c.AckDeadline);
+                    next = Min(next, KeepAliveDeadline(ref c));
                     if (c.RetransmitDeadline != 0) next = Min(next, c.RetransmitDeadline);
                     if (c.PersistDeadline != 0) next = Min(next, c.PersistDeadline);
                 }
@@ -164,11 +176,7 @@ namespace Unikernel.Core.Net.Tcp
             ref TcpConnection c = ref Conn(i);
             if (++c.Retries > _s->Config.MaxRetransmissions)
             {
-                _s->Counters.ConnectionsTimedOut++;
-                if (c.State != TcpState.SynSent)
-                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndNxt, 0, false, now);
-                if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
-                else Closed(i, TcpStatus.TimedOut);
+                GiveUp(i, now);
                 return;
             }
             _s->Counters.Retransmits++;
@@ -183,12 +191,52 @@ namespace Unikernel.Core.Net.Tcp
             c.RetransmitDeadline = now + c.Rto;
         }
 
+        private void GiveUp(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            _s->Counters.ConnectionsTimedOut++;
+            if (c.State != TcpState.SynSent) SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
+            if (c.State == TcpState.SynReceived && !c.AppOwned) Free(i);
+            else Closed(i, TcpStatus.TimedOut);
+        }
+
+        // Keep-alive runs on a quiet synchronized connection with nothing outstanding: after KeepAliveIdle of
+        // silence, and KeepAliveInterval after each unanswered probe.
+        private ulong KeepAliveDeadline(ref TcpConnection c)
+        {
+            ulong idle = _s->Config.KeepAliveIdle;
+            if (idle == 0 || (c.State != TcpState.Established && c.State != TcpState.CloseWait)) return ulong.MaxValue;
+            if (Gt(c.SndMax, c.SndUna) || c.PersistDeadline != 0) return ulong.MaxValue;
+            return c.KeepAlivesSent == 0 ? c.LastHeard + idle : c.LastKeepAlive + _s->Config.KeepAliveInterval;
+        }
+
+        // RFC 1122 4.2.3.6: a segment one below SND.UNA, which the peer can only answer with an ACK.
+        private void KeepAlive(int i, ulong now)
+        {
+            ref TcpConnection c = ref Conn(i);
+            if (c.KeepAlivesSent >= _s->Config.KeepAliveProbes)
+            {
+                GiveUp(i, now);
+                return;
+            }
+            c.KeepAlivesSent++;
+            c.LastKeepAlive = now;
+            SendSegment(i, c.SndUna - 1, TcpFlags.Ack, 0, 0, now);
+        }
+
         // A zero window with data waiting: one byte past the window (RFC 9293 3.8.6.1), again at growing
         // intervals for as long as the peer answers. It is not counted into SND.NXT: an ACK of it moves
         // SND.UNA past it.
         private void Probe(int i, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
+            // RFC 1122 4.2.2.17 says probe for as long as the peer answers; a connection nobody owns any more
+            // gets the retransmission limit instead, or a peer that never reads would hold its slot forever.
+            if (c.AppClosed && ++c.Retries > _s->Config.MaxRetransmissions)
+            {
+                GiveUp(i, now);
+                return;
+            }
             _s->Counters.WindowProbes++;
             int offset = (int)(c.SndNxt - c.SndBase);
             if (offset >= 0 && offset < c.Send.Count)
@@ -234,7 +282,10 @@ namespace Unikernel.Core.Net.Tcp
                     int available = c.Send.Count - offset;
                     if (offset < 0 || available < 0) break;
                     uint inFlight = c.SndNxt - c.SndUna;
-                    uint window = c.SndWnd < c.Cwnd ? c.SndWnd : c.Cwnd;
+                    // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so
+                    // a small window still gathers the three duplicates fast retransmit needs.
+                    uint cwnd = c.Cwnd + (c.InRecovery ? 0 : (uint)Min(c.DupAcks, 2) * (uint)c.SendMss);
+                    uint window = c.SndWnd < cwnd ? c.SndWnd : cwnd;
                     int usable = window > inFlight ? (int)Min(window - inFlight, 0x7FFFFFFF) : 0;
                     int length = Min(available, Min(c.SendMss, usable));
                     // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
@@ -258,8 +309,11 @@ namespace Unikernel.Core.Net.Tcp
                     if (fin) break;
                 }
             }
+            // A bare ACK carries SND.MAX, not SND.NXT: after a timeout rewound SND.NXT the peer may already hold
+            // more, and would find a lower number out of its window and answer with an ACK of its own, forever.
             if (c.AckPending && c.State != TcpState.SynSent)
-                SendSegment(i, c.SndNxt, TcpFlags.Ack, 0, 0, now);
+                SendSegment(i, c.SndMax, TcpFlags.Ack, 0, 0, now);
+            c.AckPending = false; // nothing to acknowledge in SYN-SENT: it must not hold NextDeadline at 0
             SetTimers(ref c, now);
         }
 
@@ -329,6 +383,8 @@ namespace Unikernel.Core.Net.Tcp
             {
                 h.Acknowledgment = c.RcvNxt;
                 c.AckPending = false;
+                c.AckDeadline = 0;
+                c.FullSegmentsUnacked = 0;
                 c.LastAdvertised = window;
             }
             Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);

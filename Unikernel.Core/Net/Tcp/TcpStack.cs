@@ -7,7 +7,8 @@ namespace Unikernel.Core.Net.Tcp
     // outgoing segment is built in. Nothing is allocated after Init. The IP layer hands segments to Receive
     // and takes them through the output function; the platform calls Poll by NextDeadline. Application calls
     // (Write, Close, Connect) only queue: their segments go out at the next Poll, which NextDeadline asks for
-    // at once (0). The struct is a pointer to the block, so copies of it are the same stack.
+    // at once (0). The struct is a pointer to the block, so copies of it are the same stack. Connection handles
+    // are slot numbers: after Close or Abort a handle is invalid and its slot may serve a new connection.
     public unsafe partial struct TcpStack
     {
         public const byte Protocol = 6;
@@ -332,7 +333,9 @@ namespace Unikernel.Core.Net.Tcp
             c.AppOwned = false;
             c.AppClosed = true;
             c.Receive.Discard(c.Receive.Count);
+            c.OutOfOrderCount = 0;
             if (c.State == TcpState.Closed) Free(conn);
+            else if (c.State == TcpState.FinWait2) c.CloseDeadline = _s->LastNow + _s->Config.FinWait2Timeout;
             return TcpStatus.Ok;
         }
 
@@ -351,7 +354,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 case TcpState.SynReceived: case TcpState.Established: case TcpState.FinWait1: case TcpState.FinWait2:
                 case TcpState.CloseWait:
-                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndNxt, 0, false, now);
+                    SendReset(c.RemoteAddress, c.LocalPort, c.RemotePort, c.SndMax, 0, false, now);
                     break;
             }
             Free(i);
@@ -368,7 +371,7 @@ namespace Unikernel.Core.Net.Tcp
             {
                 ref TcpConnection c = ref Conn(i);
                 if (!c.Used) return i;
-                if (c.State == TcpState.TimeWait && (timeWait < 0 || c.TimeWaitDeadline < Conn(timeWait).TimeWaitDeadline)) timeWait = i;
+                if (c.State == TcpState.TimeWait && (timeWait < 0 || c.CloseDeadline < Conn(timeWait).CloseDeadline)) timeWait = i;
             }
             if (timeWait >= 0)
             {
@@ -404,7 +407,9 @@ namespace Unikernel.Core.Net.Tcp
             if (c.Error == TcpStatus.Ok) c.Error = error;
             c.RetransmitDeadline = 0;
             c.PersistDeadline = 0;
+            c.CloseDeadline = 0;
             c.AckPending = false;
+            c.AckDeadline = 0;
         }
 
         private void Setup(int i, uint remoteAddress, ushort remotePort, ushort localPort, int listener, ulong now)
@@ -418,9 +423,11 @@ namespace Unikernel.Core.Net.Tcp
             c.LocalPort = localPort;
             c.Iss = InitialSequence(remoteAddress, remotePort, localPort, now);
             c.SndUna = c.SndNxt = c.SndMax = c.Iss;
+            c.LastHeard = now;
             c.SndBase = c.Iss + 1;
             c.Recover = c.Iss;
             c.SendMss = 536; // RFC 9293 3.7.1: without the option
+            c.RcvMss = _s->Config.Mss;
             c.Rto = _s->Config.InitialRto;
             c.Ssthresh = 0x7FFFFFFF;
             c.Cwnd = InitialWindow(c.SendMss);

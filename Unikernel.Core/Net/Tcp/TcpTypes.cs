@@ -36,6 +36,11 @@ namespace Unikernel.Core.Net.Tcp
         public ulong MinRto;            // RFC 6298 says 1 s; 200 ms suits the LAN a unikernel sits on
         public ulong MaxRto;            // backoff stops doubling here (RFC 6298 2.5 allows a 60 s cap)
         public int MaxRetransmissions;  // timeouts in a row before the connection is aborted
+        public ulong FinWait2Timeout;   // how long a closed connection waits for the peer's FIN (its slot is held)
+        public ulong DelayedAck;        // how long an ACK of in-order data may wait (RFC 1122: < 500 ms); 0: never
+        public ulong KeepAliveIdle;     // silence before keep-alive probes (RFC 1122 4.2.3.6); 0: none (the default)
+        public ulong KeepAliveInterval; // between unanswered probes
+        public int KeepAliveProbes;     // unanswered probes before the connection is given up
         public ulong IsnSeed;           // a secret for initial sequence numbers (RFC 6528)
 
         public const ulong Millisecond = 1_000_000;
@@ -54,6 +59,11 @@ namespace Unikernel.Core.Net.Tcp
             MinRto = 200 * Millisecond,
             MaxRto = 60_000 * Millisecond,
             MaxRetransmissions = 8,
+            FinWait2Timeout = 60_000 * Millisecond,
+            DelayedAck = 40 * Millisecond,
+            KeepAliveIdle = 0,
+            KeepAliveInterval = 75_000 * Millisecond,
+            KeepAliveProbes = 9,
             IsnSeed = isnSeed,
         };
 
@@ -61,6 +71,7 @@ namespace Unikernel.Core.Net.Tcp
             MaxConnections > 0 && MaxConnections <= 4096 && MaxListeners >= 0 && MaxListeners <= 256 && Backlog > 0
             && SendBufferBytes > 0 && SendBufferBytes <= 1 << 24 && ReceiveBufferBytes > 0 && ReceiveBufferBytes <= 1 << 24
             && Mss >= 64 && Mss <= 65495 && MinRto > 0 && InitialRto >= MinRto && MaxRto >= InitialRto
-            && MaxRetransmissions > 0 && MaxRetransmissions < 32;
+            && MaxRetransmissions > 0 && MaxRetransmissions < 32 && FinWait2Timeout > 0 && DelayedAck < 500 * Millisecond
+            && (KeepAliveIdle == 0 || (KeepAliveInterval > 0 && KeepAliveProbes > 0));
     }
 }

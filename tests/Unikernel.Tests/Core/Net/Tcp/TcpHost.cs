@@ -38,7 +38,13 @@ internal sealed unsafe class TcpHost : IDisposable
         Assert.True(TcpStack.Init(_memory, bytes, config, &Capture, (ulong)GCHandle.ToIntPtr(_self), out Stack));
     }
 
-    public static TcpConfig Config(uint local = Local) => TcpConfig.Default(local, 0x1234_5678_9ABC_DEF0);
+    // The defaults but for delayed ACKs: scripted tests see each ACK as its segment is taken.
+    public static TcpConfig Config(uint local = Local)
+    {
+        TcpConfig config = TcpConfig.Default(local, 0x1234_5678_9ABC_DEF0);
+        config.DelayedAck = 0;
+        return config;
+    }
 
     private static bool Capture(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now)
     {

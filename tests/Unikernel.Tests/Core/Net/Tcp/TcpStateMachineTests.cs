@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Unikernel.Core.Net.Tcp;
 using static Unikernel.Tests.Core.Net.Tcp.TcpHost;
@@ -22,8 +23,9 @@ public sealed class TcpStateMachineTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort) =>
-        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss), false, _now);
+    private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort,
+        int windowScale = -1) =>
+        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss, windowScale), false, _now);
 
     private Sent One()
     {
@@ -34,6 +36,14 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     private void NothingSent() => Assert.Empty(_host.Take());
+
+    // Queues n bytes and runs the Poll that sends them: what went out.
+    private List<Sent> WriteAndPoll(int conn, int n)
+    {
+        Assert.Equal(n, Stack.Write(conn, Bytes(n)));
+        Stack.Poll(_now);
+        return _host.Take();
+    }
 
     private static byte[] Bytes(int n, int seed = 0) => Enumerable.Range(seed, n).Select(i => (byte)(i * 7)).ToArray();
 
@@ -89,9 +99,7 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Active_three_way_handshake_honours_the_peer_mss()
     {
         int conn = ActiveOpen();
-        Assert.Equal(3000, Stack.Write(conn, Bytes(3000)));
-        Stack.Poll(_now);
-        var sent = _host.Take();
+        var sent = WriteAndPoll(conn, 3000);
         Assert.Equal(new[] { 1000, 1000, 1000 }, sent.Select(s => s.Data.Length));
     }
 
@@ -114,6 +122,41 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(TcpStatus.WouldBlock, (TcpStatus)Stack.Read(conn, buffer));
         Assert.Equal(0, Stack.Unacknowledged(conn));
         Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void Acks_of_in_order_data_are_delayed_but_every_second_full_segment_is_acked_at_once()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.DelayedAck = 40 * Ms;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(100));
+        t.NothingSent();
+        Assert.Equal(t._now + 40 * Ms, t.Stack.NextDeadline);
+        t._now += 40 * Ms;
+        t.Stack.Poll(t._now);
+        Assert.Equal(t._peerSeq + 100, t.One().Header.Acknowledgment);
+        t._peerSeq += 100;
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        t.NothingSent();
+        t.Peer(t._peerSeq + 1460, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        Assert.Equal(t._peerSeq + 2920, t.One().Header.Acknowledgment);
+        Assert.Equal(ulong.MaxValue, t.Stack.NextDeadline);
+        t._peerSeq += 2920;
+        t.Peer(t._peerSeq + 10, t._iss + 1, TcpFlags.Ack, Bytes(10)); // out of order: at once
+        Assert.Equal(t._peerSeq, t.One().Header.Acknowledgment);
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(10));      // fills the gap: at once
+        Assert.Equal(t._peerSeq + 20, t.One().Header.Acknowledgment);
+        t.Peer(t._peerSeq + 20, t._iss + 1, TcpFlags.Ack, Bytes(7));
+        t.NothingSent();
+        Assert.Equal(5, t.Stack.Write(conn, Bytes(5)));               // data takes the delayed ACK along
+        t.Stack.Poll(t._now);
+        Sent data = t.One();
+        Assert.Equal(5, data.Data.Length);
+        Assert.Equal(t._peerSeq + 27, data.Header.Acknowledgment);
+        t.Peer(t._peerSeq + 27, t._iss + 6, TcpFlags.Ack);
+        Assert.Equal(ulong.MaxValue, t.Stack.NextDeadline);            // no ACK left to send
     }
 
     [Fact]
@@ -141,6 +184,74 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(TcpStatus.Ok, Stack.Close(conn));
         Assert.Equal(TcpState.Closed, Stack.State(conn));
         Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void A_closed_connection_waits_for_the_peers_fin_only_so_long()
+    {
+        int conn = PassiveOpen();
+        Stack.Close(conn);
+        Stack.Poll(_now);
+        One();
+        Peer(_peerSeq, _iss + 2, TcpFlags.Ack); // FIN-WAIT-2, and the peer goes quiet
+        Assert.Equal(_now + 60 * Second, Stack.NextDeadline);
+        _now += 60 * Second;
+        Stack.Poll(_now);
+        NothingSent();
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline); // the slot is free
+    }
+
+    [Fact]
+    public void A_closed_connection_stops_probing_a_window_that_never_opens()
+    {
+        int conn = PassiveOpen(window: 0);
+        WriteAndPoll(conn, 100);
+        Stack.Close(conn);
+        int probes = 0;
+        while (Stack.NextDeadline != ulong.MaxValue && probes < 20)
+        {
+            _now = Math.Max(_now, Stack.NextDeadline);
+            Stack.Poll(_now);
+            foreach (var sent in _host.Take())
+            {
+                if (sent.Header.Has(TcpFlags.Rst)) continue;
+                probes++;
+                Peer(_peerSeq, _iss + 1, TcpFlags.Ack, window: 0);
+            }
+        }
+        Assert.Equal(8, probes);
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+        Assert.Equal(1ul, Stack.Counters.ConnectionsTimedOut);
+    }
+
+    [Fact]
+    public void Keep_alive_probes_a_quiet_peer_and_gives_up_when_it_is_gone()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.KeepAliveIdle = 10 * Second;
+        config.KeepAliveInterval = Second;
+        config.KeepAliveProbes = 3;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        ulong start = t._now;
+        Assert.Equal(start + 10 * Second, t.Stack.NextDeadline);
+        t._now = t.Stack.NextDeadline;
+        t.Stack.Poll(t._now);
+        TcpHeader probe = t.One().Header;
+        Assert.Equal(t._iss, probe.Sequence); // SND.UNA - 1
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack); // the peer is there
+        Assert.Equal(t._now + 10 * Second, t.Stack.NextDeadline);
+        for (int k = 0; k < 3; k++)
+        {
+            t._now = t.Stack.NextDeadline;
+            t.Stack.Poll(t._now);
+            Assert.Equal(t._iss, t.One().Header.Sequence);
+        }
+        t._now = t.Stack.NextDeadline;
+        t.Stack.Poll(t._now);
+        Assert.Equal(TcpFlags.Rst, t.One().Header.Flags);
+        Assert.Equal(TcpStatus.TimedOut, (TcpStatus)t.Stack.Read(conn, new byte[1]));
+        Assert.Equal(start + 10 * Second + 10 * Second + 3 * Second, t._now);
     }
 
     [Fact]
@@ -178,27 +289,103 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(TcpState.TimeWait, Stack.State(conn));
     }
 
-    [Fact]
-    public void Reset_in_established_and_the_closing_states_is_reported()
+    public enum ResetCase { Established, FinWait1, FinWait2, CloseWait, LastAck, Closing, TimeWait }
+
+    [Theory]
+    [InlineData(ResetCase.Established)]
+    [InlineData(ResetCase.FinWait1)]
+    [InlineData(ResetCase.FinWait2)]
+    [InlineData(ResetCase.CloseWait)]
+    [InlineData(ResetCase.LastAck)]
+    [InlineData(ResetCase.Closing)]
+    [InlineData(ResetCase.TimeWait)]
+    public void A_reset_closes_every_synchronized_state(ResetCase state)
     {
-        foreach (int variant in new[] { 0, 1, 2, 3 })
+        int conn = PassiveOpen();
+        bool peerFin = state is ResetCase.CloseWait or ResetCase.LastAck or ResetCase.Closing or ResetCase.TimeWait;
+        if (state != ResetCase.Established && state != ResetCase.CloseWait && state != ResetCase.LastAck)
         {
-            using var t = new TcpStateMachineTests();
-            int conn = t.PassiveOpen();
-            if (variant == 1) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); }               // FIN-WAIT-1
-            if (variant == 2) { t.Stack.Shutdown(conn); t.Stack.Poll(t._now); t._host.Take(); t.Peer(t._peerSeq, t._iss + 2, TcpFlags.Ack); } // FIN-WAIT-2
-            if (variant == 3) { t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack | TcpFlags.Fin); t._host.Take(); t._peerSeq++; } // CLOSE-WAIT
-            // An in-window RST at the wrong sequence number only draws a challenge ACK (RFC 5961).
-            t.Peer(t._peerSeq + 10, 0, TcpFlags.Rst);
-            Assert.Equal(TcpFlags.Ack, t.One().Header.Flags);
-            Assert.NotEqual(TcpState.Closed, t.Stack.State(conn));
-            t.Peer(t._peerSeq, 0, TcpFlags.Rst);
-            t.NothingSent();
-            Assert.Equal(TcpState.Closed, t.Stack.State(conn));
-            if (variant != 3) Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Read(conn, new byte[4]));
-            Assert.Equal(TcpStatus.Reset, (TcpStatus)t.Stack.Write(conn, new byte[4]));
-            Assert.Equal(1ul, t.Stack.Counters.ConnectionsReset);
+            Stack.Shutdown(conn);
+            Stack.Poll(_now);
+            _host.Take();
         }
+        if (state is ResetCase.FinWait2 or ResetCase.TimeWait) Peer(_peerSeq, _iss + 2, TcpFlags.Ack);
+        if (peerFin)
+        {
+            Peer(_peerSeq, _iss + 1, TcpFlags.Ack | TcpFlags.Fin);
+            _peerSeq++;
+        }
+        if (state == ResetCase.LastAck)
+        {
+            Stack.Shutdown(conn);
+            Stack.Poll(_now);
+        }
+        _host.Take();
+        Assert.Equal(state.ToString(), Stack.State(conn).ToString());
+        // An in-window RST at the wrong sequence number only draws a challenge ACK (RFC 5961 3.2).
+        Peer(_peerSeq + 10, 0, TcpFlags.Rst);
+        Assert.Equal(TcpFlags.Ack, One().Header.Flags);
+        Assert.Equal(state.ToString(), Stack.State(conn).ToString());
+        Peer(_peerSeq, 0, TcpFlags.Rst);
+        NothingSent();
+        Assert.Equal(TcpState.Closed, Stack.State(conn));
+        if (peerFin) Assert.Equal(0, Stack.Read(conn, new byte[4])); // the stream had ended
+        else Assert.Equal(TcpStatus.Reset, (TcpStatus)Stack.Read(conn, new byte[4]));
+        Assert.True(Stack.Write(conn, new byte[4]) < 0);
+        Assert.Equal(1ul, Stack.Counters.ConnectionsReset);
+        Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    [Fact]
+    public void A_syn_on_an_established_connection_draws_a_challenge_ack()
+    {
+        int conn = PassiveOpen();
+        Peer(_peerSeq + 5, 0, TcpFlags.Syn);
+        TcpHeader ack = One().Header;
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(_peerSeq, ack.Acknowledgment);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+    }
+
+    [Fact]
+    public void Simultaneous_open_meets_in_syn_received()
+    {
+        int conn = Stack.Connect(Remote, Port);
+        Stack.Poll(_now);
+        TcpHeader syn = One().Header;
+        ushort local = syn.SourcePort;
+        Stack.Receive(Remote, Local, Segment(Port, local, 500, 0, TcpFlags.Syn, mss: 1460), false, _now);
+        Assert.Equal(TcpState.SynReceived, Stack.State(conn));
+        TcpHeader synAck = One().Header;
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(syn.Sequence, synAck.Sequence);
+        Assert.Equal(501u, synAck.Acknowledgment);
+        Stack.Receive(Remote, Local, Segment(Port, local, 501, syn.Sequence + 1, TcpFlags.Ack), false, _now);
+        Assert.Equal(TcpState.Established, Stack.State(conn));
+    }
+
+    [Fact]
+    public void Window_scaling_is_used_when_both_sides_offer_it()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.ReceiveBufferBytes = 200 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        t.Stack.Listen(Port);
+        t.Peer(t._peerSeq, 0, TcpFlags.Syn, mss: 1460, windowScale: 3);
+        TcpHeader synAck = t.One().Header;
+        Assert.True(synAck.HasWindowScale);
+        Assert.Equal(2, synAck.WindowScale);     // 200 KiB >> 2 fits the field
+        Assert.Equal(65535, synAck.Window);      // a SYN's window is never scaled
+        t._iss = synAck.Sequence;
+        t._peerSeq++;
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, window: 1000); // 8000 bytes, scaled by 2^3
+        int conn = t.Stack.Accept(0);
+        var sent = t.WriteAndPoll(conn, 20000);
+        Assert.Equal(3, sent.Count);              // the initial congestion window, within the 8000 of the peer
+        Assert.Equal(51200, sent[0].Header.Window); // 200 KiB >> 2
+        t.Peer(t._peerSeq, t._iss + 1 + 3 * 1460, TcpFlags.Ack, window: 500); // 4000 bytes
+        // Two full segments; the 1080 left of the window wait while data is out (sender silly-window avoidance).
+        Assert.Equal(new[] { 1460, 1460 }, t._host.Take().Select(s => s.Data.Length));
     }
 
     [Fact]
@@ -253,6 +440,10 @@ public sealed class TcpStateMachineTests : IDisposable
         NothingSent();
         Assert.Equal(3ul, Stack.Counters.DropNoConnection);
         Assert.Equal(2ul, Stack.Counters.ResetsSent);
+        // A segment for another address is not ours to answer.
+        Stack.Receive(Remote, Local + 1, Segment(PeerPort, Port, 77, 0, TcpFlags.Syn, destination: Local + 1), false, _now);
+        NothingSent();
+        Assert.Equal(1ul, Stack.Counters.DropOther);
         // An ACK to a listening port is answered the same way.
         Stack.Listen(Port);
         Peer(77, 999, TcpFlags.Ack);
@@ -276,9 +467,9 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Retransmission_timeout_doubles_and_gives_up_with_a_reset()
     {
         int conn = PassiveOpen();
-        Stack.Write(conn, Bytes(100));
-        Stack.Poll(_now);
-        TcpHeader first = One().Header;
+        var sent = WriteAndPoll(conn, 100);
+        Assert.Single(sent);
+        TcpHeader first = sent[0].Header;
         // The handshake's ACK came at once: an RTT sample of 0 puts the RTO at its floor, MinRto 200 ms.
         ulong rto = 200 * Ms;
         Assert.Equal(_now + rto, Stack.NextDeadline);
@@ -307,18 +498,18 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Three_duplicate_acks_trigger_a_fast_retransmit()
     {
         int conn = PassiveOpen();
-        Stack.Write(conn, Bytes(10 * 1460));
-        Stack.Poll(_now);
-        var sent = _host.Take();
+        var sent = WriteAndPoll(conn, 10 * 1460);
         Assert.Equal(3, sent.Count); // initial window: 3 segments of 1460 (RFC 5681)
         _now += 10 * Ms;
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack); // the first arrived; the second is lost
         sent = _host.Take();
         Assert.Equal(2, sent.Count); // slow start: the window grew by one segment
+        uint next = _iss + 1 + 5 * 1460;
         for (int dup = 1; dup <= 2; dup++)
         {
             Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
-            NothingSent();
+            Assert.Equal(next, One().Header.Sequence); // limited transmit (RFC 3042): one new segment each
+            next += 1460;
         }
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
         sent = _host.Take();
@@ -327,13 +518,27 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(0ul, Stack.Counters.Retransmits);
     }
 
+    // After a timeout rewinds SND.NXT, a bare ACK still carries SND.MAX: the peer may hold everything sent,
+    // and a lower number would be out of its window (two such peers would trade ACKs forever).
+    [Fact]
+    public void A_bare_ack_after_a_timeout_carries_the_highest_sequence_sent()
+    {
+        int conn = PassiveOpen();
+        Assert.Equal(3, WriteAndPoll(conn, 3 * 1460).Count);
+        _now = Stack.NextDeadline;
+        Stack.Poll(_now);
+        Assert.Equal(_iss + 1, One().Header.Sequence); // one segment: the window is one segment after a timeout
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, Bytes(10));
+        TcpHeader ack = One().Header;
+        Assert.Equal(_iss + 1 + 3 * 1460, ack.Sequence);
+        Assert.Equal(_peerSeq + 10, ack.Acknowledgment);
+    }
+
     [Fact]
     public void A_zero_window_is_probed_until_it_opens()
     {
         int conn = PassiveOpen(window: 0);
-        Stack.Write(conn, Bytes(500));
-        Stack.Poll(_now);
-        NothingSent();
+        Assert.Empty(WriteAndPoll(conn, 500));
         ulong interval = Stack.NextDeadline - _now;
         Assert.Equal(200 * Ms, interval); // the RTO (at its floor after the handshake)
         for (int probe = 0; probe < 3; probe++)
