@@ -56,7 +56,8 @@ namespace Unikernel.Xen
             while (true)
             {
                 ops.IrqDisable();
-                if (done(data)) break;
+                // Kicked work first: a caller whose condition is already true (a loop that always finds
+                // something to do) must not starve the pollers, or packets and xenstore replies stop.
                 if (s_kicked && !s_polling)
                 {
                     s_kicked = false;
@@ -64,6 +65,7 @@ namespace Unikernel.Xen
                     RunPollers();
                     continue;
                 }
+                if (done(data)) break;
                 Block();
             }
             ops.RestoreFlags(flags);

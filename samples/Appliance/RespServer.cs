@@ -10,7 +10,7 @@ using Unikernel.Core.Protocols;
 public static unsafe class RespServer
 {
     public const ushort DefaultPort = 6379;
-    public const int MaxClients = 40; // of the stack's 48 connections
+    public const int MaxClients = 60; // of the stack's 64 connections
     public const int MaxArguments = 64;
     public const int MaxRequest = KeyValueStore.MaxValue + 4096; // the largest value with its command around it
     private const int InitialInput = Pages.Size;

@@ -49,15 +49,15 @@ namespace Unikernel.Core.Net.Tcp
         private static nuint ScratchBytes(in TcpConfig config) => (nuint)(config.Mss + TcpHeader.MaxLength);
 
         // The memory Init needs for config; 0 if the config is not valid.
-        public static nuint BytesNeeded(in TcpConfig config)
-        {
-            if (!config.IsValid) return 0;
-            nuint n = (nuint)config.MaxConnections;
-            return Align((nuint)sizeof(StackState)) + Align(n * (nuint)sizeof(TcpConnection))
-                + Align((nuint)config.MaxListeners * (nuint)sizeof(Listener))
-                + n * Align((nuint)config.SendBufferBytes) + n * Align((nuint)config.ReceiveBufferBytes)
-                + Align(ScratchBytes(config));
-        }
+        public static nuint BytesNeeded(in TcpConfig config) =>
+            config.IsValid ? StateBytes(config) + (nuint)config.MaxConnections * RingBytes(config) : 0;
+
+        // Split layout (InitSplit): the state without the rings, and one connection's send and receive rings.
+        public static nuint StateBytes(in TcpConfig config) =>
+            Align((nuint)sizeof(StackState)) + Align((nuint)config.MaxConnections * (nuint)sizeof(TcpConnection))
+            + Align((nuint)config.MaxListeners * (nuint)sizeof(Listener)) + Align(ScratchBytes(config));
+
+        public static nuint RingBytes(in TcpConfig config) => Align((nuint)config.SendBufferBytes) + Align((nuint)config.ReceiveBufferBytes);
 
         // Lays the stack out in memory (at least BytesNeeded(config) bytes, 16-byte aligned is best). output
         // sends one segment to a destination; context is passed back to it. False if the config is not valid
@@ -67,7 +67,23 @@ namespace Unikernel.Core.Net.Tcp
         {
             stack = default;
             nuint needed = BytesNeeded(config);
-            if (needed == 0 || bytes < needed || memory == null || output == null) return false;
+            if (needed == 0 || bytes < needed || memory == null) return false;
+            byte* rings = memory + StateBytes(config);
+            return InitSplit(memory, StateBytes(config), &rings, RingBytes(config) * (nuint)config.MaxConnections, config, output, context, out stack);
+        }
+
+        // As Init, with the connections' rings in memory of their own: blocks[0..count) each of blockBytes (a
+        // multiple of RingBytes), together holding MaxConnections connections' rings. For a platform whose
+        // longest run of pages is shorter than the whole.
+        public static bool InitSplit(byte* memory, nuint bytes, byte** blocks, nuint blockBytes, in TcpConfig config,
+            delegate*<ulong, uint, byte, ReadOnlySpan<byte>, ulong, bool> output, ulong context, out TcpStack stack)
+        {
+            stack = default;
+            if (!config.IsValid || memory == null || blocks == null || output == null) return false;
+            nuint needed = StateBytes(config), perBlock = blockBytes / RingBytes(config);
+            if (bytes < needed || perBlock == 0) return false;
+            int blockCount = (int)(((nuint)config.MaxConnections + perBlock - 1) / perBlock);
+            for (int b = 0; b < blockCount; b++) if (blocks[b] == null) return false;
             for (nuint i = 0; i < needed; i++) memory[i] = 0;
             byte* p = memory;
             StackState* s = (StackState*)p;
@@ -81,15 +97,15 @@ namespace Unikernel.Core.Net.Tcp
             p += Align((nuint)config.MaxConnections * (nuint)sizeof(TcpConnection));
             s->Listeners = (Listener*)p;
             p += Align((nuint)config.MaxListeners * (nuint)sizeof(Listener));
-            for (int i = 0; i < config.MaxConnections; i++)
-            {
-                s->Connections[i].Send.Init(p, config.SendBufferBytes);
-                p += Align((nuint)config.SendBufferBytes);
-                s->Connections[i].Receive.Init(p, config.ReceiveBufferBytes);
-                p += Align((nuint)config.ReceiveBufferBytes);
-            }
             s->Scratch = p;
             s->ScratchLength = (int)ScratchBytes(config);
+            for (int i = 0; i < config.MaxConnections; i++)
+            {
+                byte* r = blocks[(nuint)i / perBlock] + (nuint)i % perBlock * RingBytes(config);
+                s->Connections[i].Send.Init(r, config.SendBufferBytes);
+                r += Align((nuint)config.SendBufferBytes);
+                s->Connections[i].Receive.Init(r, config.ReceiveBufferBytes);
+            }
             // RFC 7323 2.3: the smallest shift that lets the window field cover the whole receive ring.
             byte shift = 0;
             while (shift < TcpHeader.MaxWindowScale && (config.ReceiveBufferBytes >> shift) > 0xFFFF) shift++;

@@ -11,21 +11,28 @@ namespace Unikernel.Xen
     {
         private static TcpStack s_tcp;
 
-        // Sized from memory, in one run of pages under 2 MiB (the allocator's longest: every 2 MiB block of
-        // RAM starts with its own page table): 48 connections with 16 KiB each way when the domain has 32 MiB
-        // free, fewer below (a 4 MiB domain still gets 8 of 8 KiB).
+        private const int RingBlocks = 8;
+
+        // Sized from memory: 64 connections with 32 KiB each way when the domain has 32 MiB free, fewer and
+        // smaller below (a 4 MiB domain still gets 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
+        // the page allocator's longest run is under 2 MiB (every 2 MiB of RAM starts with its page table).
         private static bool StartTcp(uint address, ref Core.Text.TextBuilder failure)
         {
             ulong free = FramePool.FreePageCount;
             TcpConfig config = TcpConfig.Default(address, PvClock.Now ^ PvClock.ReadTsc() * 0x9E3779B97F4A7C15);
-            if (free >= 8192) { config.MaxConnections = 48; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
+            if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }
             config.MaxListeners = 8;
-            ulong bytes = (ulong)TcpStack.BytesNeeded(config);
-            ulong pages = (bytes + 4095) / 4096;
-            var memory = (byte*)FramePool.AllocatePages(pages);
-            if (memory == null || !TcpStack.Init(memory, (nuint)(pages * 4096), config, &TcpOutput, (ulong)s_interface, out s_tcp))
+            ulong statePages = ((ulong)TcpStack.StateBytes(config) + 4095) / 4096;
+            ulong perBlock = (1 << 20) / (ulong)TcpStack.RingBytes(config);
+            ulong blockPages = perBlock * (ulong)TcpStack.RingBytes(config) / 4096;
+            byte** blocks = stackalloc byte*[RingBlocks];
+            ulong blockCount = ((ulong)config.MaxConnections + perBlock - 1) / perBlock;
+            for (ulong b = 0; b < blockCount; b++) blocks[b] = (byte*)FramePool.AllocatePages(blockPages);
+            var state = (byte*)FramePool.AllocatePages(statePages);
+            if (blockCount > RingBlocks || state == null
+                || !TcpStack.InitSplit(state, (nuint)(statePages * 4096), blocks, (nuint)(blockPages * 4096), config, &TcpOutput, (ulong)s_interface, out s_tcp))
             {
                 failure.Append("no memory for TCP");
                 return false;

@@ -4,7 +4,7 @@ using Unikernel.Core.Hashing;
 using Unikernel.Core.Text;
 
 // The network under xl with dom0's netback (XlNetworkTests), on the public API only. Serves at once:
-//   UDP 7  echo: each datagram back to its sender; the datagram "quit" ends the run;
+//   UDP 7  echo: each datagram back to its sender; the datagram "quit" ends the run, "stats" prints the counters;
 //   TCP 7  echo: every byte back;
 //   TCP 9  sink: counts and hashes what arrives, "net: sink N bytes sha256 H" at the client's end of stream;
 //   TCP 19 source: sends net.source=N bytes (default 16 MiB) of a pattern, "net: source N bytes sha256 H", closes.
@@ -75,8 +75,8 @@ internal static unsafe class NetChecks
         {
             Client* c = At(i);
             if (c->Kind == Kind.None) continue;
-            if (c->Connection.CanRead) return true;
-            if (c->Kind == Kind.Source && c->Connection.CanWrite) return true;
+            // A source only writes: its peer's end of stream (CanRead) is no work for it.
+            if (c->Kind == Kind.Source ? c->Connection.CanWrite : c->Connection.CanRead) return true;
         }
         return false;
     }
@@ -89,6 +89,7 @@ internal static unsafe class NetChecks
             int n = s_udp.TryReceive(buffer, out IPv4Address from, out ushort port);
             if (n < 0) return;
             if (n == 4 && buffer[0] == (byte)'q' && buffer[1] == (byte)'u' && buffer[2] == (byte)'i' && buffer[3] == (byte)'t') { s_quit = true; return; }
+            if (n == 5 && buffer[0] == (byte)'s' && buffer[1] == (byte)'t' && buffer[2] == (byte)'a' && buffer[3] == (byte)'t' && buffer[4] == (byte)'s') { PrintCounters(); continue; }
             long rc = s_udp.SendTo(from, port, buffer.Slice(0, n < buffer.Length ? n : buffer.Length));
             if (rc < 0) Check("udp echo", rc);
         }

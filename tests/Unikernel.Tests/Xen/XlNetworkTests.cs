@@ -26,14 +26,18 @@ public sealed class XlNetworkFixture
         step make-blob sh -c 'dd if=/dev/urandom of=/tmp/blob bs=1M count={{TransferMiB}} 2>/dev/null && sha256sum /tmp/blob'
         step sink timeout 300 nc.openbsd -N -w 30 {{GuestAddress}} 9 < /tmp/blob
         step sink-done wait_console net "net: sink" 60
-        step source sh -c 'timeout 300 nc.openbsd -w 30 {{GuestAddress}} 19 > /tmp/source; sha256sum /tmp/source; wc -c < /tmp/source'
+        step source sh -c 'timeout 300 nc {{GuestAddress}} 19 < /dev/null > /tmp/source; sha256sum /tmp/source; wc -c < /tmp/source'
+        step stats-1 sh -c 'printf stats | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7; grep Tcp: /proc/net/snmp'
+        step source-ob sh -c 'timeout 300 nc.openbsd -d -w 30 {{GuestAddress}} 19 > /tmp/source-ob; sha256sum /tmp/source-ob; wc -c < /tmp/source-ob'
+        step stats-2 sh -c 'printf stats | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7; grep Tcp: /proc/net/snmp; grep TcpExt: /proc/net/netstat'
         step netem tc qdisc add dev $VIF root netem loss 5% delay 1ms reorder 10% 50%
         step lossy-sink timeout 600 nc.openbsd -N -w 60 {{GuestAddress}} 9 < /tmp/blob
         step lossy-sink-done wait_console net "net: sink" 120 2
-        step lossy-source sh -c 'timeout 600 nc.openbsd -w 60 {{GuestAddress}} 19 > /tmp/source2; sha256sum /tmp/source2; wc -c < /tmp/source2'
+        step lossy-source sh -c 'timeout 600 nc {{GuestAddress}} 19 < /dev/null > /tmp/source2; sha256sum /tmp/source2; wc -c < /tmp/source2'
+        step stats-3 sh -c 'printf stats | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7; grep Tcp: /proc/net/snmp'
         step netem-stats tc -s qdisc show dev $VIF
         step netem-off tc qdisc del dev $VIF root
-        step quit sh -c 'echo quit | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7'
+        step quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7'
         step net-done wait_gone net 60
         """;
 
@@ -123,7 +127,7 @@ public class XlNetworkTests(XlNetworkFixture fixture) : IClassFixture<XlNetworkF
         // netem dropped packets, and the guest's TCP retransmitted.
         var dropped = Regex.Match(_run.Step("netem-stats").Output, @"dropped (\d+)");
         Assert.True(dropped.Success && long.Parse(dropped.Groups[1].Value) > 0, _run.Step("netem-stats").Output);
-        var counters = Regex.Match(Console, @"net: counters .*\n").Value;
+        var counters = Regex.Matches(Console, @"net: counters .*\n").Last().Value;
         long repaired = Regex.Matches(counters, @"(?<![\w-])(?:rexmit|fast-rexmit)=(\d+)").Sum(m => long.Parse(m.Groups[1].Value));
         Assert.True(repaired > 0, counters);
     }

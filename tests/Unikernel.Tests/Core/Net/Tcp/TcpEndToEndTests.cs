@@ -45,6 +45,7 @@ public sealed unsafe class TcpEndToEndTests
         public readonly uint Address;
         private readonly Wire _wire;
         private readonly byte* _memory;
+        private readonly IntPtr[] _blocks = Array.Empty<IntPtr>();
         private readonly GCHandle _self;
 
         public Side(Wire wire, uint address, ulong seed)
@@ -52,10 +53,23 @@ public sealed unsafe class TcpEndToEndTests
             _wire = wire;
             Address = address;
             TcpConfig config = TcpConfig.Default(address, seed);
-            nuint bytes = TcpStack.BytesNeeded(config);
-            _memory = (byte*)NativeMemory.AlignedAlloc(bytes, 16);
             _self = GCHandle.Alloc(this);
-            Assert.True(TcpStack.Init(_memory, bytes, config, &Output, (ulong)GCHandle.ToIntPtr(_self), out Stack));
+            if ((address & 1) != 0)
+            {
+                nuint bytes = TcpStack.BytesNeeded(config);
+                _memory = (byte*)NativeMemory.AlignedAlloc(bytes, 16);
+                Assert.True(TcpStack.Init(_memory, bytes, config, &Output, (ulong)GCHandle.ToIntPtr(_self), out Stack));
+                return;
+            }
+            // The other side lays its rings out in blocks of three connections, as the guest does (its page
+            // runs are shorter than the whole).
+            nuint state = TcpStack.StateBytes(config), block = 3 * TcpStack.RingBytes(config);
+            _memory = (byte*)NativeMemory.AlignedAlloc(state, 16);
+            int blocks = (config.MaxConnections + 2) / 3;
+            _blocks = new IntPtr[blocks];
+            byte** pointers = stackalloc byte*[blocks];
+            for (int b = 0; b < blocks; b++) _blocks[b] = (IntPtr)(pointers[b] = (byte*)NativeMemory.AlignedAlloc(block, 16));
+            Assert.True(TcpStack.InitSplit(_memory, state, pointers, block, config, &Output, (ulong)GCHandle.ToIntPtr(_self), out Stack));
         }
 
         private static bool Output(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now)
@@ -69,6 +83,7 @@ public sealed unsafe class TcpEndToEndTests
         {
             _self.Free();
             NativeMemory.AlignedFree(_memory);
+            foreach (var block in _blocks) NativeMemory.AlignedFree((void*)block);
         }
     }
 
