@@ -18,7 +18,7 @@ namespace Unikernel.Xen
         private fixed char _back[MaxPath];
         private int _frontLength, _backLength;
         public ushort BackendId;
-        private ulong _changes, _seen; // backend state changes seen by the watch / by the waiter
+        private ulong _changes, _seen, _polled; // backend state changes seen by the watch / by the waiter / by a poller
         private bool _watching;
 
         public ReadOnlySpan<char> FrontPath { get { fixed (char* p = _front) return new ReadOnlySpan<char>(p, _frontLength); } }
@@ -120,6 +120,14 @@ namespace Unikernel.Xen
                 ulong slice = deadline - now < 20_000_000 ? deadline - now : 20_000_000;
                 BoundedWait.Until(&Changed, (ulong)f, slice, what);
             }
+        }
+
+        // Whether the backend's state changed since the last call (for a poller that follows it without waiting).
+        public static bool TakeChange(XenbusFrontend* f)
+        {
+            if (f->_changes == f->_polled) return false;
+            f->_polled = f->_changes;
+            return true;
         }
 
         private static bool Changed(ulong address) => ((XenbusFrontend*)address)->_changes != ((XenbusFrontend*)address)->_seen;

@@ -53,19 +53,25 @@ namespace Unikernel.Xen
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
             ulong flags = ops.SaveFlags();
+            // Kicked work runs once before the condition is first tested: a caller whose condition is always
+            // true (a loop that always finds something to do) must not starve the pollers, or packets and
+            // xenstore replies stop. After that the condition comes first, so work that keeps arriving
+            // cannot starve the caller either.
+            bool polled = false;
             while (true)
             {
                 ops.IrqDisable();
-                // Kicked work first: a caller whose condition is already true (a loop that always finds
-                // something to do) must not starve the pollers, or packets and xenstore replies stop.
+                if (polled && done(data)) break;
                 if (s_kicked && !s_polling)
                 {
                     s_kicked = false;
                     ops.IrqEnable();
                     RunPollers();
+                    polled = true;
                     continue;
                 }
-                if (done(data)) break;
+                if (!polled && done(data)) break;
+                polled = true;
                 Block();
             }
             ops.RestoreFlags(flags);

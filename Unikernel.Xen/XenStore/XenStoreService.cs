@@ -28,6 +28,8 @@ namespace Unikernel.Xen
 
         public static bool IsAvailable => s_available;
         public static bool IsBroken => s_client.IsBroken;
+        // A request is waiting for its reply: a poller (which runs inside that wait) must not issue another.
+        public static bool IsBusy => s_busy;
 
         internal static void Initialize(StartInfo* startInfo)
         {

@@ -60,11 +60,12 @@ public static class Dom0Environment
     // Loaded by /init in this order (xenfs depends on xen-privcmd); loop and xen-blkback serve guests' disks
     // (the block hotplug script puts a file on a loop device, blkback exports it); xen-netback serves guests'
     // vifs, which the vif-bridge hotplug script puts on the bridge xenbr0 (bridge needs stp, which needs llc:
-    // all three are modules in Debian's config); sch_netem is tc's netem qdisc.
+    // all three are modules in Debian's config); sch_netem is tc's netem qdisc (loss towards a guest), and
+    // sch_ingress, cls_matchall and act_gact drop a share of what a guest sends (tc ... action gact ... random).
     public static readonly string[] Modules = { "xen-evtchn", "xen-privcmd", "xen-gntdev", "xen-gntalloc", "xenfs", "loop", "xen-blkback",
-        "xen-netback", "llc", "stp", "bridge", "sch_netem" };
+        "xen-netback", "llc", "stp", "bridge", "sch_netem", "sch_ingress", "cls_matchall", "act_gact" };
     public static readonly string[] LinuxGuestModules = { "xen-blkfront", "xen-netfront" };
-    private const int Format = 8; // bump when the layout of the base initramfs changes
+    private const int Format = 9; // bump when the layout of the base initramfs changes
 
     public static Dom0Files Ensure(string cacheDir, TextWriter progress)
     {

@@ -285,10 +285,11 @@ namespace Unikernel.Xen
             return true;
         }
 
-        // Follows the backend's state after a watch fired: anything but Connected takes the link down.
+        // Follows the backend's state once its watch fired: anything but Connected takes the link down. Read
+        // only when xenstore is idle (pollers also run while a xenstore request waits); a later poll catches up.
         public static void CheckLink(NetFront* n)
         {
-            if (!n->Connected) return;
+            if (!n->Connected || XenStoreService.IsBusy || !XenbusFrontend.TakeChange(&n->Front)) return;
             long state = n->Front.BackendState();
             bool up = state == (long)XenbusState.Connected;
             if (up == n->LinkUp) return;

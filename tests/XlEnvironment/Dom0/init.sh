@@ -61,7 +61,7 @@ mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen /var/lib/xenstored /var/lo
 
 echo "@@xl dom0 up"
 # xenfs needs xen-privcmd loaded first; bridge needs stp, which needs llc.
-for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs loop xen-blkback xen-netback llc stp bridge sch_netem; do
+for module in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs loop xen-blkback xen-netback llc stp bridge sch_netem sch_ingress cls_matchall act_gact; do
     setup "insmod-$module" insmod "/lib/modules/xen/$module.ko"
 done
 # The test network: guests' vifs join the bridge xenbr0 (vif=['bridge=xenbr0'], /etc/xen/scripts/vif-bridge),
