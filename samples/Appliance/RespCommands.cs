@@ -3,8 +3,8 @@ using Unikernel;
 using Unikernel.Core.Protocols;
 
 // The Redis commands the appliance answers, with Redis's replies and error texts: PING, ECHO, SET, GET, DEL,
-// EXISTS, KEYS (glob patterns), DBSIZE, INFO, QUIT, and CONFIG GET (empty: redis-benchmark asks for save and
-// appendonly at start) and COMMAND (empty: redis-cli asks for the command table when interactive).
+// EXISTS, KEYS (glob patterns), DBSIZE, INFO, QUIT, and CONFIG GET (save and appendonly, which redis-benchmark
+// asks for at start) and COMMAND (empty: redis-cli asks for the command table when interactive).
 public static class RespCommands
 {
     // Runs one request; false when the connection is to be closed after the reply (QUIT).
@@ -44,7 +44,7 @@ public static class RespCommands
         else if (Is(name, "DBSIZE")) { if (argc != 1) return Arity(ref reply, name); Integer(ref reply, KeyValueStore.Count); }
         else if (Is(name, "INFO")) Info(ref reply);
         else if (Is(name, "QUIT")) { Simple(ref reply, "OK"); return false; }
-        else if (Is(name, "CONFIG") && argc >= 2 && Is(Arg(input, args, 1), "GET")) reply.Advance(RespReply.ArrayHeader(reply.Room(8), 0));
+        else if (Is(name, "CONFIG") && argc == 3 && Is(Arg(input, args, 1), "GET")) ConfigGet(Arg(input, args, 2), ref reply);
         else if (Is(name, "COMMAND")) reply.Advance(RespReply.ArrayHeader(reply.Room(8), 0));
         else Unknown(ref reply, name, input, args);
         return true;
@@ -72,6 +72,16 @@ public static class RespCommands
             t.Append($"ERR value too long (max {DurableStore.MaxValue} bytes)");
             Error(ref reply, t.Text);
         }
+    }
+
+    // What redis-benchmark asks at start: save (no snapshots here) and appendonly (the disk log is not AOF).
+    private static void ConfigGet(ReadOnlySpan<byte> parameter, ref RespServer.RespWriter reply)
+    {
+        bool save = Is(parameter, "SAVE"), appendOnly = Is(parameter, "APPENDONLY");
+        if (!save && !appendOnly) { reply.Advance(RespReply.ArrayHeader(reply.Room(8), 0)); return; }
+        reply.Advance(RespReply.ArrayHeader(reply.Room(8), 2));
+        Bulk(ref reply, parameter);
+        Bulk(ref reply, save ? default : "no"u8);
     }
 
     private static void Get(ReadOnlySpan<byte> key, ref RespServer.RespWriter reply)
