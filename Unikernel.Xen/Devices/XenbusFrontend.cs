@@ -154,6 +154,40 @@ namespace Unikernel.Xen
             return XenError.EAGAIN;
         }
 
+        // An unbound event channel for the backend to bind (EVTCHNOP_alloc_unbound), its events to handler.
+        public static uint AllocateEventChannel(XenbusFrontend* f, delegate*<uint, ulong, void> handler, ulong data)
+        {
+            var alloc = new EvtchnAllocUnbound { Dom = (ushort)DomainId.Self, RemoteDom = f->BackendId };
+            Panic.Check(Hypercall.EventChannelOp(EventChannelOp.AllocUnbound, &alloc), "event_channel_op(alloc_unbound)");
+            EventChannels.Attach(alloc.Port, handler, data);
+            return alloc.Port;
+        }
+
+        // The end of every frontend's connect: our keys in one transaction, then the backend's Connected. 0 or
+        // a negative errno, with what failed in failure.
+        public static long PublishAndWaitConnected(XenbusFrontend* f, delegate*<XenbusFrontend*, ulong, uint, long> write, ulong context,
+            string what, ref TextBuilder failure)
+        {
+            long rc = Publish(f, write, context);
+            if (rc < 0) return Fail(ref failure, "publishing its keys", rc);
+            long state = WaitForBackend(f, Bit(XenbusState.Connected) | Bit(XenbusState.Closing) | Bit(XenbusState.Closed), what);
+            if (state < 0) return Fail(ref failure, "waiting for the backend's Connected", state);
+            if (state != (long)XenbusState.Connected) return Fail(ref failure, "the backend closed instead of connecting", XenError.EIO);
+            return 0;
+        }
+
+        // "what: -5 (EIO)" into failure; returns rc.
+        public static long Fail(ref TextBuilder failure, string what, long rc)
+        {
+            failure.Append(what);
+            failure.Append(": ");
+            XenError.AppendResult(ref failure, rc);
+            return rc;
+        }
+
+        // The machine frame of one of our pages, as grants and rings name it.
+        public static ulong MachineFrame(void* page) => AddressTranslation.VirtualToMachine((ulong)page) >> XenConstants.PageShift;
+
         // The orderly end (Linux's xenbus_frontend_closed): Closing, the backend follows, Closed, the backend
         // follows; bounded, so a backend that does not answer cannot keep the domain from shutting down.
         public static long Close(XenbusFrontend* f)

@@ -66,13 +66,13 @@ namespace Unikernel.Xen
         {
             if (sizeof(Slot) > 96) Panic.Fail("blkfront: slot storage too small");
             long rc = XenbusFrontend.Open(&d->Front, "vbd", id);
-            if (rc < 0) return Fail(ref failure, "reading its xenstore nodes", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
             long state = XenbusFrontend.WaitForBackend(&d->Front, XenbusFrontend.Bit(XenbusState.InitWait)
                 | XenbusFrontend.Bit(XenbusState.Initialised) | XenbusFrontend.Bit(XenbusState.Connected), "blkfront: backend InitWait");
-            if (state < 0) return Fail(ref failure, "waiting for the backend's InitWait", state);
+            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
 
             d->RingPage = (byte*)FramePool.AllocatePage();
-            if (d->RingPage == null) return Fail(ref failure, "allocating the ring page", XenError.ENOMEM);
+            if (d->RingPage == null) return XenbusFrontend.Fail(ref failure, "allocating the ring page", XenError.ENOMEM);
             FrontRing.InitShared(d->RingPage);
             d->Ring = new FrontRing(d->RingPage, 4096, (uint)sizeof(BlkifRequest));
             if (d->Ring.Size != Slots) Panic.Fail("blkfront: the ring does not hold 32 requests");
@@ -80,30 +80,22 @@ namespace Unikernel.Xen
             {
                 Slot* slot = d->SlotAt(i);
                 slot->Bounce = (byte*)FramePool.AllocatePages(MaxSegments);
-                if (slot->Bounce == null) return Fail(ref failure, "allocating bounce pages", XenError.ENOMEM);
+                if (slot->Bounce == null) return XenbusFrontend.Fail(ref failure, "allocating bounce pages", XenError.ENOMEM);
             }
             long gref = GrantTable.AllocateRef();
-            if (gref < 0) return Fail(ref failure, "granting the ring", gref);
+            if (gref < 0) return XenbusFrontend.Fail(ref failure, "granting the ring", gref);
             d->RingRef = (uint)gref;
-            GrantTable.GrantAccess(d->RingRef, d->Front.BackendId, MachineFrame(d->RingPage), false);
+            GrantTable.GrantAccess(d->RingRef, d->Front.BackendId, XenbusFrontend.MachineFrame(d->RingPage), false);
 
-            var alloc = new EvtchnAllocUnbound { Dom = (ushort)DomainId.Self, RemoteDom = d->Front.BackendId };
-            Panic.Check(Hypercall.EventChannelOp(EventChannelOp.AllocUnbound, &alloc), "event_channel_op(alloc_unbound)");
-            d->Port = alloc.Port;
-            EventChannels.Attach(d->Port, &OnEvent, (ulong)d);
-
-            rc = XenbusFrontend.Publish(&d->Front, &WriteKeys, (ulong)d);
-            if (rc < 0) return Fail(ref failure, "publishing ring-ref and event-channel", rc);
-            state = XenbusFrontend.WaitForBackend(&d->Front, XenbusFrontend.Bit(XenbusState.Connected)
-                | XenbusFrontend.Bit(XenbusState.Closing) | XenbusFrontend.Bit(XenbusState.Closed), "blkfront: backend Connected");
-            if (state < 0) return Fail(ref failure, "waiting for the backend's Connected", state);
-            if (state != (long)XenbusState.Connected) return Fail(ref failure, "the backend closed instead of connecting", XenError.EIO);
+            d->Port = XenbusFrontend.AllocateEventChannel(&d->Front, &OnEvent, (ulong)d);
+            rc = XenbusFrontend.PublishAndWaitConnected(&d->Front, &WriteKeys, (ulong)d, "blkfront: backend Connected", ref failure);
+            if (rc < 0) return rc;
 
             rc = d->Front.ReadBackendNumber("sectors", out d->Sectors512);
-            if (rc < 0) return Fail(ref failure, "reading sectors", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading sectors", rc);
             d->SectorSize = d->Front.ReadBackendNumber("sector-size", out ulong sectorSize) < 0 ? Blkif.SectorBytes : (uint)sectorSize;
             if (d->SectorSize < Blkif.SectorBytes || d->SectorSize > 4096 || (d->SectorSize & (d->SectorSize - 1)) != 0)
-                return Fail(ref failure, "its sector-size", XenError.EPROTO);
+                return XenbusFrontend.Fail(ref failure, "its sector-size", XenError.EPROTO);
             d->Info = d->Front.ReadBackendNumber("info", out ulong info) < 0 ? 0 : (uint)info;
             d->ReadOnly = (d->Info & Blkif.InfoReadOnly) != 0;
             // What the backend offers (io/blkif.h): a cache flush, else a barrier, else nothing is claimed.
@@ -112,7 +104,7 @@ namespace Unikernel.Xen
             else if (d->Front.ReadBackendNumber("feature-barrier", out ulong barrier) >= 0 && barrier != 0) d->FlushOperation = Blkif.OpWriteBarrier;
 
             rc = d->Front.SwitchState(XenbusState.Connected);
-            if (rc < 0) return Fail(ref failure, "switching to Connected", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "switching to Connected", rc);
             d->Connected = true;
             return 0;
         }
@@ -127,15 +119,7 @@ namespace Unikernel.Xen
             return rc;
         }
 
-        private static long Fail(ref TextBuilder failure, string what, long rc)
-        {
-            failure.Append(what);
-            failure.Append(": ");
-            XenError.AppendResult(ref failure, rc);
-            return rc;
-        }
 
-        private static ulong MachineFrame(void* page) => AddressTranslation.VirtualToMachine((ulong)page) >> XenConstants.PageShift;
 
         // The handler only wakes the waiter: responses are taken outside the upcall.
         private static void OnEvent(uint port, ulong data)
@@ -192,7 +176,7 @@ namespace Unikernel.Xen
             {
                 int bytes = length - s * 4096 < 4096 ? length - s * 4096 : 4096;
                 // A read lets the backend write our page; a write only read it.
-                GrantTable.GrantAccess(slot->Refs[s], d->Front.BackendId, MachineFrame(slot->Bounce + s * 4096), operation != Blkif.OpRead);
+                GrantTable.GrantAccess(slot->Refs[s], d->Front.BackendId, XenbusFrontend.MachineFrame(slot->Bounce + s * 4096), operation != Blkif.OpRead);
                 var segment = (BlkifSegment*)&request->Segments[s];
                 segment->Gref = slot->Refs[s];
                 segment->FirstSect = 0;

@@ -56,16 +56,16 @@ namespace Unikernel.Xen
             for (int i = 0; i < id.Length && i < 8; i++) n->IdChars[i] = id[i];
             n->IdLength = id.Length < 8 ? id.Length : 8;
             long rc = XenbusFrontend.Open(&n->Front, "vif", id);
-            if (rc < 0) return Fail(ref failure, "reading its xenstore nodes", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
             rc = ReadMac(n);
-            if (rc < 0) return Fail(ref failure, "reading its mac", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its mac", rc);
             long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
                 | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
-            if (state < 0) return Fail(ref failure, "waiting for the backend's InitWait", state);
+            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
 
             n->TxRingPage = (byte*)FramePool.AllocatePage();
             n->RxRingPage = (byte*)FramePool.AllocatePage();
-            if (n->TxRingPage == null || n->RxRingPage == null) return Fail(ref failure, "allocating the rings", XenError.ENOMEM);
+            if (n->TxRingPage == null || n->RxRingPage == null) return XenbusFrontend.Fail(ref failure, "allocating the rings", XenError.ENOMEM);
             FrontRing.InitShared(n->TxRingPage);
             FrontRing.InitShared(n->RxRingPage);
             n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
@@ -74,18 +74,18 @@ namespace Unikernel.Xen
 
             rc = Grant(n->TxRingPage, n->Front.BackendId, out n->TxRingRef);
             if (rc >= 0) rc = Grant(n->RxRingPage, n->Front.BackendId, out n->RxRingRef);
-            if (rc < 0) return Fail(ref failure, "granting the rings", rc);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the rings", rc);
             for (int i = 0; i < TxSlots / 2; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
-                if (page == null) return Fail(ref failure, "allocating transmit pages", XenError.ENOMEM);
+                if (page == null) return XenbusFrontend.Fail(ref failure, "allocating transmit pages", XenError.ENOMEM);
                 n->TxPages[i] = (ulong)page;
                 for (int half = 0; half < 2; half++)
                 {
                     long gref = GrantTable.AllocateRef();
-                    if (gref < 0) return Fail(ref failure, "granting transmit pages", gref);
+                    if (gref < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", gref);
                     n->TxRefs[2 * i + half] = (uint)gref;
-                    GrantTable.GrantAccess((uint)gref, n->Front.BackendId, MachineFrame(page), true);
+                    GrantTable.GrantAccess((uint)gref, n->Front.BackendId, XenbusFrontend.MachineFrame(page), true);
                 }
             }
             for (int i = 0; i < TxSlots; i++) n->TxFree[i] = (ushort)(TxSlots - 1 - i);
@@ -93,26 +93,18 @@ namespace Unikernel.Xen
             for (int i = 0; i < RxBuffers; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
-                if (page == null) return Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
+                if (page == null) return XenbusFrontend.Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
                 n->RxPages[i] = (ulong)page;
                 rc = Grant(page, n->Front.BackendId, out uint gref, readOnly: false);
-                if (rc < 0) return Fail(ref failure, "granting receive pages", rc);
+                if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting receive pages", rc);
                 n->RxRefs[i] = gref;
                 PostRx(n, (ushort)i);
             }
             n->Rx.PushRequests(); // the backend is not connected yet: nothing to notify
 
-            var alloc = new EvtchnAllocUnbound { Dom = (ushort)DomainId.Self, RemoteDom = n->Front.BackendId };
-            Panic.Check(Hypercall.EventChannelOp(EventChannelOp.AllocUnbound, &alloc), "event_channel_op(alloc_unbound)");
-            n->Port = alloc.Port;
-            EventChannels.Attach(n->Port, &OnEvent, (ulong)n);
-
-            rc = XenbusFrontend.Publish(&n->Front, &WriteKeys, (ulong)n);
-            if (rc < 0) return Fail(ref failure, "publishing the rings and event channel", rc);
-            state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.Connected)
-                | XenbusFrontend.Bit(XenbusState.Closing) | XenbusFrontend.Bit(XenbusState.Closed), "netfront: backend Connected");
-            if (state < 0) return Fail(ref failure, "waiting for the backend's Connected", state);
-            if (state != (long)XenbusState.Connected) return Fail(ref failure, "the backend closed instead of connecting", XenError.EIO);
+            n->Port = XenbusFrontend.AllocateEventChannel(&n->Front, &OnEvent, (ulong)n);
+            rc = XenbusFrontend.PublishAndWaitConnected(&n->Front, &WriteKeys, (ulong)n, "netfront: backend Connected", ref failure);
+            if (rc < 0) return rc;
             n->Connected = true;
             n->LinkUp = true;
             return 0;
@@ -155,19 +147,11 @@ namespace Unikernel.Xen
             long rc = GrantTable.AllocateRef();
             if (rc < 0) return rc;
             gref = (uint)rc;
-            GrantTable.GrantAccess(gref, backend, MachineFrame(page), readOnly);
+            GrantTable.GrantAccess(gref, backend, XenbusFrontend.MachineFrame(page), readOnly);
             return 0;
         }
 
-        private static long Fail(ref TextBuilder failure, string what, long rc)
-        {
-            failure.Append(what);
-            failure.Append(": ");
-            XenError.AppendResult(ref failure, rc);
-            return rc;
-        }
 
-        private static ulong MachineFrame(void* page) => AddressTranslation.VirtualToMachine((ulong)page) >> XenConstants.PageShift;
 
         private static void PostRx(NetFront* n, ushort id)
         {
