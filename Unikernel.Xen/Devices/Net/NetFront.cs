@@ -168,11 +168,6 @@ namespace Unikernel.Xen
             Idle.Kick();
         }
 
-        // Whether the backend has published responses we have not taken (re-arming the events first, so one
-        // published after this look still wakes us).
-        public static bool HasWork(NetFront* n) =>
-            n->Connected && n->Broken == 0 && (n->Rx.FinalCheckForResponses() != 0 || n->Tx.UnconsumedResponses != 0);
-
         // Takes every received packet, hands each to Deliver and posts its page again; takes the transmit
         // completions. Returns the packets received. A response that does not fit what we posted breaks the
         // device: a backend we cannot trust gets no more requests.

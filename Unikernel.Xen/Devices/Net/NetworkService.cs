@@ -103,7 +103,6 @@ namespace Unikernel.Xen
             if (!StartTcp(address, ref failure)) return false;
             front->Deliver = &Deliver;
             front->DeliverContext = (ulong)iface;
-            EventChannels.Unmask(front->Port);
             Idle.AddPoller(&Poll);
             ShutdownControl.AddHook(&OnShutdown);
             iface->LinkUp(PvClock.Now); // gratuitous ARP: the bridge and dom0 learn us at once
@@ -164,8 +163,7 @@ namespace Unikernel.Xen
             for (int i = 0; i < 6; i++)
             {
                 if (i > 0) text.Append(':');
-                text.Append("0123456789abcdef"[front->Mac[i] >> 4]);
-                text.Append("0123456789abcdef"[front->Mac[i] & 15]);
+                text.Append((ulong)front->Mac[i], "x2");
             }
         }
 
