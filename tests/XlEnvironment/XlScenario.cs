@@ -17,6 +17,27 @@ public sealed record XlFile(string Name, string Path);
 // and `wait_state DOMAIN LETTER [SECONDS]` (a letter of xl list's state column: r b p s c d).
 public sealed class XlScenario
 {
+    // Shell functions a Script can start with (tests and ukbench share them):
+    // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
+    // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
+    // (/dev/pts/N, read from its xenstore console/tty), as `xl console` would.
+    public const string ConsoleHelpers = """
+        wait_console() {
+            _i=0
+            while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
+                _i=$((_i + 1))
+                [ $_i -gt $((${3:-60} * 10)) ] && { echo "timeout waiting for '$2' from $1"; return 1; }
+                usleep 100000
+            done
+        }
+        type_console() {
+            _tty=$(grep -o '/dev/pts/[0-9]*' "/var/log/xen/console/guest-$1.log" | tail -n 1)
+            [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
+            printf "$2" > "$_tty"
+        }
+
+        """;
+
     public List<XlGuest> Guests { get; } = new();
     public List<XlFile> Files { get; } = new();
     public required string Script { get; init; }

@@ -14,7 +14,7 @@ public sealed class XlBlockFixture
 {
     public const int DiskMiB = 16;
 
-    public static readonly string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         step make-disk dd if=/dev/zero of=/tmp/disk.img bs=1M count={{DiskMiB}}
         step make-ro-disk sh -c 'printf ro-disk > /tmp/ro.img && truncate -s 1M /tmp/ro.img'
         step create-block xl create block.cfg

@@ -32,7 +32,7 @@ public sealed class XlDurableApplianceFixture
 
     public XlDurableApplianceFixture()
     {
-        var s = new StringBuilder(XlServicesFixture.ConsoleHelpers);
+        var s = new StringBuilder(XlScenario.ConsoleHelpers);
         s.AppendLine("step make-disk dd if=/dev/zero of=/tmp/kv.img bs=1k count=256");
         Domain(s, "kv-1");
         Type(s, "kv-1", "typeset", Enumerable.Range(0, Keys).Select(k => $"set k{k} {Value(k)}").Append($"get k{Keys - 1}"));

@@ -12,7 +12,7 @@ public sealed class XlFootprintFixture
 {
     public const string Typed = @"set a 1\rget a\rstatus\r";
 
-    public const string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public const string Script = XlScenario.ConsoleHelpers + $$"""
         step create-hello4 xl create hello4.cfg
         step hello4-gone wait_gone hello4 60
         step create-hello8 xl create hello8.cfg

@@ -18,7 +18,7 @@ public sealed class XlNetworkEnvironmentFixture
     public const string GuestAddress = "169.254.0.2", GuestMac = "00:16:3e:00:00:02";
     public const int BlobKiB = 256;
 
-    public static readonly string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         step create-linux xl create linux.cfg
         step linux-ready wait_console linux "linuxnet: ready" 240
         VIF=vif$(xl domid linux).0

@@ -16,7 +16,7 @@ public sealed class XlNetworkFixture
     public const string GuestAddress = "169.254.0.2", GuestMac = "00:16:3e:00:00:12";
     public const int TransferMiB = 16;
 
-    public static readonly string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         step create-net xl create net.cfg
         step net-ready wait_console net "net: ready" 120
         VIF=vif$(xl domid net).0

@@ -9,7 +9,7 @@ namespace Unikernel.Tests.Xen;
 // (tests/Guests/Probe/ConsoleReliability.cs). xenconsoled is stopped with SIGSTOP to stall the ring.
 public sealed class XlReliabilityFixture
 {
-    public const string Script = XlServicesFixture.ConsoleHelpers + """
+    public const string Script = XlScenario.ConsoleHelpers + """
         step create-race xl create race.cfg
         step race-done wait_gone race 180
         step create-stall xl create stall.cfg

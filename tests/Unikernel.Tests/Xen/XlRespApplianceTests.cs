@@ -12,7 +12,7 @@ public sealed class XlRespApplianceFixture
 {
     public const string Address = "169.254.0.3";
 
-    public static readonly string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         step create-kv xl create appliance.cfg
         step kv-listening wait_console appliance "listening on" 120
         step ping timeout 30 redis-cli -h {{Address}} ping

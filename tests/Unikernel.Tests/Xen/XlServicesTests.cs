@@ -10,27 +10,7 @@ namespace Unikernel.Tests.Xen;
 // maxmem= with ballooning up, and 1 MiB of output through the ring byte for byte.
 public sealed class XlServicesFixture
 {
-    // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
-    // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
-    // (/dev/pts/N, read from its xenstore console/tty), as `xl console` would.
-    public const string ConsoleHelpers = """
-        wait_console() {
-            _i=0
-            while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
-                _i=$((_i + 1))
-                [ $_i -gt $((${3:-60} * 10)) ] && { echo "timeout waiting for '$2' from $1"; return 1; }
-                usleep 100000
-            done
-        }
-        type_console() {
-            _tty=$(grep -o '/dev/pts/[0-9]*' "/var/log/xen/console/guest-$1.log" | tail -n 1)
-            [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
-            printf "$2" > "$_tty"
-        }
-
-        """;
-
-    public const string Script = ConsoleHelpers + """
+    public const string Script = XlScenario.ConsoleHelpers + """
         step create-svc xl create svc.cfg
         step svc-ready wait_console svc "echo ready" 60
         step type-line type_console svc 'typed over the ring\r'

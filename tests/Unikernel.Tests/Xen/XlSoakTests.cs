@@ -19,7 +19,7 @@ public sealed class XlSoakFixture
 
     // soak_cycle N: one round; when it passed, prints "soak: cycle N start=T created=T ready=T served=T down=T
     // end=T" with dom0's /proc/uptime after each part. Its variables are its own: step keeps its state in _name.
-    public static readonly string Script = XlServicesFixture.ConsoleHelpers + $$"""
+    public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         soak_cycle() {
             _sk_name="appliance-$1"
             read _sk_start _sk_idle < /proc/uptime
