@@ -147,6 +147,16 @@ namespace Unikernel.Core.Net.Tcp
             }
         }
 
+        // Sends what one connection has queued (after its write, close or a read that opened its window)
+        // without visiting the others as Poll does: with many connections that scan would cost every call.
+        // Timers stay Poll's. A closed handle still flushes: its FIN leaves now.
+        public void Flush(int conn, ulong now)
+        {
+            if (conn < 0 || conn >= MaxConnections || !Conn(conn).Used) return;
+            _s->LastNow = now;
+            Output(conn, now);
+        }
+
         // When Poll is next needed: 0 when output is waiting, ulong.MaxValue when nothing is timed.
         public ulong NextDeadline
         {

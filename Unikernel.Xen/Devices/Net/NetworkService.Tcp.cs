@@ -20,7 +20,8 @@ namespace Unikernel.Xen
         {
             ulong free = FramePool.FreePageCount;
             TcpConfig config = TcpConfig.Default(address, PvClock.Now ^ PvClock.ReadTsc() * 0x9E3779B97F4A7C15);
-            if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
+            if (free >= 16384) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 64 * 1024; }
+            else if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }
             config.MaxListeners = 8;
@@ -48,6 +49,8 @@ namespace Unikernel.Xen
             ((NetworkInterface*)context)->SendIpv4(destination, protocol, segment, now);
 
         private static void FlushTcp() => s_tcp.Poll(PvClock.Now);
+
+        private static void FlushTcp(int conn) => s_tcp.Flush(conn, PvClock.Now);
 
         private static long Errno(int status) => (TcpStatus)status switch
         {
@@ -133,7 +136,7 @@ namespace Unikernel.Xen
                 int n = s_tcp.Read(conn, buffer);
                 if (n >= 0)
                 {
-                    if (n > 0) FlushTcp(); // a window update may be due
+                    if (n > 0) FlushTcp(conn); // a window update may be due
                     return n;
                 }
                 if (n != (int)TcpStatus.WouldBlock || !wait) return (int)Errno(n);
@@ -154,7 +157,7 @@ namespace Unikernel.Xen
                 if (n > 0)
                 {
                     done += n;
-                    FlushTcp();
+                    FlushTcp(conn);
                     if (!wait || done == data.Length) return wait ? 0 : done;
                     continue;
                 }
@@ -170,7 +173,7 @@ namespace Unikernel.Xen
             if (!s_started) return;
             if (abort) s_tcp.Abort(conn);
             else s_tcp.Close(conn);
-            FlushTcp();
+            FlushTcp(conn);
         }
     }
 }

@@ -104,6 +104,26 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void Flush_sends_one_connections_data_and_its_FIN_after_close()
+    {
+        int conn = PassiveOpen();
+        Assert.Equal(10, Stack.Write(conn, Bytes(10)));
+        Stack.Flush(conn, _now);
+        Sent data = One();
+        Assert.Equal(Bytes(10), data.Data);
+        Stack.Flush(conn, _now);
+        NothingSent();
+        Assert.Equal(TcpStatus.Ok, Stack.Close(conn));
+        Stack.Flush(conn, _now); // the handle is given up, the FIN still leaves
+        Sent fin = One();
+        Assert.True(fin.Header.Has(TcpFlags.Fin));
+        Assert.Equal(_iss + 11, fin.Header.Sequence);
+        Stack.Flush(-1, _now);
+        Stack.Flush(1000, _now);
+        NothingSent();
+    }
+
+    [Fact]
     public void Data_flows_both_ways()
     {
         int conn = PassiveOpen();
