@@ -27,6 +27,7 @@ public sealed class LinuxTapFactAttribute : FactAttribute
         if (!File.Exists("/dev/net/tun")) return "no /dev/net/tun";
         try
         {
+            if (!netem) NetworkNamespace.RemoveStale();
             using var ns = NetworkNamespace.Create(netem ? "probe-netem" : "probe");
             if (netem) ns.Tc("qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms");
             else TapDevice.Create(ns, "ukprobe0").Dispose();

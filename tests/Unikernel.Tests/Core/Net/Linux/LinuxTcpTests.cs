@@ -183,7 +183,7 @@ public sealed unsafe class LinuxTcpTests(ITestOutputHelper output)
             long linuxProbes = link.LinuxTcpCounter("TCPWinProbe");
             Task linuxSent = Task.Factory.StartNew(() => linux.Send(theirs), TaskCreationOptions.LongRunning);
             var stalled = System.Diagnostics.Stopwatch.StartNew();
-            us.Pump("Linux probing our shut window", Short, () => link.LinuxTcpCounter("TCPWinProbe") > linuxProbes && stalled.ElapsedMilliseconds > 1000);
+            us.Pump("Linux probing our shut window", Short, () => stalled.ElapsedMilliseconds > 1000 && link.LinuxTcpCounter("TCPWinProbe") > linuxProbes);
             var received = new MemoryStream();
             var buffer = new byte[16 * 1024];
             us.Pump("Linux's data after our window reopened", Short, () => received.Length == Part && linuxSent.IsCompleted, () =>

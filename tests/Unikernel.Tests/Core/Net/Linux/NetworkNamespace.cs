@@ -28,6 +28,19 @@ internal sealed class NetworkNamespace : IDisposable
         return new NetworkNamespace(name);
     }
 
+    // Namespaces an earlier test process left when it died (uk-<pid>-..., that pid gone); a live process's stay.
+    public static void RemoveStale()
+    {
+        if (!Directory.Exists("/var/run/netns")) return;
+        foreach (string path in Directory.GetFiles("/var/run/netns", "uk-*"))
+        {
+            string name = Path.GetFileName(path);
+            string[] parts = name.Split('-');
+            if (parts.Length >= 3 && int.TryParse(parts[1], out int pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                Command("ip", "netns", "del", name);
+        }
+    }
+
     // ip -n <ns> ...; its output, or InvalidOperationException with its message.
     public string Ip(params string[] arguments) => Command("ip", ["-n", Name, .. arguments]);
 
