@@ -5,8 +5,9 @@ namespace Unikernel.Core.Net
     //   Resolved entries live Lifetime from their last confirmation; one still in use after RefreshAfter asks
     //   for a new request (at most one a RetryInterval) so a busy flow gets a fresh answer before it expires.
     //   Pending entries are addresses being asked for: a request at most once a RetryInterval, MaxRequests in
-    //   all, then the entry is given up (freed). Packets for a pending address are not held: the sender is
-    //   told and retries (TCP retransmits, UDP callers get a status), as smoltcp does.
+    //   all, then the entry is given up (freed). The cache holds no packets: senders are told (UDP callers get
+    //   a status and retry); NetworkInterface keeps only the latest packet SendIpv4 gave (TCP's), sent when
+    //   the answer comes (RFC 1122 2.3.2.2).
     // Learning follows RFC 826's merge: any ARP packet updates an entry we already have for its sender; a new
     // entry is made only by our own lookups and by requests that ask for us (unsolicited replies make none).
     public unsafe struct ArpCache

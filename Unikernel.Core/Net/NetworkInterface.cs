@@ -6,7 +6,8 @@ namespace Unikernel.Core.Net
     // port unreachable (RFC 792), UDP sockets (RFC 768); TCP segments go to a hook, and TCP sends through
     // SendIpv4. Frames come in through ReceiveFrame and go out through the platform's transmit function, built
     // one at a time in this interface's own buffer (the platform copies them). Nothing is allocated: all state
-    // is fixed-size, and packets waiting for ARP are not held (see ArpCache). Time is passed in (ns).
+    // is fixed-size, and of the packets waiting for ARP only the latest SendIpv4 gave is held. Time is passed
+    // in (ns).
     // It is a large struct: keep it in one place (a static, or memory that does not move) and call it through
     // a ref or pointer; the TCP hook reaches it again through its context (SendIpv4 from inside the hook is fine).
     // Not reentrant otherwise: the platform calls it from one place with events masked.
@@ -20,6 +21,8 @@ namespace Unikernel.Core.Net
         private const int IcmpErrorBurst = 10;
         private const ulong IcmpErrorInterval = 100_000_000;
         private const int IcmpErrorQuotedBytes = 8; // of the offending datagram, after its IP header (RFC 792)
+        // A held packet is sent only while ARP may still be asking for its hop; a later answer finds it stale.
+        private const ulong HeldPacketLifetime = ArpCache.MaxRequests * ArpCache.RetryInterval;
 
         private readonly MacAddress _mac;
         private readonly uint _address;
@@ -36,6 +39,12 @@ namespace Unikernel.Core.Net
         private int _icmpErrorTokens;
         private ulong _icmpErrorRefilled;
         private fixed byte _frame[EthernetFrame.MaxFrameBytes]; // the frame being sent
+        // RFC 1122 2.3.2.2: the latest packet for a next hop being resolved, its IP header written, sent when
+        // the hop's MAC comes (TCP's first SYN to a new neighbour would otherwise wait for its 1 s timeout).
+        private uint _heldHop; // 0: none
+        private int _heldLength;
+        private ulong _heldAt;
+        private fixed byte _held[EthernetFrame.MaxFrameBytes];
 
         // gateway 0: no gateway (only the subnet is reachable). transmit(context, frame) returns whether the
         // platform took the frame.
@@ -123,9 +132,10 @@ namespace Unikernel.Core.Net
         public bool TryGetNeighbour(uint ip, ulong now, out MacAddress mac) => _arp.TryGet(ip, now, out mac);
 
         // Sends payload as one IPv4 packet (DF set, TTL 64) to destination, through the gateway when it is off
-        // the subnet. False, counted, when the next hop's MAC is not known yet (an ARP request is sent: retry
-        // later), there is no route, the payload exceeds MaxIpv4Payload, or the platform did not take it.
-        // payload must not lie in this interface's own frame buffer.
+        // the subnet. False, counted, when the next hop's MAC is not known yet (an ARP request is sent, and the
+        // packet is held in place of any held before: it leaves when the answer comes, so a retry may repeat
+        // it), there is no route, the payload exceeds MaxIpv4Payload, or the platform did not take it.
+        // payload must not lie in this interface's own frame buffers.
         public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now)
         {
             if (payload.Length > MaxIpv4Payload)
@@ -136,7 +146,9 @@ namespace Unikernel.Core.Net
             fixed (byte* buffer = _frame)
             {
                 Span<byte> tx = new Span<byte>(buffer, EthernetFrame.MaxFrameBytes);
-                if (NextHop(tx, destination, now, out MacAddress to) != SendStatus.Sent) return false;
+                SendStatus status = NextHop(tx, destination, now, out MacAddress to, out uint hop);
+                if (status == SendStatus.ArpPending) Hold(hop, destination, protocol, payload, now);
+                if (status != SendStatus.Sent) return false;
                 payload.CopyTo(tx.Slice(TransportOffset));
                 return SendIpv4Built(tx, to, destination, protocol, payload.Length) == SendStatus.Sent;
             }
@@ -170,7 +182,7 @@ namespace Unikernel.Core.Net
             fixed (byte* buffer = _frame)
             {
                 Span<byte> tx = new Span<byte>(buffer, EthernetFrame.MaxFrameBytes);
-                SendStatus status = NextHop(tx, remoteIp, now, out MacAddress to);
+                SendStatus status = NextHop(tx, remoteIp, now, out MacAddress to, out _);
                 if (status != SendStatus.Sent) return status;
                 int length = UdpDatagram.Write(tx.Slice(TransportOffset), _address, remoteIp, localPort, remotePort, payload);
                 return SendIpv4Built(tx, to, remoteIp, Ipv4Packet.ProtocolUdp, length);
@@ -193,11 +205,40 @@ namespace Unikernel.Core.Net
             {
                 if (known) _counters.Delivered++;
                 else _counters.ArpIgnored++;
+                if (known) SendHeld(arp.SenderIp, arp.SenderMac, now);
                 return;
             }
             if (learnable) _arp.Insert(arp.SenderIp, arp.SenderMac, now);
             SendArp(tx, ArpPacket.Reply, arp.SenderMac, arp.SenderMac, arp.SenderIp);
             _counters.Delivered++;
+            if (learnable) SendHeld(arp.SenderIp, arp.SenderMac, now);
+        }
+
+        private void Hold(uint hop, uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now)
+        {
+            fixed (byte* held = _held)
+            {
+                Span<byte> frame = new Span<byte>(held, EthernetFrame.MaxFrameBytes);
+                payload.CopyTo(frame.Slice(TransportOffset));
+                Ipv4Packet.WriteHeader(frame.Slice(IpOffset), _address, destination, protocol, payload.Length, _identification++, DefaultTtl, true);
+            }
+            _heldHop = hop;
+            _heldLength = TransportOffset + payload.Length;
+            _heldAt = now;
+        }
+
+        // The packet held for hop, now that its MAC is known, unless it has gone stale.
+        private void SendHeld(uint hop, MacAddress mac, ulong now)
+        {
+            if (_heldHop == 0 || hop != _heldHop) return;
+            _heldHop = 0;
+            if (now < _heldAt || now - _heldAt >= HeldPacketLifetime) return;
+            fixed (byte* held = _held)
+            {
+                Span<byte> frame = new Span<byte>(held, _heldLength);
+                EthernetFrame.WriteHeader(frame, mac, _mac, EthernetFrame.TypeIpv4);
+                Transmit(frame);
+            }
         }
 
         private void ReceiveIpv4(Span<byte> tx, EthernetFrame ethernet, bool checksumValidated, ulong now)
@@ -303,11 +344,12 @@ namespace Unikernel.Core.Net
 
         // The MAC to send to for destination (the gateway's when off the subnet, broadcast for a broadcast
         // address); when it is not known yet, sends an ARP request if one is due and returns ArpPending.
-        private SendStatus NextHop(Span<byte> tx, uint destination, ulong now, out MacAddress to)
+        private SendStatus NextHop(Span<byte> tx, uint destination, ulong now, out MacAddress to, out uint hop)
         {
             to = MacAddress.Broadcast;
+            hop = destination;
             if (IsBroadcast(destination)) return SendStatus.Sent;
-            uint hop = ((destination ^ _address) & _netmask) == 0 ? destination : _gateway;
+            hop = ((destination ^ _address) & _netmask) == 0 ? destination : _gateway;
             if (hop == 0 || destination == _address || _address == 0 || IsMulticast(destination))
             {
                 _counters.NoRoute++;

@@ -192,13 +192,66 @@ public sealed unsafe class NetworkInterfaceTests
         Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 253, payload, Second / 2));
         Assert.Empty(net.Sent); // at most one request a second
 
-        net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.PeerMac, TestNetwork.PeerIp, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac));
+        net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.PeerMac, TestNetwork.PeerIp, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac), now: Second / 2);
+        net.Sent.Clear(); // the held packet (A_packet_held_for_arp_leaves_with_the_answer)
         Assert.True(net.Nic->SendIpv4(TestNetwork.PeerIp, 253, payload, Second));
         byte[] frame = net.TakeOnly();
         Assert.Equal(Hex("00163e000099 00163e000001 0800 4500 0018"), frame[..18]);
         Assert.Equal(Hex("4000 40 fd"), frame[20..24]);
         Assert.Equal(Hex("0a000002 0a000005 01020304"), frame[26..]);
         Assert.Equal(0, ReferenceChecksum.Of(frame.AsSpan(14, 20)));
+    }
+
+    // RFC 1122 2.3.2.2: the latest packet for a neighbour being resolved goes out when its answer comes (a
+    // request from it too), so TCP's first SYN to it does not wait for its retransmission timeout.
+    [Theory]
+    [InlineData(ArpPacket.Reply)]
+    [InlineData(ArpPacket.Request)]
+    public void A_packet_held_for_arp_leaves_with_the_answer(ushort operation)
+    {
+        using var net = new TestNetwork();
+        Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, new byte[] { 1, 1 }, 0));
+        Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, new byte[] { 2, 2, 2 }, 1)); // replaces the first
+        net.TakeOnly(); // the ARP request
+        net.Receive(TestNetwork.Arp(operation, TestNetwork.PeerMac, TestNetwork.PeerIp,
+            operation == ArpPacket.Reply ? TestNetwork.Mac : MacAddress.Zero, TestNetwork.Address, TestNetwork.Mac), now: 2);
+        byte[] frame = net.Sent[^1];
+        Assert.Equal(operation == ArpPacket.Reply ? 1 : 2, net.Sent.Count); // after our own reply to a request
+        Assert.Equal(TestNetwork.PeerMac.Value, MacAddress.Read(frame, 0).Value);
+        Assert.Equal(ParseStatus.Valid, Ipv4Packet.TryParse(frame.AsSpan(14), out Ipv4Packet ip));
+        Assert.Equal((TestNetwork.Address, TestNetwork.PeerIp, (byte)6), (ip.Source, ip.Destination, ip.Protocol));
+        Assert.Equal(new byte[] { 2, 2, 2 }, ip.Payload.ToArray());
+        net.Sent.Clear();
+        net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.PeerMac, TestNetwork.PeerIp, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac), now: 3);
+        Assert.Empty(net.Sent); // sent once
+    }
+
+    // Held only while ARP may still be asking: an answer to a later lookup (here UDP's) does not send it.
+    [Fact]
+    public void A_held_packet_goes_stale()
+    {
+        using var net = new TestNetwork();
+        Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, new byte[] { 1 }, 0));
+        Assert.Equal(SendStatus.ArpPending, net.Nic->UdpSend(5000, TestNetwork.PeerIp, 53, new byte[] { 9 }, 10 * Second));
+        net.Sent.Clear();
+        net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.PeerMac, TestNetwork.PeerIp, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac), now: 10 * Second);
+        Assert.Empty(net.Sent);
+        Assert.True(net.Nic->TryGetNeighbour(TestNetwork.PeerIp, 10 * Second, out _));
+    }
+
+    // An answer from another neighbour leaves the held packet waiting for its own.
+    [Fact]
+    public void A_held_packet_waits_for_its_own_hop()
+    {
+        using var net = new TestNetwork();
+        Assert.False(net.Nic->SendIpv4(0x08080808, 6, new byte[] { 1 }, 0)); // through the gateway
+        net.TakeOnly(); // the request for the gateway's MAC
+        net.Receive(TestNetwork.Arp(ArpPacket.Request, TestNetwork.PeerMac, TestNetwork.PeerIp, MacAddress.Zero, TestNetwork.Address, MacAddress.Broadcast));
+        Assert.Equal(EthernetFrame.TypeArp, BinaryPrimitives.ReadUInt16BigEndian(net.TakeOnly().AsSpan(12))); // our answer only
+        net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.GatewayMac, TestNetwork.Gateway, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac));
+        byte[] frame = net.TakeOnly();
+        Assert.Equal(TestNetwork.GatewayMac.Value, MacAddress.Read(frame, 0).Value);
+        Assert.Equal(0x08080808u, BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(30)));
     }
 
     [Fact]
@@ -208,6 +261,7 @@ public sealed unsafe class NetworkInterfaceTests
         Assert.False(net.Nic->SendIpv4(0x08080808, 17, new byte[8], 0));
         Assert.Equal(TestNetwork.Gateway, BinaryPrimitives.ReadUInt32BigEndian(net.TakeOnly().AsSpan(38)));
         net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.GatewayMac, TestNetwork.Gateway, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac));
+        net.Sent.Clear(); // the held packet
         Assert.True(net.Nic->SendIpv4(0x08080808, 17, new byte[8], 1));
         byte[] frame = net.TakeOnly();
         Assert.Equal(TestNetwork.GatewayMac.Value, MacAddress.Read(frame, 0).Value);
