@@ -29,7 +29,7 @@ namespace Unikernel.Core
                 var word = _text.Slice(start, i - start);
                 if (word.IsEmpty) break;
 
-                int eq = IndexOf(word, (byte)'=');
+                int eq = word.IndexOf((byte)'=');
                 var name = eq < 0 ? word : word.Slice(0, eq);
                 if (Equals(name, key))
                 {
@@ -102,18 +102,10 @@ namespace Unikernel.Core
             {
                 int n = Utf8Encoder.EncodeNext(text, ref i, encoded);
                 if (n > bytes.Length - at) return false;
-                for (int k = 0; k < n; k++)
-                    if (bytes[at + k] != encoded[k]) return false;
+                if (!bytes.Slice(at, n).SequenceEqual(encoded.Slice(0, n))) return false;
                 at += n;
             }
             return at == bytes.Length;
-        }
-
-        private static int IndexOf(ReadOnlySpan<byte> bytes, byte b)
-        {
-            for (int i = 0; i < bytes.Length; i++)
-                if (bytes[i] == b) return i;
-            return -1;
         }
     }
 }

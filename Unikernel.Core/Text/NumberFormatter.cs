@@ -2,20 +2,10 @@ using System;
 
 namespace Unikernel.Core.Text
 {
-    // Right-aligned digit formatting into a fixed buffer; returns the number of digits written at its end.
+    // Right-aligned hex digits into a fixed buffer; returns the number written at its end. (Decimal is the
+    // integer types' TryFormat: the corlib's in the guest.)
     public static class NumberFormatter
     {
-        public static int FormatDecimal(ulong value, Span<char> buffer)
-        {
-            int i = buffer.Length;
-            do
-            {
-                buffer[--i] = (char)('0' + (int)(value % 10));
-                value /= 10;
-            } while (value != 0);
-            return buffer.Length - i;
-        }
-
         public static int FormatHex(ulong value, Span<char> buffer, int minDigits = 1, bool upperCase = false)
         {
             int letters = upperCase ? 'A' - 10 : 'a' - 10;

@@ -41,8 +41,8 @@ namespace Unikernel.Core.Text
         public void Append(ulong value)
         {
             Span<char> digits = stackalloc char[20];
-            int n = NumberFormatter.FormatDecimal(value, digits);
-            Append(digits.Slice(digits.Length - n));
+            value.TryFormat(digits, out int n);
+            Append(digits.Slice(0, n));
         }
 
         public void Append(long value)
@@ -89,10 +89,12 @@ namespace Unikernel.Core.Text
             }
             bool hex = kind == 'x' || kind == 'X';
             Span<char> digits = stackalloc char[20];
-            int n = hex ? NumberFormatter.FormatHex(bits, digits, 1, kind == 'X') : NumberFormatter.FormatDecimal(magnitude, digits);
+            int n;
+            if (hex) n = NumberFormatter.FormatHex(bits, digits, 1, kind == 'X');
+            else magnitude.TryFormat(digits, out n);
             if (negative && !hex) Append('-');
             for (int i = n; i < precision; i++) Append('0');
-            Append(digits.Slice(digits.Length - n));
+            Append(hex ? digits.Slice(digits.Length - n) : digits.Slice(0, n));
         }
 
         // "" or one of d, D, x, X followed by at most two digits.

@@ -95,7 +95,7 @@ namespace Unikernel.Xen
                 ulong flags = Mask();
                 int taken = AppendWhole(bytes);
                 bool full = taken < bytes.Length;
-                if (full || Contains(bytes.Slice(0, taken), (byte)'\n')) Drain();
+                if (full || bytes.Slice(0, taken).Contains((byte)'\n')) Drain();
                 RestoreFlags(flags);
                 bytes = bytes.Slice(taken);
                 if (full && !WaitForRoom()) { Drop(bytes.Length); return; }
@@ -246,12 +246,6 @@ namespace Unikernel.Xen
         private static ulong Now() => SharedInfoPage.Page != null ? PvClock.Now : (s_earlyTicks += 1_000_000);
 
         private static bool HasRoom(ulong unused) => s_ring->OutProd - s_ring->OutCons < ConsoleInterface.OutSize;
-
-        private static bool Contains(ReadOnlySpan<byte> bytes, byte value)
-        {
-            for (int i = 0; i < bytes.Length; i++) if (bytes[i] == value) return true;
-            return false;
-        }
 
         // Before the ops table is installed events are masked anyway (Xen starts us so).
         private static ulong Mask()

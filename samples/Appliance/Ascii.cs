@@ -12,26 +12,12 @@ public static class Ascii
         return true;
     }
 
-    public static bool Equals(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> text)
-    {
-        if (bytes.Length != text.Length) return false;
-        for (int i = 0; i < bytes.Length; i++) if (bytes[i] != text[i]) return false;
-        return true;
-    }
-
-    public static bool Equals(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        if (a.Length != b.Length) return false;
-        for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
-        return true;
-    }
-
     // Splits off the first space-separated word; rest is what follows the single separating space.
     public static ReadOnlySpan<byte> FirstWord(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> rest)
     {
-        int i = 0;
-        while (i < text.Length && text[i] != (byte)' ') i++;
-        rest = i < text.Length ? text.Slice(i + 1) : default;
+        int i = text.IndexOf((byte)' ');
+        if (i < 0) { rest = default; return text; }
+        rest = text.Slice(i + 1);
         return text.Slice(0, i);
     }
 

@@ -38,14 +38,14 @@ public static class CommandProcessor
         }
 
         ReadOnlySpan<byte> command = Ascii.FirstWord(line, out ReadOnlySpan<byte> arguments);
-        if (Ascii.Equals(command, "set")) Set(arguments);
-        else if (Ascii.Equals(command, "get")) Get(arguments);
-        else if (Ascii.Equals(command, "del")) Delete(arguments);
-        else if (Ascii.Equals(command, "keys")) Keys();
-        else if (Ascii.Equals(command, "stats")) Stats();
-        else if (Ascii.Equals(command, "status")) Status();
-        else if (Ascii.Equals(command, "help")) HelpReply();
-        else if (Ascii.Equals(command, "quit"))
+        if (command.SequenceEqual("set"u8)) Set(arguments);
+        else if (command.SequenceEqual("get"u8)) Get(arguments);
+        else if (command.SequenceEqual("del"u8)) Delete(arguments);
+        else if (command.SequenceEqual("keys"u8)) Keys();
+        else if (command.SequenceEqual("stats"u8)) Stats();
+        else if (command.SequenceEqual("status"u8)) Status();
+        else if (command.SequenceEqual("help"u8)) HelpReply();
+        else if (command.SequenceEqual("quit"u8))
         {
             Console.WriteLine("ok bye");
             return false;

@@ -126,7 +126,7 @@ public static unsafe class KeyValueStore
         {
             byte* slot = Slot(i);
             int length = KeyLength(slot);
-            if (length != 0 && Ascii.Equals(new ReadOnlySpan<byte>(slot + HeaderSize, length), key)) return slot;
+            if (length != 0 && new ReadOnlySpan<byte>(slot + HeaderSize, length).SequenceEqual(key)) return slot;
         }
         return null;
     }

@@ -15,9 +15,9 @@ namespace Unikernel.Analyzers
             public string Instead { get; }
         }
 
-        private const string Collection = "use a fixed-size array or a Span<T> over stackalloc (new T[n] is never freed), or Pages for memory that lasts";
-        private const string Table = "use an array of structs searched in a loop, or a table of your own over Pages";
-        private const string Ring = "use an array with head and tail indices (a ring buffer)";
+        private const string Collection = "use Unikernel.FixedList<T> (a fixed capacity in pages of its own), a fixed-size array, or a Span<T> over stackalloc (new T[n] is never freed)";
+        private const string Table = "use Unikernel.FixedMap<TKey, TValue> (a fixed capacity in pages of its own)";
+        private const string Ring = "use Unikernel.FixedQueue<T> (a ring of fixed capacity in pages of its own)";
 
         public static readonly Dictionary<string, Advice> Types = new Dictionary<string, Advice>
         {
@@ -33,7 +33,7 @@ namespace Unikernel.Analyzers
             ["Queue"] = new Advice(Rules.MissingBcl, Ring),
             ["Stack"] = new Advice(Rules.MissingBcl, Ring),
             ["StringBuilder"] = new Advice(Rules.MissingBcl, "use Unikernel.Core.Text.TextBuilder over a stackalloc'd Span<char>"),
-            ["Math"] = new Advice(Rules.MissingBcl, "write the arithmetic out (a < b ? a : b, x < 0 ? -x : x)"),
+            ["Math"] = new Advice(Rules.MissingBcl, "add 'using System;': the corlib's Math has Min, Max, Abs, Clamp, DivRem and BigMul for integers"),
             ["Func"] = new Advice(Rules.MissingBcl, "use a function pointer: delegate*<int, int> f = &StaticMethod"),
             ["Action"] = new Advice(Rules.MissingBcl, "use a function pointer: delegate*<void> f = &StaticMethod"),
             ["Predicate"] = new Advice(Rules.MissingBcl, "use a function pointer: delegate*<T, bool> f = &StaticMethod"),

@@ -5,15 +5,15 @@ namespace System
     public abstract class Enum : ValueType { }
     public struct Void { }
     public struct Boolean { private bool _value; }
-    public struct Char { private char _value; }
+    public partial struct Char { private char _value; }
     public struct SByte { private sbyte _value; }
     public struct Byte { private byte _value; }
     public struct Int16 { private short _value; }
     public struct UInt16 { private ushort _value; }
-    public struct Int32 { private int _value; public const int MaxValue = 0x7fffffff; public const int MinValue = unchecked((int)0x80000000); }
-    public struct UInt32 { private uint _value; public const uint MaxValue = 0xffffffff; }
-    public struct Int64 { private long _value; public const long MaxValue = 0x7fffffffffffffff; }
-    public struct UInt64 { private ulong _value; public const ulong MaxValue = 0xffffffffffffffff; }
+    public partial struct Int32 { private int _value; public const int MaxValue = 0x7fffffff; public const int MinValue = unchecked((int)0x80000000); }
+    public partial struct UInt32 { private uint _value; public const uint MaxValue = 0xffffffff; public const uint MinValue = 0; }
+    public partial struct Int64 { private long _value; public const long MaxValue = 0x7fffffffffffffff; public const long MinValue = unchecked((long)0x8000000000000000); }
+    public partial struct UInt64 { private ulong _value; public const ulong MaxValue = 0xffffffffffffffff; public const ulong MinValue = 0; }
     public struct Single { private float _value; }
     public struct Double { private double _value; }
 

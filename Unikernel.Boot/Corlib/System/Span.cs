@@ -15,6 +15,13 @@ namespace System
             _length = length;
         }
 
+        public Span(T[]? array)
+        {
+            fixed (T* p = array) _pointer = p;
+            _length = array == null ? 0 : array.Length;
+        }
+
+        public static Span<T> Empty => default;
         public int Length => _length;
         public bool IsEmpty => _length == 0;
 
@@ -90,6 +97,9 @@ namespace System
             _length = length;
         }
 
+        public ReadOnlySpan(T[]? array) : this(array, 0, array == null ? 0 : array.Length) { }
+
+        public static ReadOnlySpan<T> Empty => default;
         public int Length => _length;
         public bool IsEmpty => _length == 0;
 

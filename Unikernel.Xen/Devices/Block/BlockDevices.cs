@@ -23,7 +23,7 @@ namespace Unikernel.Xen
             for (int i = 0; i < s_count; i++)
             {
                 var d = (BlockFront*)s_table.Devices[i];
-                if (Same(d->Name, name)) return d;
+                if (d->Name.SequenceEqual(name)) return d;
             }
             if (!XenStoreService.IsAvailable) return null;
             Span<byte> ids = stackalloc byte[XenbusDevices.MaxListing];
@@ -35,7 +35,7 @@ namespace Unikernel.Xen
                 if (!XenStoreService.ParseDecimal(text, out ulong vdev)) continue;
                 var candidate = new TextBuilder(stackalloc char[16]);
                 VirtualDeviceName.Append(ref candidate, vdev);
-                if (!Same(candidate.Text, name)) continue;
+                if (!candidate.Text.SequenceEqual(name)) continue;
                 return Connect(vdev, text, candidate.Text);
             }
             return null;
@@ -70,13 +70,6 @@ namespace Unikernel.Xen
                 s_hooked = true;
             }
             return d;
-        }
-
-        private static bool Same(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
-        {
-            if (a.Length != b.Length) return false;
-            for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
-            return true;
         }
 
         private static void OnShutdown(ShutdownReason reason)

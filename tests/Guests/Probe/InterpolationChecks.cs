@@ -73,13 +73,7 @@ public static class InterpolationChecks
         return failures == 0 ? 0 : 1;
     }
 
-    private static bool Same(scoped in TextBuilder got, scoped ReadOnlySpan<char> want)
-    {
-        ReadOnlySpan<char> text = got.Text;
-        if (text.Length != want.Length) return false;
-        for (int k = 0; k < text.Length; k++) if (text[k] != want[k]) return false;
-        return true;
-    }
+    private static bool Same(scoped in TextBuilder got, scoped ReadOnlySpan<char> want) => got.Text.SequenceEqual(want);
 
     private static bool Same(scoped in TextBuilder got, scoped in TextBuilder want) => !got.Truncated && !want.Truncated && Same(got, want.Text);
 

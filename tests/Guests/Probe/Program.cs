@@ -34,6 +34,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "xenstore-wire")) return XenStoreWireChecks.Run();
         if (KernelCommandLine.Equals(mode, "console-echo")) return ConsoleEcho.Run();
         if (KernelCommandLine.Equals(mode, "interpolation")) return InterpolationChecks.Run();
+        if (KernelCommandLine.Equals(mode, "everyday")) return EverydayChecks.Run();
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
         if (KernelCommandLine.Equals(mode, "refuse-suspend")) return XlServices.RefuseSuspend();

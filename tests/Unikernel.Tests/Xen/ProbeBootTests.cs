@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Unikernel.Tools.Ukboot.Image;
@@ -106,6 +107,19 @@ public class ProbeBootTests
         Assert.Equal($"long: {new string('.', 600)} end=600", GuestLine(boot, "long: "));
         Assert.Equal("pieces: -42 -9223372036854775808 bytes end", GuestLine(boot, "pieces: "));
         Assert.Single(Regex.Matches(boot.Log, "^-1$", RegexOptions.Multiline));
+    }
+
+    // Everyday C# in the guest (EverydayChecks.cs): span helpers, integer parsing and formatting, Math and
+    // the fixed-capacity collections over pages, then values parsed and formatted in the guest compared here
+    // with .NET's.
+    [Fact]
+    public void Everyday_span_number_math_and_collection_helpers_work_in_the_guest()
+    {
+        var boot = Boots.RunProbeChecks("mode=everyday", 13, "everyday");
+        int parsed = int.Parse("  -1234567 ", CultureInfo.InvariantCulture);
+        long big = long.Parse("9007199254740993", CultureInfo.InvariantCulture);
+        Assert.Equal(FormattableString.Invariant($"everyday-values: {(long)parsed * 3} {big} {Math.Abs(parsed)} {Math.Clamp(big, 0, 1000)}"),
+            GuestLine(boot, "everyday-values: "));
     }
 
     private static string GuestLine(BootResult boot, string prefix)

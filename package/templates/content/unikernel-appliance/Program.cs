@@ -36,13 +36,13 @@ public static unsafe class Program
     {
         ReadOnlySpan<byte> command = Word(request, out ReadOnlySpan<byte> rest);
         ReadOnlySpan<byte> key = Word(rest, out ReadOnlySpan<byte> value);
-        if (Is(command, "quit")) { Console.WriteLine("ok bye"); return false; }
-        if (Is(command, "help")) Console.WriteLine("help: set <key> <value>, get <key>, del <key>, keys, quit");
-        else if (Is(command, "keys")) Keys();
+        if (command.SequenceEqual("quit"u8)) { Console.WriteLine("ok bye"); return false; }
+        if (command.SequenceEqual("help"u8)) Console.WriteLine("help: set <key> <value>, get <key>, del <key>, keys, quit");
+        else if (command.SequenceEqual("keys"u8)) Keys();
         else if (key.Length == 0 || key.Length > MaxKey) Console.WriteLine("error usage: set|get|del <key> (up to 30 bytes)");
-        else if (Is(command, "get")) Get(key);
-        else if (Is(command, "set")) Set(key, value);
-        else if (Is(command, "del")) Delete(key);
+        else if (command.SequenceEqual("get"u8)) Get(key);
+        else if (command.SequenceEqual("set"u8)) Set(key, value);
+        else if (command.SequenceEqual("del"u8)) Delete(key);
         else Console.WriteLine("error unknown command (try help)");
         return true;
     }
@@ -98,7 +98,7 @@ public static unsafe class Program
         for (int i = 0; i < Slots; i++)
         {
             byte* slot = Slot(i);
-            if (slot[0] != 0 && Same(key, new ReadOnlySpan<byte>(slot + 2, slot[0]))) return slot;
+            if (slot[0] != 0 && key.SequenceEqual(new ReadOnlySpan<byte>(slot + 2, slot[0]))) return slot;
         }
         return null;
     }
@@ -106,24 +106,10 @@ public static unsafe class Program
     // The first space-separated word of text; rest is what follows the space.
     private static ReadOnlySpan<byte> Word(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> rest)
     {
-        int i = 0;
-        while (i < text.Length && text[i] != (byte)' ') i++;
-        rest = i < text.Length ? text.Slice(i + 1) : default;
+        int i = text.IndexOf((byte)' ');
+        if (i < 0) { rest = default; return text; }
+        rest = text.Slice(i + 1);
         return text.Slice(0, i);
-    }
-
-    private static bool Same(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        if (a.Length != b.Length) return false;
-        for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
-        return true;
-    }
-
-    private static bool Is(ReadOnlySpan<byte> word, string text)
-    {
-        if (word.Length != text.Length) return false;
-        for (int i = 0; i < word.Length; i++) if (word[i] != text[i]) return false;
-        return true;
     }
 
     // Runs on quit and when the toolstack shuts the domain down (xl shutdown).

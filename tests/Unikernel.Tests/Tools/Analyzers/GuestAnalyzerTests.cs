@@ -341,7 +341,7 @@ public class MissingBclTests
         {
             public static int Main() => {|#0:Math|}.Abs(-1);
         }
-        """, Diagnostic(Rules.MissingBcl).WithLocation(0).WithArguments("Math", "write the arithmetic out (a < b ? a : b, x < 0 ? -x : x)"));
+        """, Diagnostic(Rules.MissingBcl).WithLocation(0).WithArguments("Math", "add 'using System;': the corlib's Math has Min, Max, Abs, Clamp, DivRem and BigMul for integers"));
 
     [Fact]
     public Task Tuples_are_reported() => Reports("""
