@@ -44,7 +44,9 @@ namespace Unikernel.Core.Net.Tcp
                 if (Conn(i).State == TcpState.SynSent) SynSentInput(i, ref h, now);
                 else if (Conn(i).State == TcpState.Closed) NoConnection(source, ref h, data.Length, now);
                 else SynchronizedInput(i, ref h, data, now);
-                if (Conn(i).Used) Output(i, now);
+                if (!Conn(i).Used) return;
+                if (_s->DeferOutput) _s->OutputPending = true;
+                else Output(i, now);
                 return;
             }
             int listener = FindListener(h.DestinationPort);

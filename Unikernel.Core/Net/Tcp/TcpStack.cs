@@ -31,6 +31,7 @@ namespace Unikernel.Core.Net.Tcp
             public uint IsnCounter;
             public ushort NextEphemeralPort;
             public bool OutputPending;
+            public bool DeferOutput;
             public byte RcvShift;
             public TcpConnection* Connections;
             public Listener* Listeners;
@@ -43,6 +44,15 @@ namespace Unikernel.Core.Net.Tcp
         private TcpStack(StackState* state) => _s = state;
 
         public bool IsInitialized => _s != null;
+
+        // While set, what a received segment makes due (its ACK, data the ACK let out) waits for the next Poll
+        // instead of leaving at once: the platform sets it around a batch of received packets, so one ACK
+        // answers the batch (a stretch ACK, as receivers with GRO send) and the peer's work per byte drops.
+        public bool DeferOutput
+        {
+            get => _s->DeferOutput;
+            set => _s->DeferOutput = value;
+        }
 
         private static nuint Align(nuint n) => (n + 15) & ~(nuint)15;
 

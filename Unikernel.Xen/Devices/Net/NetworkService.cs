@@ -177,7 +177,9 @@ namespace Unikernel.Xen
         {
             if (!s_started) return;
             NetFront.CheckLink(s_front);
+            s_tcp.DeferOutput = true; // one answer per batch of packets: the Poll below sends it
             NetFront.Poll(s_front);
+            s_tcp.DeferOutput = false;
             ulong now = PvClock.Now;
             if (s_interface->NextDeadline <= now) s_interface->Poll(now);
             s_tcp.Poll(now); // acknowledgments and data the packets made due, and the timers

@@ -124,6 +124,21 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void Deferred_output_answers_a_batch_of_segments_with_one_ack_at_the_next_poll()
+    {
+        int conn = PassiveOpen();
+        TcpStack stack = Stack; // a handle: the setting lands in the stack's state
+        stack.DeferOutput = true;
+        for (int k = 0; k < 4; k++) Peer(_peerSeq + (uint)(k * 100), _iss + 1, TcpFlags.Ack, Bytes(100, k));
+        NothingSent(); // without deferral the second and fourth segments would each have drawn an ACK
+        stack.DeferOutput = false;
+        Stack.Poll(_now);
+        Assert.Equal(_peerSeq + 400, One().Header.Acknowledgment);
+        var buffer = new byte[400];
+        Assert.Equal(400, Stack.Read(conn, buffer));
+    }
+
+    [Fact]
     public void Data_flows_both_ways()
     {
         int conn = PassiveOpen();
