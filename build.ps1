@@ -6,7 +6,7 @@
 # Xen in QEMU; -Xl boots it as a domU with `xl create` and its .cfg), test (every test: host xUnit and boot
 # tests under real Xen), bench (under Xen: hypercall batching, artifacts/bench/hypercalls.csv, .svg and .md;
 # then Hello's boot time at several memory sizes, boot.csv, .svg and .md; then the block benchmark in the xl
-# environment, block.csv and block.md), pack (the Unikernel.NET and Unikernel.NET.Templates NuGet packages
+# environment, block.csv and block.md; then the network benchmark, net.csv and net.md), pack (the Unikernel.NET and Unikernel.NET.Templates NuGet packages
 # into artifacts/packages/).
 param(
     [Parameter(Position = 0)] [string] $Verb = 'help',
@@ -135,6 +135,9 @@ function Invoke-Bench {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     Say 'running the block benchmark in the xl environment (bench/README.md)'
     & dotnet $Ukbench block --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Say 'running the network benchmark in the xl environment (bench/README.md)'
+    & dotnet $Ukbench net --images (Join-Path $Root 'artifacts/images') --out (Join-Path $Root 'artifacts/bench') --cache $Cache
     exit $LASTEXITCODE
 }
 

@@ -34,6 +34,7 @@ public static class BenchCommand
             images, output, timeout, cache, realtime, sections, repeats, xlSizes, dom0Sizes, dom0Timeout, dom0Budget, dom0Realtime, xlTimeout,
         };
         command.Subcommands.Add(BlockBenchCommand.Create());
+        command.Subcommands.Add(NetBenchCommand.Create());
         command.SetAction(result =>
         {
             try

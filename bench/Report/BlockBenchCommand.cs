@@ -25,7 +25,8 @@ public static class BlockBenchCommand
         var output = new Option<string>("--out") { Description = "Folder for block.csv and block.md", DefaultValueFactory = _ => "artifacts/bench" };
         var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
         var again = new Option<bool>("--table-only") { Description = "Only rewrite block.md from the block.csv in --out (no boot)" };
-        var command = new Command("block", "Run the block benchmark (our blkfront, a Linux domU, dom0) in the xl environment and report") { images, output, cache, again };
+        var clang = new Option<string>("--clang") { Description = "clang that builds blk-randread for the Linux domU (static)", DefaultValueFactory = _ => StaticTool.DefaultClang };
+        var command = new Command("block", "Run the block benchmark (our blkfront, a Linux domU, dom0) in the xl environment and report") { images, output, cache, again, clang };
         command.SetAction(result =>
         {
             try
@@ -35,7 +36,7 @@ public static class BlockBenchCommand
                 string csv = Path.Combine(outDir, "block.csv");
                 var rows = result.GetValue(again)
                     ? File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Select(f => new Row(f[0], f[1], long.Parse(f[2]), double.Parse(f[3], CultureInfo.InvariantCulture))).ToList()
-                    : Run(Path.GetFullPath(result.GetValue(images)!), Path.GetFullPath(result.GetValue(cache)!), outDir);
+                    : Run(Path.GetFullPath(result.GetValue(images)!), Path.GetFullPath(result.GetValue(cache)!), outDir, result.GetValue(clang)!);
                 File.WriteAllLines(Path.Combine(outDir, "block.csv"), rows.Select(r => $"{r.Who},{r.Workload},{r.Bytes},{r.Seconds.ToString("R", CultureInfo.InvariantCulture)}").Prepend("who,workload,bytes,seconds"));
                 string table = Markdown(rows);
                 File.WriteAllText(Path.Combine(outDir, "block.md"), table);
@@ -55,18 +56,26 @@ public static class BlockBenchCommand
 
     public const int SmallMiB = 4; // the 4 KiB workloads move 4 MiB (1024 requests)
 
-    private static string Timed(string who, string workload, int mib, string command) =>
-        $"read _s _i < /proc/uptime; {command} 2>/dev/null; read _e _i < /proc/uptime; echo \"{who},{workload},{mib << 20},$_s,$_e\"";
+    private static string Timed(string workload, int mib, string command) => Dom0Timing.Command("dom0bench", workload, mib << 20, command + " 2>/dev/null");
 
-    public static List<Row> Run(string imageDir, string cacheDir, string outDir)
+    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang)
     {
         var dom0 = Dom0Environment.Ensure(cacheDir, Console.Out);
+        // The domU's random reads (busybox dd has neither random offsets nor queued I/O) come as a second cpio
+        // archive after its initramfs: the kernel unpacks them one after the other.
+        string domu = Path.Combine(outDir, "domu-block.cpio");
+        using (var file = File.Create(domu))
+        {
+            using (var original = File.OpenRead(dom0.LinuxGuestInitramfs)) original.CopyTo(file);
+            using var extra = new CpioArchive(file, inodeBase: 900000);
+            extra.AddFile("bin/blk-randread", File.ReadAllBytes(StaticTool.Build("blk-randread", clang, outDir)), 0x1ED);
+        }
         string script = $"""
             step make-disk dd if=/dev/zero of=/tmp/bench.img bs=1M count={DiskMiB}
-            step dom0-write sh -c '{Timed("dom0bench", "seq-write-64k", DiskMiB, "dd if=/dev/zero of=/tmp/dom0.img bs=64k count=256 conv=fsync")}'
+            step dom0-write sh -c '{Timed("seq-write-64k", DiskMiB, "dd if=/dev/zero of=/tmp/dom0.img bs=64k count=256 conv=fsync")}'
             rm -f /tmp/dom0.img
-            step dom0-read sh -c '{Timed("dom0bench", "seq-read-64k", DiskMiB, "dd if=/tmp/bench.img of=/dev/null bs=64k")}'
-            step dom0-read-4k sh -c '{Timed("dom0bench", "seq-read-4k-qd1", SmallMiB, "dd if=/tmp/bench.img of=/dev/null bs=4k count=1024")}'
+            step dom0-read sh -c '{Timed("seq-read-64k", DiskMiB, "dd if=/tmp/bench.img of=/dev/null bs=64k")}'
+            step dom0-read-4k sh -c '{Timed("seq-read-4k-qd1", SmallMiB, "dd if=/tmp/bench.img of=/dev/null bs=4k count=1024")}'
             step ours-create xl create ours.cfg
             step ours-done wait_gone ours 300
             step linux-create xl create linux.cfg && step linux-done wait_gone linux 400
@@ -99,14 +108,14 @@ public static class BlockBenchCommand
             on_crash = "destroy"
             {Disk}
             """));
-        scenario.Files.Add(new XlFile("domu.cpio", dom0.LinuxGuestInitramfs));
+        scenario.Files.Add(new XlFile("domu.cpio", domu));
         Console.WriteLine("ukbench: block benchmark in the xl environment (dom0, our blkfront, a Linux domU on one 16 MiB file)");
         var run = XlSession.Run(scenario);
 
         var rows = new List<Row>();
         foreach (var step in new[] { "dom0-write", "dom0-read", "dom0-read-4k" })
-            foreach (Match m in Regex.Matches(run.Step(step).Output, @"^dom0bench,(?<w>[^,]+),(?<b>\d+),(?<s>[0-9.]+),(?<e>[0-9.]+)$", RegexOptions.Multiline))
-                rows.Add(new Row("dom0", m.Groups["w"].Value, long.Parse(m.Groups["b"].Value), Seconds(m.Groups["e"].Value) - Seconds(m.Groups["s"].Value)));
+            foreach (var (workload, bytes, seconds) in Dom0Timing.Parse("dom0bench", run.Step(step).Output))
+                rows.Add(new Row("dom0", workload, bytes, seconds));
         string ours = run.GuestConsole("ours");
         if (!ours.Contains("blockbench-end failures=0", StringComparison.Ordinal)) throw new InvalidOperationException("our guest did not finish cleanly:\n" + ours);
         foreach (Match m in Regex.Matches(ours, @"^blockbench,(?<w>[^,]+),(?<b>\d+),(?<ns>\d+)$", RegexOptions.Multiline))

@@ -8,6 +8,8 @@ using Unikernel.Core.Text;
 //   TCP 7  echo: every byte back;
 //   TCP 9  sink: counts and hashes what arrives, "net: sink N bytes sha256 H" at the client's end of stream;
 //   TCP 19 source: sends net.source=N bytes (default 16 MiB) of a pattern, "net: source N bytes sha256 H", closes.
+// net.hash=0 (the network benchmark) drops the hashing: the sink only counts and the source repeats one chunk
+// of the pattern, so what is timed is the network path, not SHA-256 under emulation.
 // At the end (quit or xl shutdown) it prints the interface's counters.
 internal static unsafe class NetChecks
 {
@@ -31,6 +33,7 @@ internal static unsafe class NetChecks
     private static TcpListener s_echo, s_sink, s_source;
     private static bool s_quit;
     private static ulong s_sourceBytes;
+    private static bool s_hash;
     private static byte* s_buffer;
 
     private static Client* At(int i) { fixed (byte* p = s_clients.Bytes) return (Client*)p + i; }
@@ -41,8 +44,10 @@ internal static unsafe class NetChecks
         s_sourceBytes = 16 << 20;
         var commandLine = new Unikernel.Core.KernelCommandLine(DomainFacts.CommandLine);
         if (commandLine.TryGet("net.source", out ReadOnlySpan<byte> value, out _)) Unikernel.Core.KernelCommandLine.TryParseUInt64(value, out s_sourceBytes);
+        s_hash = !(commandLine.TryGet("net.hash", out value, out _) && value.Length == 1 && value[0] == (byte)'0');
         if (!Network.Start()) return 1;
         s_buffer = (byte*)Pages.Allocate(Chunk / Pages.Size);
+        if (!s_hash) for (int i = 0; i < Chunk; i++) s_buffer[i] = Pattern((ulong)i);
         if (Check("udp bind 7", UdpSocket.Bind(7, out s_udp)) | Check("tcp listen 7", TcpListener.Listen(7, out s_echo))
             | Check("tcp listen 9", TcpListener.Listen(9, out s_sink)) | Check("tcp listen 19", TcpListener.Listen(19, out s_source)))
             return 1;
@@ -121,11 +126,11 @@ internal static unsafe class NetChecks
             while (c->Bytes < c->Target)
             {
                 int n = c->Target - c->Bytes < (ulong)Chunk ? (int)(c->Target - c->Bytes) : Chunk;
-                for (int i = 0; i < n; i++) buffer[i] = Pattern(c->Bytes + (ulong)i);
+                if (s_hash) for (int i = 0; i < n; i++) buffer[i] = Pattern(c->Bytes + (ulong)i);
                 int sent = c->Connection.TryWrite(buffer.Slice(0, n));
                 if (sent == Errno.EAGAIN) return;
                 if (sent < 0) { Finish(c, "source", sent); return; }
-                c->Hash.Append(buffer.Slice(0, sent));
+                if (s_hash) c->Hash.Append(buffer.Slice(0, sent));
                 c->Bytes += (ulong)sent;
             }
             Finish(c, "source", 0);
@@ -137,7 +142,7 @@ internal static unsafe class NetChecks
             if (n == Errno.EAGAIN) return;
             if (n <= 0) { Finish(c, c->Kind == Kind.Sink ? "sink" : "echo", n); return; }
             c->Bytes += (ulong)n;
-            if (c->Kind == Kind.Sink) c->Hash.Append(buffer.Slice(0, n));
+            if (c->Kind == Kind.Sink) { if (s_hash) c->Hash.Append(buffer.Slice(0, n)); }
             else
             {
                 long rc = c->Connection.Write(buffer.Slice(0, n));
@@ -152,7 +157,7 @@ internal static unsafe class NetChecks
         c->Hash.Finish(digest);
         var line = new TextBuilder(stackalloc char[160]);
         line.Append($"net: {what} {c->Bytes} bytes");
-        if (c->Kind != Kind.Echo)
+        if (c->Kind != Kind.Echo && s_hash)
         {
             line.Append(" sha256 ");
             for (int i = 0; i < digest.Length; i++) line.Append($"{digest[i]:x2}");

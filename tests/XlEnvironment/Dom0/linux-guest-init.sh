@@ -7,10 +7,13 @@
 #   ukpeer=ADDR       then ping ADDR (3 tries): "linuxnet: ping ADDR ok" or "linuxnet: ping ADDR failed"
 #   ukrun=block       (the default) the block benchmark: the same workloads as the probe's mode=block-bench on
 #                     /dev/xvda with O_DIRECT, one request at a time as dd makes them, each timed with
-#                     /proc/uptime; prints "linuxbench,<workload>,<bytes>,<seconds>" lines, then powers off
-#   ukrun=serve       serve the network: redis-server on port 6379 (no persistence, no protected mode) and one
+#                     /proc/uptime, and the random reads with /bin/blk-randread when present; prints
+#                     "linuxbench,<workload>,<bytes>,<seconds>" lines, then powers off
+#   ukrun=serve       serve the network: redis-server on port 6379 (no persistence, no protected mode), one
 #                     nc on port 7000 that prints the sha256 of what it receives ("linuxnet: nc-received
-#                     <sha256>"); prints "linuxnet: ready" and powers off after ukstay=SECONDS (default 600)
+#                     <sha256>"), and for the network benchmark nc servers that repeat: 7001 discards what it
+#                     receives, 7002 sends 16 MiB of zeros and closes, 7007 echoes (nc -e cat); prints
+#                     "linuxnet: ready" and powers off after ukstay=SECONDS (default 600)
 /bin/busybox --install -s /bin
 export PATH=/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
@@ -55,6 +58,13 @@ if [ "$run_mode" = serve ]; then
     # nc's stdin is a pipe that stays open: with stdin at EOF busybox nc would shut its sending side at once,
     # and a client that sees that FIN exits before it has sent everything.
     (sleep "$stay" | timeout "$stay" nc -l -p 7000 | sha256sum | sed 's/ .*//; s/^/linuxnet: nc-received /') &
+    # The benchmark's peers: persistent nc servers running a program on each connection's socket.
+    printf '#!/bin/sh\nexec cat >/dev/null\n' >/bin/uk-discard
+    printf '#!/bin/sh\nexec dd if=/dev/zero bs=64k count=256 2>/dev/null\n' >/bin/uk-zeros
+    chmod +x /bin/uk-discard /bin/uk-zeros
+    nc -ll -p 7001 -e /bin/uk-discard &
+    nc -ll -p 7002 -e /bin/uk-zeros &
+    nc -ll -p 7007 -e cat &
     echo "linuxnet: ready"
     sleep "$stay"
     poweroff -f
@@ -79,5 +89,7 @@ run() {
 run seq-write-64k 16777216 dd if=/dev/zero of=/dev/xvda bs=64k count=256 oflag=direct conv=fsync
 run seq-read-64k 16777216 dd if=/dev/xvda of=/dev/null bs=64k count=256 iflag=direct
 run seq-read-4k-qd1 4194304 dd if=/dev/xvda of=/dev/null bs=4k count=1024 iflag=direct
+# Random 4 KiB reads one at a time and 32 in flight, when the benchmark added its tool (bench/Tools).
+[ -x /bin/blk-randread ] && { blk-randread /dev/xvda 1024 || echo "linuxbench: blk-randread failed"; }
 echo "linuxbench-end"
 poweroff -f

@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using Unikernel.Tools.Ukboot.Run;
+using Unikernel.XlEnvironment;
+
+namespace Unikernel.Bench.Report;
+
+// ukbench net: the network benchmark in one boot of the xl environment, each job done by our guest and by a
+// Linux PV domU (dom0's kernel, xen-netfront) in turn, one at a time, from dom0 over the bridge:
+//   redis-benchmark -t set,get, 50 clients, pipelining 1 and 16, against the Appliance and Debian's redis-server;
+//   16 MiB over TCP each way (the probe's sink and source with hashing off; nc servers in the Linux domU);
+//   1-byte TCP ping-pong (bench/Tools/tcp-pingpong.c, built static) against the probe's echo and `nc -e cat`;
+// and dom0 to itself over loopback as the ceiling. Writes net.csv and net.md (also printed).
+public static partial class NetBenchCommand
+{
+    public const int TransferMiB = 16, Repeats = 3, RoundTrips = 1000;
+    public const int RequestsPipelined1 = 10000, RequestsPipelined16 = 50000, Clients = 50;
+    private const string Ours = "169.254.0.3", Probe = "169.254.0.4", Linux = "169.254.0.2";
+
+    public static Command Create()
+    {
+        var images = new Option<string>("--images") { Description = "Folder with appliance.elf and probe.elf", DefaultValueFactory = _ => "artifacts/images" };
+        var output = new Option<string>("--out") { Description = "Folder for net.csv, net.md and the serial log", DefaultValueFactory = _ => "artifacts/bench" };
+        var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
+        var clang = new Option<string>("--clang") { Description = "clang that builds tcp-pingpong for dom0 (static)", DefaultValueFactory = _ => StaticTool.DefaultClang };
+        var again = new Option<bool>("--table-only") { Description = "Only rewrite net.md from the net.csv in --out (no boot)" };
+        var parts = new Option<string>("--parts") { Description = "Which systems to measure: dom0, ours, linux (comma-separated)", DefaultValueFactory = _ => "dom0,ours,linux" };
+        var command = new Command("net", "Run the network benchmark (the Appliance and the probe against a Linux domU, dom0 loopback) in the xl environment and report") { images, output, cache, clang, again, parts };
+        command.SetAction(result =>
+        {
+            try
+            {
+                string outDir = Path.GetFullPath(result.GetValue(output)!);
+                Directory.CreateDirectory(outDir);
+                string csv = Path.Combine(outDir, "net.csv");
+                var rows = result.GetValue(again)
+                    ? File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Select(f => new Row(f[0], f[1], double.Parse(f[2], CultureInfo.InvariantCulture))).ToList()
+                    : Run(Path.GetFullPath(result.GetValue(images)!), Path.GetFullPath(result.GetValue(cache)!), outDir, result.GetValue(clang)!, Parts(result.GetValue(parts)!));
+                File.WriteAllLines(csv, rows.Select(r => $"{r.Who},{r.Metric},{r.Value.ToString("R", CultureInfo.InvariantCulture)}").Prepend("who,metric,value"));
+                string table = Markdown(rows);
+                File.WriteAllText(Path.Combine(outDir, "net.md"), table);
+                Console.WriteLine(table);
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or TimeoutException or ArgumentException or System.ComponentModel.Win32Exception)
+            {
+                Console.Error.WriteLine($"ukbench: error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    // Metric names: redis-<set|get>-p<N>-<rps|p50|p99> (latencies in ms), tcp-<to|from>-guest (MiB/s, median of
+    // the repeats), pingpong-<p50|p99> (microseconds).
+    public sealed record Row(string Who, string Metric, double Value);
+
+    private static string Timed(string who, string workload, string command) =>
+        "sh -c '" + Dom0Timing.Command("netbench-" + who, workload, TransferMiB << 20, command) + "'";
+
+    private static string Send(string address, int port) =>
+        $"dd if=/dev/zero bs=64k count={TransferMiB * 16} 2>/dev/null | timeout 120 nc.openbsd -N -w 30 {address} {port}";
+
+    private static string Receive(string address, int port) => $"timeout 120 nc.openbsd -d -w 30 {address} {port} | wc -c";
+
+    private static string RedisJobs(string who, string address) => $"""
+        step {who}-redis-p1 timeout 300 redis-benchmark -h {address} -t set,get -c {Clients} -P 1 -n {RequestsPipelined1} --csv
+        step {who}-redis-p16 timeout 300 redis-benchmark -h {address} -t set,get -c {Clients} -P 16 -n {RequestsPipelined16} --csv
+        """;
+
+    private static string TcpJobs(string who, string address, int sink, int source, int echo) => $"""
+        for i in $(seq {Repeats}); do
+            step {who}-to-$i {Timed(who, "tcp-to-guest", Send(address, sink))}
+            step {who}-from-$i {Timed(who, "tcp-from-guest", Receive(address, source))}
+        done
+        step {who}-pingpong timeout 300 /tmp/tcp-pingpong {address} {echo} {RoundTrips}
+        """;
+
+    private static string[] Parts(string text)
+    {
+        var chosen = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (chosen.Length == 0 || chosen.Any(c => c is not ("dom0" or "ours" or "linux"))) throw new ArgumentException($"--parts takes dom0, ours and linux, not '{text}'");
+        return chosen;
+    }
+
+    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang, IReadOnlyCollection<string> parts)
+    {
+        string pingpong = StaticTool.Build("tcp-pingpong", clang, outDir);
+        var dom0 = Dom0Environment.Ensure(cacheDir, Console.Out);
+        // One guest at a time: the Appliance serves the Redis jobs, the probe (mode=net) the TCP ones, then the
+        // Linux domU both; dom0 to itself first, with busybox nc as the echo server.
+        string script = XlScenario.ConsoleHelpers + """
+            cp /scenario/tcp-pingpong /tmp/tcp-pingpong && chmod +x /tmp/tcp-pingpong
+
+            """;
+        if (parts.Contains("dom0")) script += $"""
+            nc -ll -p 7107 -e cat &
+            for i in $(seq {Repeats}); do
+                (nc.openbsd -l 7100 >/dev/null &)
+                usleep 300000
+                step dom0-to-$i {Timed("dom0", "tcp-to-guest", Send("127.0.0.1", 7100))}
+            done
+            step dom0-pingpong timeout 300 /tmp/tcp-pingpong 127.0.0.1 7107 {RoundTrips}
+
+            """;
+        if (parts.Contains("ours")) script += $"""
+            step ours-create xl create app.cfg
+            step ours-ready wait_console app "listening on" 120
+            {RedisJobs("ours", Ours)}
+            step ours-destroy xl destroy app
+            step probe-create xl create probe.cfg
+            step probe-ready wait_console probe "net: ready" 120
+            {TcpJobs("ours", Probe, 9, 19, 7)}
+            step ours-sinks wait_console probe "net: sink {TransferMiB << 20} bytes" 30 {Repeats}
+            step probe-quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {Probe} 7'
+            step probe-gone wait_gone probe 60
+
+            """;
+        if (parts.Contains("linux")) script += $"""
+            step linux-create xl create linux.cfg
+            step linux-ready wait_console linux "linuxnet: ready" 300
+            {RedisJobs("linux", Linux)}
+            {TcpJobs("linux", Linux, 7001, 7002, 7007)}
+            xl destroy linux 2>/dev/null
+            """;
+        var scenario = new XlScenario
+        {
+            Script = script, CacheDir = cacheDir, Timeout = TimeSpan.FromSeconds(1800), SerialLog = Path.Combine(outDir, "net.log"),
+            Dom0MemoryMiB = 384, QemuMemoryMiB = 1024, // xl decompresses the Linux kernel in dom0
+        };
+        string Guest(string name, string kernel, string extra, int memory, string mac, string vifIp = "") => $"""
+            name = "{name}"
+            type = "pv"
+            kernel = "/scenario/{kernel}"
+            extra = "{extra}"
+            memory = {memory}
+            on_poweroff = "destroy"
+            on_crash = "destroy"
+            vif = ['bridge={XlConfig.Bridge},mac={mac}{vifIp}']
+            """;
+        scenario.Guests.Add(new XlGuest("app", Path.Combine(imageDir, "appliance.elf"), Guest("app", "appliance.elf", "", 64, "00:16:3e:00:00:31", ",ip=" + Ours)));
+        scenario.Guests.Add(new XlGuest("probe", Path.Combine(imageDir, "probe.elf"), Guest("probe", "probe.elf", $"mode=net net.hash=0 ip={Probe}/16", 64, "00:16:3e:00:00:32")));
+        scenario.Guests.Add(new XlGuest("linux", dom0.LinuxGuestKernel, Guest("linux", Path.GetFileName(dom0.LinuxGuestKernel),
+            $"console=hvc0 quiet ukrun=serve ukip={Linux}/16 ukstay=1800", 256, "00:16:3e:00:00:33") + "\nramdisk = \"/scenario/domu.cpio\""));
+        scenario.Files.Add(new XlFile("domu.cpio", dom0.LinuxGuestInitramfs));
+        scenario.Files.Add(new XlFile("tcp-pingpong", pingpong));
+        Console.WriteLine("ukbench: network benchmark in the xl environment (the Appliance and the probe, then a Linux domU, from dom0 over the bridge)");
+        var run = XlSession.Run(scenario);
+        return Collect(run, parts);
+    }
+
+    private static List<Row> Collect(XlResult run, IReadOnlyCollection<string> parts)
+    {
+        var rows = new List<Row>();
+        foreach (var (ready, part) in new[] { ("ours-ready", "ours"), ("probe-ready", "ours"), ("linux-ready", "linux") })
+            if (parts.Contains(part) && run.Step(ready).ExitCode != 0)
+                throw new InvalidOperationException($"step {ready} failed: {run.Step(ready).Output}\n{run.Describe()}");
+        if (parts.Contains("ours") && run.Step("ours-sinks").ExitCode != 0)
+            throw new InvalidOperationException($"the probe did not receive {Repeats} x {TransferMiB} MiB: {run.Step("ours-sinks").Output}");
+        foreach (string who in new[] { "ours", "linux" }.Where(parts.Contains))
+        {
+            foreach (int pipeline in new[] { 1, 16 })
+                rows.AddRange(RedisRows(who, pipeline, run.Step($"{who}-redis-p{pipeline}")));
+            for (int i = 1; i <= Repeats; i++)
+            {
+                var from = run.Step($"{who}-from-{i}");
+                if (!Regex.IsMatch(from.Output, $@"^\s*{TransferMiB << 20}\s*$", RegexOptions.Multiline))
+                    throw new InvalidOperationException($"{who}: a receive did not bring {TransferMiB << 20} bytes: {from.Output}");
+                if (run.Step($"{who}-to-{i}").ExitCode != 0) throw new InvalidOperationException($"{who}: a send failed: {run.Step($"{who}-to-{i}").Output}");
+            }
+            rows.AddRange(ThroughputRows(who, run));
+            rows.AddRange(PingPongRows(who, run.Step($"{who}-pingpong")));
+        }
+        if (parts.Contains("dom0"))
+        {
+            rows.AddRange(ThroughputRows("dom0", run));
+            rows.AddRange(PingPongRows("dom0", run.Step("dom0-pingpong")));
+        }
+        return rows;
+    }
+
+    private static IEnumerable<Row> ThroughputRows(string who, XlResult run)
+    {
+        string output = string.Concat(run.Steps.Values.Where(s => s.Name.StartsWith(who + "-", StringComparison.Ordinal)).Select(s => s.Output));
+        foreach (var group in Dom0Timing.Parse("netbench-" + who, output).GroupBy(t => t.Workload))
+        {
+            var rates = group.Select(t => t.Bytes / 1048576.0 / Math.Max(t.Seconds, 0.01)).OrderBy(r => r).ToList();
+            if (rates.Count != Repeats) throw new InvalidOperationException($"{who}: {rates.Count} timed {group.Key} runs, expected {Repeats}");
+            yield return new Row(who, group.Key, rates[rates.Count / 2]);
+        }
+    }
+
+    // redis-benchmark --csv: a header ("test","rps","avg_latency_ms",...,"p50_latency_ms",...,"p99_latency_ms",...)
+    // then one quoted line per test.
+    private static IEnumerable<Row> RedisRows(string who, int pipeline, XlStep step)
+    {
+        var lines = step.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('"')).Select(l => l.Split(',').Select(f => f.Trim('"')).ToArray()).ToList();
+        var header = lines.FirstOrDefault(f => f[0] == "test") ?? throw new InvalidOperationException($"{who}: redis-benchmark printed no CSV (rc {step.ExitCode}): {step.Output}");
+        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidOperationException($"redis-benchmark's CSV has no {name} column: {string.Join(',', header)}");
+        int rps = Column("rps"), p50 = Column("p50_latency_ms"), p99 = Column("p99_latency_ms");
+        var found = new List<Row>();
+        foreach (var fields in lines.Where(f => f[0] is "SET" or "GET"))
+        {
+            string test = fields[0].ToLowerInvariant();
+            found.Add(new Row(who, $"redis-{test}-p{pipeline}-rps", Number(fields[rps])));
+            found.Add(new Row(who, $"redis-{test}-p{pipeline}-p50", Number(fields[p50])));
+            found.Add(new Row(who, $"redis-{test}-p{pipeline}-p99", Number(fields[p99])));
+        }
+        if (found.Count != 6) throw new InvalidOperationException($"{who}: redis-benchmark -P {pipeline} did not report SET and GET: {step.Output}");
+        return found;
+    }
+
+    private static IEnumerable<Row> PingPongRows(string who, XlStep step)
+    {
+        var m = PingPongLine().Match(step.Output);
+        if (!m.Success) throw new InvalidOperationException($"{who}: tcp-pingpong failed (rc {step.ExitCode}): {step.Output}");
+        if (int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture) != RoundTrips) throw new InvalidOperationException($"{who}: tcp-pingpong made {m.Groups["n"].Value} round trips");
+        yield return new Row(who, "pingpong-p50", Number(m.Groups["p50"].Value));
+        yield return new Row(who, "pingpong-p99", Number(m.Groups["p99"].Value));
+    }
+
+    private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^pingpong,(?<n>\d+),(?<p50>[0-9.]+),(?<p99>[0-9.]+),[0-9.]+,[0-9.]+\r?$", RegexOptions.Multiline)]
+    private static partial Regex PingPongLine();
+
+    private static readonly (string Metric, string Label, bool HigherIsBetter)[] Measures =
+    {
+        ("redis-set-p1-rps", "redis SET, P=1: requests/s", true), ("redis-set-p1-p50", "redis SET, P=1: p50 ms", false), ("redis-set-p1-p99", "redis SET, P=1: p99 ms", false),
+        ("redis-get-p1-rps", "redis GET, P=1: requests/s", true), ("redis-get-p1-p50", "redis GET, P=1: p50 ms", false), ("redis-get-p1-p99", "redis GET, P=1: p99 ms", false),
+        ("redis-set-p16-rps", "redis SET, P=16: requests/s", true), ("redis-set-p16-p50", "redis SET, P=16: p50 ms", false), ("redis-set-p16-p99", "redis SET, P=16: p99 ms", false),
+        ("redis-get-p16-rps", "redis GET, P=16: requests/s", true), ("redis-get-p16-p50", "redis GET, P=16: p50 ms", false), ("redis-get-p16-p99", "redis GET, P=16: p99 ms", false),
+        ("tcp-to-guest", "TCP dom0 → guest, 16 MiB: MiB/s", true), ("tcp-from-guest", "TCP guest → dom0, 16 MiB: MiB/s", true),
+        ("pingpong-p50", "1-byte TCP ping-pong: median µs", false), ("pingpong-p99", "1-byte TCP ping-pong: p99 µs", false),
+    };
+
+    public static string Markdown(IReadOnlyList<Row> rows)
+    {
+        double? Value(string who, string metric) => rows.FirstOrDefault(r => r.Who == who && r.Metric == metric)?.Value;
+        string F(double? v) => v is { } x ? x.ToString(x >= 100 ? "F0" : x >= 10 ? "F1" : "F2", CultureInfo.InvariantCulture) : "-";
+        var s = new StringBuilder();
+        s.AppendLine($"Network, from dom0 over the bridge (netback), under QEMU/TCG: compare only ratios. redis-benchmark with {Clients} clients ({RequestsPipelined1} requests at P=1, {RequestsPipelined16} at P=16); TCP: median of {Repeats} transfers of {TransferMiB} MiB; ping-pong: {RoundTrips} round trips. `better` is ours against Linux, >1 means we win (for latencies, Linux's figure over ours).");
+        s.AppendLine();
+        s.AppendLine("| measure | ours | Linux domU | better | dom0 loopback (ceiling) |");
+        s.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (metric, label, higher) in Measures)
+        {
+            double? o = Value("ours", metric), l = Value("linux", metric);
+            double? d = Value("dom0", metric == "tcp-from-guest" ? "tcp-to-guest" : metric);
+            string better = o is { } a && l is { } b && a > 0 && b > 0 ? (higher ? a / b : b / a).ToString("F2", CultureInfo.InvariantCulture) : "-";
+            s.AppendLine($"| {label} | {F(o)} | {F(l)} | {better} | {F(d)} |");
+        }
+        return s.ToString();
+    }
+}
