@@ -198,7 +198,7 @@ public static partial class NetBenchCommand
 
     // redis-benchmark --csv: a header ("test","rps","avg_latency_ms",...,"p50_latency_ms",...,"p99_latency_ms",...)
     // then one quoted line per test.
-    private static IEnumerable<Row> RedisRows(string who, int pipeline, XlStep step)
+    public static IEnumerable<Row> RedisRows(string who, int pipeline, XlStep step)
     {
         var lines = step.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('"')).Select(l => l.Split(',').Select(f => f.Trim('"')).ToArray()).ToList();
         var header = lines.FirstOrDefault(f => f[0] == "test") ?? throw new InvalidOperationException($"{who}: redis-benchmark printed no CSV (rc {step.ExitCode}): {step.Output}");
@@ -216,7 +216,7 @@ public static partial class NetBenchCommand
         return found;
     }
 
-    private static IEnumerable<Row> PingPongRows(string who, XlStep step)
+    public static IEnumerable<Row> PingPongRows(string who, XlStep step)
     {
         var m = PingPongLine().Match(step.Output);
         if (!m.Success) throw new InvalidOperationException($"{who}: tcp-pingpong failed (rc {step.ExitCode}): {step.Output}");
