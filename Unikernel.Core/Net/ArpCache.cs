@@ -4,6 +4,8 @@ namespace Unikernel.Core.Net
     // replaced. Time is passed in (ns); nothing here reads a clock.
     //   Resolved entries live Lifetime from their last confirmation; one still in use after RefreshAfter asks
     //   for a new request (at most one a RetryInterval) so a busy flow gets a fresh answer before it expires.
+    //   One that expires less than a RetryInterval after such a request turns pending, that request counting
+    //   as its first, so the address is never asked twice within a RetryInterval (RFC 1122 2.3.2.1).
     //   Pending entries are addresses being asked for: a request at most once a RetryInterval, MaxRequests in
     //   all, then the entry is given up (freed). The cache holds no packets: senders are told (UDP callers get
     //   a status and retry); NetworkInterface keeps only the latest packet SendIpv4 gave (TCP's), sent when
@@ -144,6 +146,15 @@ namespace Unikernel.Core.Net
             bool over = _state[i] == Resolved
                 ? now >= _confirmed[i] + Lifetime || now < _confirmed[i] // a clock that went back: do not trust it
                 : _requests[i] >= MaxRequests && now >= _lastRequest[i] + RetryInterval;
+            if (over && _state[i] == Resolved && now >= _confirmed[i] && _requests[i] > 0 && now < _lastRequest[i] + RetryInterval)
+            {
+                // Its refresh request is unanswered and too recent to ask again: freeing it would let the next
+                // lookup ask at once. It stays, pending, with that request as its first.
+                _state[i] = Pending;
+                _requests[i] = 1;
+                _mac[i] = 0;
+                return false;
+            }
             if (over) _state[i] = Free;
             return over;
         }

@@ -82,6 +82,48 @@ public sealed class ArpCacheTests
         Assert.Equal(ulong.MaxValue, cache.NextDeadline);
     }
 
+    // Found by the property below (seed dUdLV59Q_FM1): an entry refreshed just before it expired was freed,
+    // and the next lookup asked again at once, twice within a RetryInterval. Also when another address's
+    // lookup is the first to see it expire (that once freed the slot and lost its last request).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_entry_expiring_after_its_refresh_is_not_asked_again_sooner(bool otherLookupFirst)
+    {
+        var cache = new ArpCache();
+        ulong refresh = ArpCache.Lifetime - Second / 4;
+        cache.Insert(5, new MacAddress(1), 0);
+        Assert.True(cache.Lookup(5, refresh, out _, out bool request));
+        Assert.True(request);
+        if (otherLookupFirst) cache.Lookup(6, ArpCache.Lifetime, out _, out _);
+        Assert.False(cache.Lookup(5, ArpCache.Lifetime + 1, out _, out request));
+        Assert.False(request);
+        Assert.False(cache.TryGet(5, ArpCache.Lifetime + 1, out _));
+        Assert.False(cache.NextDueRequest(refresh + Second - 1, out _));
+        Assert.Equal(refresh + Second, cache.NextDeadline);
+        Assert.True(cache.NextDueRequest(refresh + Second, out uint ip));
+        Assert.Equal(5u, ip);
+        Assert.True(cache.Update(5, new MacAddress(2), refresh + Second + 1));
+        Assert.True(cache.Lookup(5, refresh + Second + 2, out MacAddress mac, out request));
+        Assert.Equal(2ul, mac.Value);
+        Assert.False(request);
+    }
+
+    // Unanswered, it is given up after MaxRequests in all, the refresh counting as the first.
+    [Fact]
+    public void An_entry_whose_refresh_goes_unanswered_is_given_up()
+    {
+        var cache = new ArpCache();
+        ulong refresh = ArpCache.Lifetime - Second / 4;
+        cache.Insert(5, new MacAddress(1), 0);
+        cache.Lookup(5, refresh, out _, out _);
+        Assert.False(cache.Lookup(5, ArpCache.Lifetime, out _, out _));
+        Assert.True(cache.NextDueRequest(refresh + Second, out _));
+        Assert.True(cache.NextDueRequest(refresh + 2 * Second, out _));
+        Assert.False(cache.NextDueRequest(refresh + 3 * Second, out _));
+        Assert.Equal(0, cache.Count);
+    }
+
     // Random traffic over more addresses than entries: the table never holds more than its capacity, a
     // resolved lookup gives the MAC of the last answer (never one older than Lifetime), and while no entry
     // has had to be replaced, no address is asked for more than once a RetryInterval.
