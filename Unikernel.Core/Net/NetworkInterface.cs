@@ -38,6 +38,7 @@ namespace Unikernel.Core.Net
         private ushort _identification;
         private int _icmpErrorTokens;
         private ulong _icmpErrorRefilled;
+        private bool _largeTcp;
         private fixed byte _frame[EthernetFrame.MaxFrameBytes]; // the frame being sent
         // RFC 1122 2.3.2.2: the latest packet for a next hop being resolved, its IP header written, sent when
         // the hop's MAC comes (TCP's first SYN to a new neighbour would otherwise wait for its 1 s timeout).
@@ -60,6 +61,12 @@ namespace Unikernel.Core.Net
             _icmpErrorTokens = IcmpErrorBurst;
         }
 
+        // Frames longer than the MTU are taken when they carry TCP: the platform's device gathers what dom0
+        // coalesced (GSO) into one segment of up to 64 KiB. Anything else longer than the MTU stays oversized.
+        public void AcceptLargeTcp() => _largeTcp = true;
+
+        public const int MaxLargeFrameBytes = EthernetFrame.HeaderBytes + 0xFFFF;
+
         public MacAddress Mac => _mac;
         public uint Address => _address;
         public uint Netmask => _netmask;
@@ -81,7 +88,7 @@ namespace Unikernel.Core.Net
         {
             _counters.ReceivedFrames++;
             _counters.ReceivedBytes += (ulong)frame.Length;
-            if (frame.Length > EthernetFrame.MaxFrameBytes)
+            if (frame.Length > EthernetFrame.MaxFrameBytes && !(_largeTcp && frame.Length <= MaxLargeFrameBytes && CarriesIpv4Tcp(frame)))
             {
                 _counters.Oversized++;
                 return;
@@ -132,9 +139,10 @@ namespace Unikernel.Core.Net
         public bool TryGetNeighbour(uint ip, ulong now, out MacAddress mac) => _arp.TryGet(ip, now, out mac);
 
         // Sends payload as one IPv4 packet (DF set, TTL 64) to destination, through the gateway when it is off
-        // the subnet. False, counted, when the next hop's MAC is not known yet (an ARP request is sent, and the
-        // packet is held in place of any held before: it leaves when the answer comes, so a retry may repeat
-        // it), there is no route, the payload exceeds MaxIpv4Payload, or the platform did not take it.
+        // the subnet. When the next hop's MAC is not known yet an ARP request is sent and the packet is held in
+        // place of any held before (it leaves when the answer comes): true, as for a packet sent, since a
+        // caller that retried would only send it twice. False, counted, when there is no route, the payload
+        // exceeds MaxIpv4Payload, or the platform did not take it (its ring full: the caller tries again).
         // payload must not lie in this interface's own frame buffers.
         public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now)
         {
@@ -147,7 +155,11 @@ namespace Unikernel.Core.Net
             {
                 Span<byte> tx = new Span<byte>(buffer, EthernetFrame.MaxFrameBytes);
                 SendStatus status = NextHop(tx, destination, now, out MacAddress to, out uint hop);
-                if (status == SendStatus.ArpPending) Hold(hop, destination, protocol, payload, now);
+                if (status == SendStatus.ArpPending)
+                {
+                    Hold(hop, destination, protocol, payload, now);
+                    return true;
+                }
                 if (status != SendStatus.Sent) return false;
                 payload.CopyTo(tx.Slice(TransportOffset));
                 return SendIpv4Built(tx, to, destination, protocol, payload.Length) == SendStatus.Sent;
@@ -240,6 +252,10 @@ namespace Unikernel.Core.Net
                 Transmit(frame);
             }
         }
+
+        private static bool CarriesIpv4Tcp(ReadOnlySpan<byte> frame) =>
+            frame.Length > EthernetFrame.HeaderBytes + 9 && NetworkByteOrder.Read16(frame, 12) == EthernetFrame.TypeIpv4
+            && frame[EthernetFrame.HeaderBytes + 9] == Ipv4Packet.ProtocolTcp;
 
         private void ReceiveIpv4(Span<byte> tx, EthernetFrame ethernet, bool checksumValidated, ulong now)
         {

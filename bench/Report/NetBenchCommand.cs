@@ -72,6 +72,7 @@ public static partial class NetBenchCommand
     private static string RedisJobs(string who, string address) => $"""
         step {who}-redis-p1 timeout 300 redis-benchmark -h {address} -t set,get -c {Clients} -P 1 -n {RequestsPipelined1} --csv
         step {who}-redis-p16 timeout 300 redis-benchmark -h {address} -t set,get -c {Clients} -P 16 -n {RequestsPipelined16} --csv
+        step {who}-redis-info timeout 30 redis-cli -h {address} info
         """;
 
     private static string TcpJobs(string who, string address, int sink, int source, int echo) => $"""
@@ -152,6 +153,12 @@ public static partial class NetBenchCommand
         scenario.Files.Add(new XlFile("tcp-pingpong", pingpong));
         Console.WriteLine("ukbench: network benchmark in the xl environment (the Appliance and the probe, then a Linux domU, from dom0 over the bridge)");
         var run = XlSession.Run(scenario);
+        // What the servers said about themselves (counters: drops, retransmissions), for reading a figure.
+        foreach (var step in run.Steps.Values.Where(s => s.Name.EndsWith("-redis-info", StringComparison.Ordinal)))
+            File.WriteAllText(Path.Combine(outDir, $"net-{step.Name}.txt"), step.Output);
+        foreach (string guest in new[] { "app", "probe" }.Where(_ => parts.Contains("ours")))
+            try { File.WriteAllText(Path.Combine(outDir, $"net-console-{guest}.log"), run.GuestConsole(guest)); }
+            catch (InvalidOperationException) { } // not handed over: the table does not need it
         return Collect(run, parts);
     }
 

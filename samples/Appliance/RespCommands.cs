@@ -105,14 +105,20 @@ public static class RespCommands
 
     private static void Info(ref RespServer.RespWriter reply)
     {
-        Span<char> text = stackalloc char[512];
+        Span<char> text = stackalloc char[1536];
         var t = new Unikernel.Core.Text.TextBuilder(text);
         t.Append($"# Server\r\nredis_version:7.0.0-unikernel\r\nredis_mode:standalone\r\nos:Xen PV unikernel (Unikernel.NET)\r\nuptime_in_seconds:{(Clock.Now - Program.StartedAt) / Clock.NanosecondsPerSecond}\r\n");
         t.Append($"# Clients\r\nconnected_clients:{RespServer.Clients}\r\n");
         t.Append($"# Stats\r\ntotal_connections_received:{RespServer.Accepted}\r\ntotal_commands_processed:{RespServer.Requests}\r\n");
         t.Append($"# Keyspace\r\ndb0:keys={KeyValueStore.Count},expires=0\r\n");
         t.Append(DiskLog.IsOpen ? "# Persistence\r\nstorage:disk\r\n" : "# Persistence\r\nstorage:memory\r\n");
-        Span<byte> bytes = stackalloc byte[512];
+        // The interface's and TCP's counters (drops, retransmissions, a full transmit ring), on one line.
+        Span<char> counters = stackalloc char[1024];
+        int n = Network.DescribeCounters(counters);
+        t.Append("# Network\r\nnetwork_counters:");
+        t.Append(counters.Slice(0, n));
+        t.Append("\r\n");
+        Span<byte> bytes = stackalloc byte[1536];
         for (int i = 0; i < t.Length; i++) bytes[i] = (byte)t.Text[i];
         Bulk(ref reply, bytes.Slice(0, t.Length));
     }

@@ -423,8 +423,14 @@ namespace Unikernel.Core.Net.Tcp
         {
             ulong delay = _s->Config.DelayedAck;
             if (delay == 0) return;
-            if (length > c.RcvMss) c.RcvMss = length; // the peer's segment size, as seen
-            if (length >= c.RcvMss && ++c.FullSegmentsUnacked >= 2) return;
+            // The peer's segment size, as seen; a segment above our MSS is several of its segments that GSO
+            // kept together on the way, and counts as that many.
+            if (length > c.RcvMss && length <= _s->Config.Mss) c.RcvMss = length;
+            if (length >= c.RcvMss)
+            {
+                c.FullSegmentsUnacked += length / (c.RcvMss > 0 ? c.RcvMss : 1);
+                if (c.FullSegmentsUnacked >= 2) return;
+            }
             c.AckPending = false;
             if (c.AckDeadline == 0) c.AckDeadline = now + delay;
         }

@@ -69,6 +69,7 @@ namespace Unikernel.Core.Net.Tcp
         }
 
         private const uint MaxCwnd = 1u << 30; // the largest scaled window (RFC 7323 2.3)
+        private const ulong OutputRetryDelay = 1_000_000; // 1 ms: a full transmit ring drains in about that
 
         private static uint Max(uint a, uint b) => a > b ? a : b;
 
@@ -125,6 +126,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             _s->LastNow = now;
             _s->OutputPending = false;
+            if (_s->RetryAt != 0 && now >= _s->RetryAt) _s->RetryAt = 0; // every connection's output is tried below
             for (int i = 0; i < MaxConnections; i++)
             {
                 ref TcpConnection c = ref Conn(i);
@@ -163,12 +165,12 @@ namespace Unikernel.Core.Net.Tcp
             get
             {
                 if (_s->OutputPending) return 0;
-                ulong next = ulong.MaxValue;
+                ulong next = _s->RetryAt != 0 ? _s->RetryAt : ulong.MaxValue;
                 for (int i = 0; i < MaxConnections; i++)
                 {
                     ref TcpConnection c = ref Conn(i);
                     if (!c.Used) continue;
-                    if (c.AckPending) return 0;
+                    if (c.AckPending && _s->RetryAt == 0) return 0; // with the device full, the retry is soon enough
                     if (c.CloseDeadline != 0) next = Min(next, c.CloseDeadline);
                     if (c.AckDeadline != 0) next = Min(next, c.AckDeadline);
                     next = Min(next, KeepAliveDeadline(ref c));
@@ -274,7 +276,11 @@ namespace Unikernel.Core.Net.Tcp
             {
                 bool first = c.SndMax == c.Iss;
                 byte flags = c.State == TcpState.SynSent ? TcpFlags.Syn : (byte)(TcpFlags.Syn | TcpFlags.Ack);
-                SendSegment(i, c.Iss, flags, 0, 0, now);
+                if (!SendSegment(i, c.Iss, flags, 0, 0, now))
+                {
+                    SetTimers(ref c, now);
+                    return;
+                }
                 c.SndNxt = c.Iss + 1;
                 if (first)
                 {
@@ -307,7 +313,7 @@ namespace Unikernel.Core.Net.Tcp
                     if (length > 0 && length == available) flags |= TcpFlags.Psh;
                     if (fin) flags |= TcpFlags.Fin;
                     bool fresh = Ge(c.SndNxt, c.SndMax);
-                    SendSegment(i, c.SndNxt, flags, offset, length, now);
+                    if (!SendSegment(i, c.SndNxt, flags, offset, length, now)) break; // not sent: SND.NXT stays for the retry
                     c.SndNxt += (uint)length + (fin ? 1u : 0u);
                     if (Gt(c.SndNxt, c.SndMax)) c.SndMax = c.SndNxt;
                     if (fresh && !c.RttTiming)
@@ -322,8 +328,8 @@ namespace Unikernel.Core.Net.Tcp
             // A bare ACK carries SND.MAX, not SND.NXT: after a timeout rewound SND.NXT the peer may already hold
             // more, and would find a lower number out of its window and answer with an ACK of its own, forever.
             if (c.AckPending && c.State != TcpState.SynSent)
-                SendSegment(i, c.SndMax, TcpFlags.Ack, 0, 0, now);
-            c.AckPending = false; // nothing to acknowledge in SYN-SENT: it must not hold NextDeadline at 0
+                SendSegment(i, c.SndMax, TcpFlags.Ack, 0, 0, now); // refused: stays pending for the retry
+            else c.AckPending = false; // nothing to acknowledge in SYN-SENT: it must not hold NextDeadline at 0
             SetTimers(ref c, now);
         }
 
@@ -361,8 +367,9 @@ namespace Unikernel.Core.Net.Tcp
         }
 
         // Builds one segment of connection i in the scratch buffer and hands it to the IP layer. A SYN carries
-        // MSS and window scale options and an unscaled window (RFC 7323 2.2).
-        private void SendSegment(int i, uint seq, byte flags, int offset, int length, ulong now)
+        // MSS and window scale options and an unscaled window (RFC 7323 2.2). False when the device refused it
+        // (its transmit ring full): the caller keeps what it would have advanced, an ACK stays due.
+        private bool SendSegment(int i, uint seq, byte flags, int offset, int length, ulong now)
         {
             ref TcpConnection c = ref Conn(i);
             TcpHeader h = default;
@@ -389,6 +396,8 @@ namespace Unikernel.Core.Net.Tcp
                 h.Window = (ushort)(window >> c.RcvShift);
                 window = h.Window << c.RcvShift;
             }
+            bool ackWasPending = c.AckPending;
+            ulong ackDeadline = c.AckDeadline;
             if ((flags & TcpFlags.Ack) != 0)
             {
                 h.Acknowledgment = c.RcvNxt;
@@ -400,8 +409,14 @@ namespace Unikernel.Core.Net.Tcp
             Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
             int headerLength = h.Write(scratch);
             c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
+            if (!Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), now))
+            {
+                c.AckPending = ackWasPending; // an ACK that was due still is
+                c.AckDeadline = ackDeadline;
+                return false;
+            }
             _s->Counters.BytesOut += (ulong)length;
-            Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), now);
+            return true;
         }
 
         // A RST outside any connection's numbers (RFC 9293 3.10.7.1, 3.10.5).
@@ -419,11 +434,16 @@ namespace Unikernel.Core.Net.Tcp
             Transmit(destination, scratch.Slice(0, length), now);
         }
 
-        private void Transmit(uint destination, Span<byte> segment, ulong now)
+        private bool Transmit(uint destination, Span<byte> segment, ulong now)
         {
             TcpHeader.FillChecksum(segment, _s->LocalAddress, destination);
             _s->Counters.SegmentsOut++;
-            if (!_s->Output(_s->Context, destination, Protocol, segment, now)) _s->Counters.OutputFailed++;
+            if (_s->Output(_s->Context, destination, Protocol, segment, now)) return true;
+            // The device is full (or down): Poll tries again shortly instead of leaving it to the
+            // retransmission timer, a second away; what was refused is still queued.
+            _s->Counters.OutputFailed++;
+            if (_s->RetryAt == 0) _s->RetryAt = now + OutputRetryDelay;
+            return false;
         }
     }
 }

@@ -8,14 +8,19 @@ namespace Unikernel.Xen
     // One virtual network interface (io/netif.h) through its backend (Linux netback), rx-copy only: the
     // backend copies each received packet into a page we granted, and reads each packet we send from a
     // granted half page. The grants stay for the device's life (netback only copies into rx pages and has
-    // unmapped a tx page before it answers), so a packet costs no grant operation and no allocation. We ask for
-    // neither scatter-gather nor GSO, so every packet is one slot each way (at most 1514 bytes).
+    // unmapped a tx page before it answers), so a packet costs no grant operation and no allocation. We send
+    // one slot per packet (at most 1514 bytes); we receive with feature-sg and feature-gso-tcpv4, so dom0
+    // hands us TCP segments of up to 64 KiB (one packet, one event, one ACK instead of 45 of each) in several
+    // slots, which are gathered into one buffer before the stack sees them.
     internal unsafe struct NetFront
     {
         public const int RxBuffers = 64;    // pages posted for the backend to fill (the ring holds 256)
         public const int TxSlots = 64;      // packets in flight towards the backend, two per page
         public const int TxSlotBytes = 2048;
         public const int MaxFrame = 1514;   // Ethernet header + a 1500-byte MTU
+        public const int MaxLargeFrame = 14 + 65535; // a GSO packet: Ethernet header + the largest IPv4 packet
+        public const int AssemblyPages = (MaxLargeFrame + 4095) / 4096;
+        public const int RingSlots = 256;   // __CONST_RING_SIZE(netif_rx, 4096)
         public const ulong ConnectTimeoutNanoseconds = XenbusFrontend.StateTimeoutNanoseconds;
 
         public XenbusFrontend Front;
@@ -34,6 +39,11 @@ namespace Unikernel.Xen
 
         public fixed ulong RxPages[RxBuffers];
         public fixed uint RxRefs[RxBuffers];
+        public fixed ushort RxIdAtSlot[RingSlots]; // which page was posted at each ring index (an extra_info slot answers by index)
+        public byte* Assembly;                     // a multi-slot packet gathered
+        public int AssemblyLength;                 // bytes gathered so far; -1 while dropping the rest of a bad packet
+        public bool InPacket, AssemblyValidated;
+        public int ExtrasPending;                  // extra_info slots due before the packet's next data slot
         public fixed ulong TxPages[TxSlots / 2];
         public fixed uint TxRefs[TxSlots];
         public fixed ushort TxFree[TxSlots];
@@ -70,7 +80,9 @@ namespace Unikernel.Xen
             FrontRing.InitShared(n->RxRingPage);
             n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
             n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
-            if (n->Tx.Size < TxSlots || n->Rx.Size < RxBuffers) Panic.Fail("netfront: the rings are smaller than netif.h says");
+            if (n->Tx.Size < TxSlots || n->Rx.Size != RingSlots) Panic.Fail("netfront: the rings are not the size netif.h says");
+            n->Assembly = (byte*)FramePool.AllocatePages(AssemblyPages);
+            if (n->Assembly == null) return XenbusFrontend.Fail(ref failure, "allocating the receive assembly buffer", XenError.ENOMEM);
 
             rc = Grant(n->TxRingPage, n->Front.BackendId, out n->TxRingRef);
             if (rc >= 0) rc = Grant(n->RxRingPage, n->Front.BackendId, out n->RxRingRef);
@@ -118,6 +130,8 @@ namespace Unikernel.Xen
             if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "event-channel", n->Port, transaction);
             if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "request-rx-copy", 1, transaction); // netback refuses without it
             if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "feature-rx-notify", 1, transaction); // else netback polls
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "feature-sg", 1, transaction); // receive in several slots
+            if (rc >= 0) rc = XenbusFrontend.WriteNumber(f->FrontPath, "feature-gso-tcpv4", 1, transaction); // TCP segments up to 64 KiB
             if (rc >= 0) rc = f->SwitchState(XenbusState.Connected, transaction);
             return rc;
         }
@@ -155,6 +169,7 @@ namespace Unikernel.Xen
 
         private static void PostRx(NetFront* n, ushort id)
         {
+            n->RxIdAtSlot[n->Rx.RequestsProduced & (RingSlots - 1)] = id;
             var request = (NetifRxRequest*)n->Rx.NextRequest();
             request->Id = id;
             request->Gref = n->RxRefs[id];
@@ -185,25 +200,61 @@ namespace Unikernel.Xen
                     if (n->Rx.FinalCheckForResponses() == 0) break;
                     continue;
                 }
+                uint slot = n->Rx.ResponsesConsumed;
+                if (n->ExtrasPending > 0)
+                {
+                    // An extra_info slot: its page was not used; GSO's is informational (the packet comes whole).
+                    var extra = (NetifExtraInfo*)n->Rx.PeekResponse();
+                    if ((extra->Flags & Netif.ExtraFlagMore) == 0) n->ExtrasPending = 0;
+                    n->Rx.ConsumeResponse();
+                    PostRx(n, n->RxIdAtSlot[slot & (RingSlots - 1)]);
+                    posted++;
+                    continue;
+                }
                 var response = (NetifRxResponse*)n->Rx.PeekResponse();
                 ushort id = response->Id, offset = response->Offset, flags = response->Flags;
                 short status = response->Status;
                 n->Rx.ConsumeResponse();
                 if (id >= RxBuffers) { Break(n, "a receive response for a buffer we never posted"); return received; }
-                if ((flags & (Netif.RxMoreData | Netif.RxExtraInfo | Netif.RxGsoPrefix)) != 0)
+                if ((flags & Netif.RxGsoPrefix) != 0) { Break(n, "a GSO prefix slot we did not ask for (no feature-gso-tcpv4-prefix)"); return received; }
+                bool first = !n->InPacket, more = (flags & Netif.RxMoreData) != 0;
+                if (first)
                 {
-                    Break(n, "a multi-slot packet we did not ask for (no feature-sg, no GSO)");
-                    return received;
+                    n->AssemblyValidated = (flags & (Netif.RxDataValidated | Netif.RxCsumBlank)) != 0;
+                    n->AssemblyLength = 0;
+                    if ((flags & Netif.RxExtraInfo) != 0) n->ExtrasPending = 1;
                 }
-                if (status < 0) n->Counters.RxErrors++;
-                else if (status == 0 || offset + status > 4096 || status > MaxFrame) n->Counters.RxMalformed++;
+                bool bad = status < 0 || (status == 0 && first && !more) || offset + status > 4096;
+                if (bad) { if (status < 0) n->Counters.RxErrors++; else n->Counters.RxMalformed++; }
+                if (bad && !first) n->Counters.RxBadFragment++;
+                if (bad) { n->Counters.LastBadStatus = status; n->Counters.LastBadOffset = offset; n->Counters.LastBadFlags = flags; }
+                if (first && !more)
+                {
+                    // One slot, the common case: delivered from the page itself (a small GSO packet may exceed
+                    // the MTU here too; the interface takes an oversized frame only if it is TCP).
+                    if (!bad) received += DeliverFrame(n, (byte*)n->RxPages[id] + offset, status, n->AssemblyValidated);
+                }
                 else
                 {
-                    n->Counters.RxPackets++;
-                    n->Counters.RxBytes += (ulong)status;
-                    received++;
-                    bool validated = (flags & (Netif.RxDataValidated | Netif.RxCsumBlank)) != 0;
-                    if (n->Deliver != null) n->Deliver(n->DeliverContext, (byte*)n->RxPages[id] + offset, status, validated);
+                    n->InPacket = more;
+                    if (n->AssemblyLength >= 0)
+                    {
+                        if (bad || n->AssemblyLength + status > MaxLargeFrame)
+                        {
+                            if (!bad) n->Counters.RxOverlong++;
+                            n->AssemblyLength = -1; // drop the rest of this packet's slots
+                        }
+                        else
+                        {
+                            new ReadOnlySpan<byte>((byte*)n->RxPages[id] + offset, status).CopyTo(new Span<byte>(n->Assembly + n->AssemblyLength, status));
+                            n->AssemblyLength += status;
+                        }
+                    }
+                    if (!more && n->AssemblyLength > 0)
+                    {
+                        n->Counters.RxLarge++;
+                        received += DeliverFrame(n, n->Assembly, n->AssemblyLength, n->AssemblyValidated);
+                    }
                 }
                 PostRx(n, id);
                 posted++;
@@ -211,6 +262,14 @@ namespace Unikernel.Xen
             }
             if (posted > 0) Notify(n, n->Rx.PushRequests());
             return received;
+        }
+
+        private static int DeliverFrame(NetFront* n, byte* frame, int length, bool validated)
+        {
+            n->Counters.RxPackets++;
+            n->Counters.RxBytes += (ulong)length;
+            if (n->Deliver != null) n->Deliver(n->DeliverContext, frame, length, validated);
+            return 1;
         }
 
         private static void Notify(NetFront* n, bool wanted)
@@ -307,7 +366,10 @@ namespace Unikernel.Xen
     // What a netfront has done, for the status line.
     internal struct NetFrontCounters
     {
-        public ulong RxPackets, RxBytes, RxErrors, RxMalformed;
+        public ulong RxPackets, RxBytes, RxErrors, RxMalformed, RxLarge; // RxLarge: packets gathered from several slots
+        public ulong RxBadFragment, RxOverlong; // a bad slot after a packet's first; more than 64 KiB gathered
+        public short LastBadStatus;                // the latest bad slot, for telling a backend's fault from ours
+        public ushort LastBadOffset, LastBadFlags;
         public ulong TxPackets, TxBytes, TxErrors, TxBusy, TxDown, TxOversize;
         public ulong Events, Notifications, LinkChanges;
     }

@@ -99,6 +99,7 @@ namespace Unikernel.Xen
             if (iface == null) { failure.Append("no memory for the stack"); return false; }
             var mac = MacAddress.Read(new ReadOnlySpan<byte>(front->Mac, MacAddress.Bytes), 0);
             *iface = new NetworkInterface(mac, address, prefix, gateway, &Transmit, (ulong)front);
+            iface->AcceptLargeTcp(); // netfront gathers dom0's GSO segments (feature-gso-tcpv4)
             s_interface = iface;
             if (!StartTcp(address, ref failure)) return false;
             front->Deliver = &Deliver;
@@ -207,7 +208,7 @@ namespace Unikernel.Xen
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
             var vif = new TextBuilder(stackalloc char[200]); // interpolating into a ref parameter could let it escape
-            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors + c.RxMalformed} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large) tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
             text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");

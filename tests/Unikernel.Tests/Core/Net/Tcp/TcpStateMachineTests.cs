@@ -139,6 +139,25 @@ public sealed class TcpStateMachineTests : IDisposable
     }
 
     [Fact]
+    public void Output_the_device_refuses_is_tried_again_a_millisecond_later_from_the_same_sequence()
+    {
+        int conn = PassiveOpen();
+        _host.LinkUp = false; // the transmit ring is full
+        Assert.Equal(100, Stack.Write(conn, Bytes(100)));
+        Stack.Poll(_now);
+        Assert.Equal(_iss + 1, One().Header.Sequence); // offered, refused
+        Assert.Equal(_now + Ms, Stack.NextDeadline);   // not the retransmission timer's second
+        _host.LinkUp = true;
+        _now += Ms;
+        Stack.Poll(_now);
+        Sent data = One();
+        Assert.Equal(_iss + 1, data.Header.Sequence);
+        Assert.Equal(Bytes(100), data.Data);
+        Assert.Equal(1ul, Stack.Counters.OutputFailed);
+        Assert.Equal(0ul, Stack.Counters.Retransmits);
+    }
+
+    [Fact]
     public void Data_flows_both_ways()
     {
         int conn = PassiveOpen();
@@ -157,6 +176,25 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(TcpStatus.WouldBlock, (TcpStatus)Stack.Read(conn, buffer));
         Assert.Equal(0, Stack.Unacknowledged(conn));
         Assert.Equal(ulong.MaxValue, Stack.NextDeadline);
+    }
+
+    // GSO on the way (netfront gathers dom0's 64 KiB segments): a segment above our MSS holds several of the
+    // peer's and is acknowledged at once; it does not teach a larger segment size that would delay later ACKs.
+    [Fact]
+    public void A_segment_gso_kept_whole_counts_as_the_full_segments_it_holds()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.DelayedAck = 40 * Ms;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(4 * 1460));
+        Assert.Equal(t._peerSeq + 4 * 1460, t.One().Header.Acknowledgment);
+        t._peerSeq += 4 * 1460;
+        t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        t.NothingSent();
+        t.Peer(t._peerSeq + 1460, t._iss + 1, TcpFlags.Ack, Bytes(1460));
+        Assert.Equal(t._peerSeq + 2920, t.One().Header.Acknowledgment);
+        Assert.Equal(6 * 1460, t.Stack.Read(conn, new byte[8 * 1460]));
     }
 
     [Fact]
