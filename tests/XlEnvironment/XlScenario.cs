@@ -52,4 +52,6 @@ public sealed class XlScenario
     public string? InputAfter { get; init; }
     public EchoFilter? EchoFilter { get; init; }
     public System.Threading.CancellationToken Cancel { get; init; }
+    // Where the dom0 download and build and the boot's waiting report (ukxl run: stderr); null: to the echo, if any.
+    public System.IO.TextWriter? Progress { get; init; }
 }
