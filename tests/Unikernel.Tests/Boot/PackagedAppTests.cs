@@ -222,8 +222,8 @@ public class PackagedAppTests
         string first = run.GuestConsole("kv"), second = run.GuestConsole("kv2");
         Assert.Contains("# kv: disk xvda was not ours: starting an empty store on it", first);
         Assert.Contains("# kv: listening on 169.254.0.2:7100", first);
-        Assert.Contains("# kv: goodbye (1 keys kept on disk xvda)", first);
-        Assert.Contains("# kv: disk xvda: 1 keys", second);
+        Assert.Contains("# kv: goodbye (1 of 16 keys kept on disk xvda)", first);
+        Assert.Contains("# kv: disk xvda: 1 of 16 keys", second);
         Assert.Equal("value green\n", run.AssertStepOk("tcp-2").Replace("\r", ""));
     }
 

@@ -265,7 +265,7 @@ public static unsafe class Program
         _hasDisk = true;
         if (page.Slice(Slots * SlotSize).StartsWith(Mark))
         {
-            Console.WriteLine($"# UnikernelApp: disk xvda: {Count()} keys");
+            Console.WriteLine($"# UnikernelApp: disk xvda: {Count()} of {Slots} keys");
             return;
         }
         page.Clear();
@@ -285,7 +285,7 @@ public static unsafe class Program
     // Runs on quit and when the toolstack shuts the domain down (xl shutdown).
     private static void Goodbye(ShutdownReason reason)
     {
-        if (_hasDisk) Console.WriteLine($"# UnikernelApp: goodbye ({Count()} keys kept on disk xvda)");
+        if (_hasDisk) Console.WriteLine($"# UnikernelApp: goodbye ({Count()} of {Slots} keys kept on disk xvda)");
         else Console.WriteLine("# UnikernelApp: goodbye (memory only: the store is gone)");
     }
 }
