@@ -72,7 +72,7 @@ public class PackagedAppTests
             Assert.True(File.Exists(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")), "dotnet pack wrote no package");
             AssertPackageMetadata(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg"));
             using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Unikernel.NET.{version}.nupkg")))
-                foreach (var tool in new[] { "tools/ukboot/ukboot.dll", "tools/ukxl/ukxl.dll", "tools/ukxl/ukboot.dll" })
+                foreach (var tool in new[] { "tools/ukboot/ukboot.dll", "tools/ukxl/ukxl.dll", "tools/ukxl/ukboot.dll", "platform/xen/Unikernel.Xen.xml", "guest/Unikernel.Core.xml" })
                     Assert.Contains(zip.Entries, e => e.FullName == tool);
 
             // Only the local feed and nuget.org (for ilc, a dependency of the package).
