@@ -86,35 +86,43 @@ public static class Dom0Environment
         var missing = packages.Where(p => !have.Contains(p)).ToArray();
         if (missing.Length > 0)
         {
-            progress.WriteLine($"ukxl: downloading the dom0 packages with apt-get (once, into {debs}): {string.Join(' ', missing)}");
-            DebianArchive.Download(missing, debs);
+            progress.WriteLine($"ukxl: downloading {missing.Length} of the {packages.Length} dom0 packages with apt-get (once, into {debs})");
+            DebianArchive.Download(missing, debs, progress, "ukxl");
         }
 
+        // The build's stages, each with its size and time: unpack, dom0's initramfs, its kernel, the domU's.
+        var stage = System.Diagnostics.Stopwatch.StartNew();
         string root = Path.Combine(dir, "root");
         if (Directory.Exists(root)) Directory.Delete(root, true);
         var debFiles = Directory.GetFiles(debs, "*.deb").ToDictionary(f => Path.GetFileName(f).Split('_')[0]);
-        foreach (var package in packages) DebianArchive.Extract(debFiles[package], root);
-
         string description = $"kernel {Path.GetFileName(debFiles[kernelPackage])}, tools {Path.GetFileName(debFiles[ToolsPackage])}";
-        progress.WriteLine($"ukxl: building the dom0 initramfs ({description})");
+        progress.WriteLine($"ukxl: building the dom0 initramfs ({description}): 1/4 unpacking {packages.Length} packages");
+        foreach (var package in packages) DebianArchive.Extract(debFiles[package], root);
+        progress.WriteLine($"ukxl: 1/4 unpacked {Progress.Size(Progress.FolderSize(root))} in {Progress.Seconds(stage.Elapsed)}; 2/4 writing {Path.GetFileName(files.BaseInitramfs)}");
         string kernelVersion = Directory.GetDirectories(Path.Combine(root, "lib/modules")) is [var one] ? Path.GetFileName(one)
             : throw new InvalidOperationException($"{kernelPackage} should hold exactly one lib/modules/<version> folder");
         string vmlinuz = Path.Combine(root, "boot", "vmlinuz-" + kernelVersion);
         if (!File.Exists(vmlinuz)) throw new InvalidOperationException($"{kernelPackage} has no boot/vmlinuz-{kernelVersion}");
 
         string partial = files.BaseInitramfs + ".partial";
+        stage.Restart();
         using (var output = File.Create(partial))
         using (var cpio = new CpioArchive(output))
             WriteBase(cpio, root, kernelVersion);
+        progress.WriteLine($"ukxl: 2/4 wrote {Path.GetFileName(files.BaseInitramfs)} ({Progress.Size(new FileInfo(partial).Length)}) in {Progress.Seconds(stage.Elapsed)}; 3/4 extracting the kernel");
+        stage.Restart();
         File.WriteAllBytes(files.Kernel, LinuxKernelImage.ExtractElf(vmlinuz, root));
         File.Copy(vmlinuz, files.LinuxGuestKernel, true);
+        progress.WriteLine($"ukxl: 3/4 wrote {Path.GetFileName(files.Kernel)} ({Progress.Size(new FileInfo(files.Kernel).Length)}) in {Progress.Seconds(stage.Elapsed)}; 4/4 writing the Linux domU's {Path.GetFileName(files.LinuxGuestInitramfs)}");
+        stage.Restart();
         using (var output = File.Create(files.LinuxGuestInitramfs))
         using (var cpio = new CpioArchive(output))
             WriteLinuxGuest(cpio, root, kernelVersion);
+        progress.WriteLine($"ukxl: 4/4 wrote {Path.GetFileName(files.LinuxGuestInitramfs)} ({Progress.Size(new FileInfo(files.LinuxGuestInitramfs).Length)}) in {Progress.Seconds(stage.Elapsed)}");
         File.Move(partial, files.BaseInitramfs, true);
         Directory.Delete(root, true);
         File.WriteAllText(stamp, recipe + "\n" + description + "\n");
-        progress.WriteLine($"ukxl: dom0 ready: {files.Kernel}, {files.BaseInitramfs} ({new FileInfo(files.BaseInitramfs).Length / 1024} KiB)");
+        progress.WriteLine($"ukxl: dom0 ready: {files.Kernel}, {files.BaseInitramfs}");
         return files with { Description = recipe + "\n" + description };
     }
 

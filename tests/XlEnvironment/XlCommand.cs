@@ -68,6 +68,7 @@ public static class XlCommand
                     InputAfter = live ? ConsoleBegin : null,
                     EchoFilter = live && !result.GetValue(verbose) ? new GuestConsoleFilter() : null,
                     Cancel = session?.Interrupt ?? default,
+                    Progress = Console.Error,
                 };
                 scenario.Guests.Add(new XlGuest(name, imagePath, config));
                 Console.Error.WriteLine($"ukxl: xl create {(live ? "-c " : "")}{name}.cfg in a Linux dom0 under Xen in QEMU (TCG)"

@@ -20,7 +20,7 @@ public sealed class XlScenario
     // Shell functions a Script can start with (tests and ukbench share them):
     // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
     // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
-    // (/dev/pts/N, read from its xenstore console/tty), as `xl console` would.
+    // (/dev/pts/N, read from its xenstore console/tty) or else dom0 reads there, as `xl console` would.
     public const string ConsoleHelpers = """
         wait_console() {
             _i=0
@@ -32,7 +32,8 @@ public sealed class XlScenario
         }
         type_console() {
             _tty=$(grep -o '/dev/pts/[0-9]*' "/var/log/xen/console/guest-$1.log" | tail -n 1)
-            [ -n "$_tty" ] || { echo "$1 printed no console tty"; return 1; }
+            [ -n "$_tty" ] || _tty=$(xenstore-read "/local/domain/$(xl domid "$1")/console/tty")
+            [ -n "$_tty" ] || { echo "no console tty for $1"; return 1; }
             printf "$2" > "$_tty"
         }
 
@@ -52,4 +53,6 @@ public sealed class XlScenario
     public string? InputAfter { get; init; }
     public EchoFilter? EchoFilter { get; init; }
     public System.Threading.CancellationToken Cancel { get; init; }
+    // Where the dom0 download and build and the boot's waiting report (ukxl run: stderr); null: to the echo, if any.
+    public System.IO.TextWriter? Progress { get; init; }
 }

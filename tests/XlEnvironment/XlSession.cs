@@ -17,7 +17,7 @@ public static class XlSession
     public static XlResult Run(XlScenario scenario, TextWriter? echo = null)
     {
         Check(scenario);
-        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, echo ?? TextWriter.Null);
+        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, scenario.Progress ?? echo ?? TextWriter.Null);
         string work = Path.Combine(Path.GetTempPath(), "ukxl-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(work);
         try
@@ -49,6 +49,8 @@ public static class XlSession
                 EchoFilter = scenario.EchoFilter,
                 EchoPartialLines = scenario.EchoFilter != null,
                 Cancel = scenario.Cancel,
+                Progress = scenario.Progress,
+                ProgressTool = "ukxl",
             }, echo);
             return new XlResult(boot);
         }

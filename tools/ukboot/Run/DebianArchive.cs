@@ -9,12 +9,21 @@ namespace Unikernel.Tools.Ukboot.Run;
 // `dpkg-deb -x` to unpack, `apt-cache depends` to follow a metapackage to the concrete package.
 public static class DebianArchive
 {
-    // Downloads the packages into folder with one apt-get call and returns package name -> .deb path.
-    public static Dictionary<string, string> Download(IReadOnlyCollection<string> packages, string folder)
+    // Downloads the packages into folder, one apt-get call each so progress can say which of how many is
+    // done and how large it was; returns package name -> .deb path.
+    public static Dictionary<string, string> Download(IReadOnlyCollection<string> packages, string folder, TextWriter? progress = null, string tool = "ukboot")
     {
         Directory.CreateDirectory(folder);
-        Run("apt-get", new[] { "download" }.Concat(packages), folder,
-            $"apt-get download {string.Join(' ', packages)} failed: run 'apt-get update' (or 'dotnet pwsh build.ps1 deps') and retry");
+        int index = 0;
+        foreach (var package in packages)
+        {
+            index++;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            Run("apt-get", new[] { "download", package }, folder,
+                $"apt-get download {package} failed: run 'apt-get update' (or 'dotnet pwsh build.ps1 deps') and retry");
+            var deb = Directory.GetFiles(folder, package + "_*.deb").FirstOrDefault();
+            progress?.WriteLine(Progress.Downloaded(tool, index, packages.Count, package, deb != null ? new FileInfo(deb).Length : 0, started.Elapsed));
+        }
         var debs = Directory.GetFiles(folder, "*.deb").ToDictionary(f => Path.GetFileName(f).Split('_')[0]);
         var missing = packages.Where(p => !debs.ContainsKey(p)).ToArray();
         if (missing.Length > 0) throw new InvalidOperationException($"apt-get download left no .deb for: {string.Join(", ", missing)}");

@@ -51,6 +51,7 @@ public static class RunCommand
                     Input = session.Input,
                     EchoXen = result.GetValue(xenLog),
                     EchoPartialLines = true,
+                    Progress = Console.Error,
                 };
                 Console.Error.WriteLine($"ukboot: booting {Path.GetFileName(options.Image)} as dom0 under Xen in QEMU (TCG, {options.MemoryMiB} MiB)"
                     + (session.Typing ? "; typed lines go to the guest, Ctrl-C ends it" : ""));

@@ -62,6 +62,10 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
 
     public string Log { get { lock (_lock) return _log.ToString(); } }
 
+    // Whether anything (a line or a prompt) has been echoed: the guest has shown itself.
+    public bool HasEchoed { get { lock (_lock) return _echoed; } }
+    private bool _echoed;
+
     // Takes what QEMU printed; every line it completes goes to the log and the echo (annotated) and then,
     // as printed, to onLine.
     public void Received(ReadOnlySpan<char> chunk, Func<string, string> annotate, Action<string> onLine)
@@ -105,7 +109,11 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
     {
         _log.Append(annotated).Append('\n');
         // A prompt echoed earlier is not repeated; the rest of its line is, without annotation.
-        if (_filter.Line(line) && echo != null) echo.WriteLine(_echoedOfLine > 0 ? line[Math.Min(_echoedOfLine, line.Length)..] : annotated);
+        if (_filter.Line(line) && echo != null)
+        {
+            echo.WriteLine(_echoedOfLine > 0 ? line[Math.Min(_echoedOfLine, line.Length)..] : annotated);
+            _echoed = true;
+        }
         _echoedOfLine = 0;
     }
 
@@ -122,6 +130,7 @@ public sealed class SerialConsole(Stream qemuInput, TextWriter? echo, bool echoX
                 echo.Write(text[_echoedOfLine..]);
                 echo.Flush();
                 _echoedOfLine = text.Length;
+                _echoed = true;
             }
         }
     }

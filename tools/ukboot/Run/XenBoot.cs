@@ -53,6 +53,11 @@ public sealed record BootOptions
     public bool Icount { get; init; } = true;
     // QEMU's -cpu; null keeps QEMU's default model.
     public string? CpuModel { get; init; }
+    // Where the long steps report (the first download of Xen; while the boot waits for the guest, a
+    // WaitReporter line every ProgressInterval), under the tool's name; null: only the download, to the echo.
+    public TextWriter? Progress { get; init; }
+    public string ProgressTool { get; init; } = "ukboot";
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 public sealed record SerialReply(string When, string Send);
@@ -99,7 +104,7 @@ public static class XenBoot
         foreach (var module in new[] { options.Image, options.Initrd })
             if (module != null && (module.Contains(' ') || module.Contains(',')))
                 throw new ArgumentException($"a module path may not contain spaces or commas (QEMU's module syntax): {module}");
-        string xen = XenDistribution.EnsureHypervisor(options.CacheDir, echo ?? TextWriter.Null);
+        string xen = XenDistribution.EnsureHypervisor(options.CacheDir, options.Progress ?? echo ?? TextWriter.Null);
         var args = QemuArguments(options, xen);
         var start = new ProcessStartInfo(Qemu)
         {
@@ -122,6 +127,7 @@ public static class XenBoot
         var outcome = BootOutcome.QemuExited;
         var done = new ManualResetEventSlim();
         var stderr = qemu.StandardError.ReadToEndAsync();
+        var waiting = options.Progress is { } progress ? new WaitReporter(progress, options.ProgressTool, options.ProgressInterval) : null;
         var reader = Task.Run(() =>
         {
             var buffer = new char[4096];
@@ -130,6 +136,7 @@ public static class XenBoot
             {
                 serial.Received(buffer.AsSpan(0, n), line => symbolizer != null ? symbolizer.Annotate(line) : line, line =>
                 {
+                    waiting?.Seen(line);
                     if (line.Contains(options.InputAfter, StringComparison.Ordinal)) serial.OpenInput();
                     foreach (var reply in options.Replies)
                         if (line.Contains(reply.When, StringComparison.Ordinal)) serial.Type(reply.Send);
@@ -148,6 +155,7 @@ public static class XenBoot
         });
         if (options.Input is { } input) serial.StartInput(input);
         var partials = options.EchoPartialLines ? Task.Run(() => serial.EchoPartialWhileQuiet(done)) : null;
+        var reports = waiting != null ? Task.Run(() => { while (!done.Wait(500)) waiting.Tick(stopwatch.Elapsed, serial.HasEchoed); }) : null;
 
         bool finished;
         try { finished = done.Wait(options.Timeout, options.Cancel); }
@@ -167,6 +175,8 @@ public static class XenBoot
         reader.Wait(TimeSpan.FromSeconds(5));
         done.Set();
         partials?.Wait(TimeSpan.FromSeconds(1));
+        waiting?.Stop();
+        reports?.Wait(TimeSpan.FromSeconds(1));
         string text = serial.Log;
         if (outcome == BootOutcome.QemuExited && stderr.Result.Length > 0) text += "\n[qemu stderr] " + stderr.Result;
         if (options.SerialLog is { } path) File.WriteAllText(path, text);

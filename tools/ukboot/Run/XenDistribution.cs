@@ -31,7 +31,7 @@ public static class XenDistribution
         string work = Path.Combine(dir, "download");
         if (Directory.Exists(work)) Directory.Delete(work, true);
         Directory.CreateDirectory(work);
-        string deb = DebianArchive.Download(new[] { Package }, work)[Package];
+        string deb = DebianArchive.Download(new[] { Package }, work, progress)[Package];
         string unpacked = Path.Combine(work, "root");
         DebianArchive.Extract(deb, unpacked);
 
@@ -43,7 +43,7 @@ public static class XenDistribution
             input.CopyTo(output);
         File.Move(partial, xen, true);
         Directory.Delete(work, true);
-        progress.WriteLine($"ukboot: Xen hypervisor ready at {xen}");
+        progress.WriteLine($"ukboot: Xen hypervisor ready at {xen} ({Progress.Size(new FileInfo(xen).Length)})");
         return xen;
     }
 }
