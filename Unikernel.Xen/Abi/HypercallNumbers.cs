@@ -36,6 +36,7 @@ namespace Unikernel.Xen.Abi
         public const ulong SchedOpShutdown = 2;         // SCHEDOP_shutdown, sched.h
         public const uint ShutdownPowerOff = 0;         // SHUTDOWN_poweroff, sched.h
         public const uint ShutdownReboot = 1;           // SHUTDOWN_reboot
+        public const uint ShutdownSuspend = 2;          // SHUTDOWN_suspend
         public const uint ShutdownCrash = 3;            // SHUTDOWN_crash
         public const ulong VmAssistEnable = 0;          // VMASST_CMD_enable, xen.h
         public const ulong VmAssistWritablePageTables = 2; // VMASST_TYPE_writable_pagetables, xen.h

@@ -18,6 +18,27 @@ namespace Unikernel
         public static void AddShutdownHook(delegate*<ShutdownReason, void> hook) =>
             Xen.ShutdownControl.AddHook(hook);
 
+        /// <summary>How many suspend hooks, and how many resume hooks, may be registered.</summary>
+        public const int MaxSuspendHooks = Xen.SuspendResume.MaxHooks;
+
+        /// <summary>
+        /// Registers <paramref name="hook"/> to run, in registration order, when the toolstack suspends the
+        /// domain (<c>xl save</c>, <c>xl migrate</c>), before anything is quiesced. It runs at a wait, like a
+        /// shutdown hook, and may write to the console and the xenstore. A domain using block or network
+        /// devices refuses to suspend (the reason is logged on the console) and no hook runs.
+        /// </summary>
+        public static void AddSuspendHook(delegate*<void> hook) => Xen.SuspendResume.AddSuspendHook(hook);
+
+        /// <summary>
+        /// Registers <paramref name="hook"/> to run, in registration order, once the domain runs again after a
+        /// suspend: <see cref="ResumeKind.Restored"/> in a new domain (restored or migrated: a new domain id,
+        /// console pty and xenstore home, whose nodes written by the application must be written again), or
+        /// <see cref="ResumeKind.Cancelled"/>. Memory, timers (<see cref="Clock.Now"/> never goes back; a
+        /// deadline that passed meanwhile fires at once) and xenstore watches carry over. The hook may write to
+        /// the console and the xenstore.
+        /// </summary>
+        public static void AddResumeHook(delegate*<ResumeKind, void> hook) => Xen.SuspendResume.AddResumeHook(hook);
+
         /// <summary>Runs the shutdown hooks, then powers the domain off. Does not return.</summary>
         public static void PowerOff() => Xen.ShutdownControl.Shutdown(ShutdownReason.PowerOff);
 

@@ -63,7 +63,9 @@ namespace Unikernel
         /// <summary>
         /// Calls <paramref name="callback"/>(changed path, <paramref name="data"/>) from the idle loop whenever
         /// <paramref name="path"/> or anything below it changes, and once right after registering. The callback
-        /// may use the xenstore itself. Returns 0, or a negative errno (-ENOSPC past <see cref="MaxWatches"/>).
+        /// may use the xenstore itself. Returns 0, or a negative errno (-ENOSPC past <see cref="MaxWatches"/>;
+        /// <see cref="RequestTooLarge"/> for a path over 255 bytes: watched paths are kept, to watch them again
+        /// after the domain is restored or migrated).
         /// </summary>
         public static long Watch(ReadOnlySpan<char> path, delegate*<ReadOnlySpan<byte>, ulong, void> callback, ulong data) =>
             Xen.XenStoreService.Watch(path, callback, data);

@@ -23,6 +23,20 @@ namespace Unikernel.Xen
             s_page = page;
         }
 
+        private static void* s_standIn;
+
+        // Before a suspend the page must map none of Xen's frames (the save refuses page tables that do), yet
+        // vcpu_info (event mask, time) is read through it until the hypercall: a copy of it in a page of our
+        // own stands in (Linux points HYPERVISOR_shared_info at xen_dummy_shared_info). Events are masked.
+        internal static void StandIn()
+        {
+            if (s_standIn == null && (s_standIn = FramePool.AllocatePage()) == null) Panic.Fail("suspend: no page to stand in for shared_info");
+            for (int i = 0; i < 512; i++) ((ulong*)s_standIn)[i] = ((ulong*)s_page)[i];
+            ulong machine = AddressTranslation.VirtualToMachine((ulong)s_standIn);
+            Panic.Check(Hypercall.UpdateVaMapping((ulong)s_page, machine | PteFlags, XenConstants.UvmfInvlpg),
+                "update_va_mapping(shared_info stand-in)");
+        }
+
         [RuntimeImport("uk_shared_info_page")]
         [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern void* ReservedPage();

@@ -43,6 +43,15 @@ namespace Unikernel.Xen
             s_ready = true;
         }
 
+        // A new domain after a restore: the console's new event channel. Input typed into the old domain and
+        // not read yet is still in the ring.
+        internal static void Resume(StartInfo* startInfo)
+        {
+            if (!s_fromRing) return;
+            s_port = startInfo->ConsoleEvtchn;
+            EventChannels.Attach(s_port, &OnInput, 0);
+        }
+
         // Reads at least one byte, waiting for input. Returns the count.
         public static int Read(Span<byte> buffer)
         {

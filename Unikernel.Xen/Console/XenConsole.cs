@@ -47,6 +47,15 @@ namespace Unikernel.Xen
             s_evtchn = startInfo->ConsoleEvtchn;
         }
 
+        // A new domain after a restore: the same ring page (the restore put its new frame in start_info) and a
+        // new event channel. What was in the ring is still there and xenconsoled reads it from out_cons on.
+        internal static void Resume(StartInfo* startInfo)
+        {
+            if (!s_useRing) return;
+            s_ring = (ConsoleInterface*)AddressTranslation.MachineFrameToVirtual(startInfo->ConsoleMfn);
+            s_evtchn = startInfo->ConsoleEvtchn;
+        }
+
         // Called once the console's event channel has a handler (ConsoleInput attaches it).
         internal static void EventsReady() => s_eventsReady = true;
 

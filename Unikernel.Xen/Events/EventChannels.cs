@@ -38,6 +38,17 @@ namespace Unikernel.Xen
             for (uint port = 0; port < MaxPorts; port++) s_events.SetMask(port);
         }
 
+        // A restored domain has no event channels (and the restore masked every port): every handler is
+        // forgotten and owners bind again.
+        internal static void ForgetAll()
+        {
+            for (uint port = 0; port < MaxPorts; port++)
+            {
+                Slot(port)->Handler = null;
+                s_events.SetMask(port);
+            }
+        }
+
         public static uint BindVirq(uint virq, delegate*<uint, ulong, void> handler, ulong data)
         {
             var bind = new EvtchnBindVirq { Virq = virq, Vcpu = 0 };

@@ -13,8 +13,25 @@ namespace Unikernel.Xen
     {
         public const ulong NanosecondsPerSecond = 1_000_000_000;
 
-        // Monotonic nanoseconds (Xen system time).
-        public static ulong Now
+        // Added to Xen's system time so that Now never goes back: a restored or migrated domain reads the
+        // new host's system time, which may be behind the old one's.
+        private static ulong s_offset;
+
+        // Monotonic nanoseconds (Xen system time, plus the offset).
+        public static ulong Now => SystemTime + s_offset;
+
+        // A deadline in Now's terms as Xen's set_timer_op takes it (1: already due).
+        public static ulong ToSystemTime(ulong deadline) => deadline > s_offset ? deadline - s_offset : 1;
+
+        // After a resume: from here on Now continues from at least `before` (Now before the suspend).
+        internal static void ContinueFrom(ulong before)
+        {
+            ulong system = SystemTime;
+            if (system + s_offset < before) s_offset = before - system;
+        }
+
+        // Xen's system time: ns since the host booted.
+        private static ulong SystemTime
         {
             get
             {
@@ -46,7 +63,7 @@ namespace Unikernel.Xen
                     ulong seconds = ((ulong)shared->WcSecHi << 32) | shared->WcSec;
                     ulong nanoseconds = shared->WcNsec;
                     if (Volatile.Read(ref shared->WcVersion) != version) continue;
-                    return seconds * NanosecondsPerSecond + nanoseconds + Now;
+                    return seconds * NanosecondsPerSecond + nanoseconds + SystemTime;
                 }
             }
         }

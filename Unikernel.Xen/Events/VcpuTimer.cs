@@ -71,12 +71,21 @@ namespace Unikernel.Xen
             Arm();
         }
 
+        // A new domain has no VIRQ binding and no timer armed: bind again and give Xen the earliest deadline
+        // (timers whose deadline passed while suspended fire at once). After a cancelled suspend only re-arm.
+        internal static void Resume(bool newDomain)
+        {
+            if (newDomain) EventChannels.BindVirq(Virq.Timer, &OnTimer, 0);
+            s_armed = 0;
+            Arm();
+        }
+
         // Gives Xen the earliest deadline; a deadline already past fires at once.
         private static void Arm()
         {
             ulong earliest = s_queue.EarliestDeadline;
             if (earliest == ulong.MaxValue || earliest == s_armed) return;
-            Panic.Check(Hypercall.Invoke(HypercallNumber.SetTimerOp, earliest), "set_timer_op");
+            Panic.Check(Hypercall.Invoke(HypercallNumber.SetTimerOp, PvClock.ToSystemTime(earliest)), "set_timer_op");
             s_armed = earliest;
         }
     }

@@ -74,6 +74,8 @@ namespace Unikernel.Xen
             MemoryStatus status = MemorySetupPlanner.Plan(map, limits, ref extra, ref plan, out s_summary);
             if (status != MemoryStatus.Ok) Fail("memory setup: the plan does not fit (", status, ")");
             Lay(startInfo, ref extra, plan.Operations, maxReservation);
+            P2m.PublishFrameLists();
+            s_parts.Setup += P2m.FrameListPages;
             LinearMap.ProtectImage();
             PrintSummary();
         }

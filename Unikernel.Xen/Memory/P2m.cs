@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Unikernel.Core.Memory;
 using Unikernel.Xen.Abi;
 
@@ -55,5 +56,40 @@ namespace Unikernel.Xen
         }
 
         internal static void Set(ulong pfn, ulong mfn) => s_table[pfn] = mfn;
+
+        private static ulong* s_lists; // the top page, then the mid pages (P2mFrameLists)
+        public static ulong FrameListPages => s_lists == null ? 0 : 1 + new P2mFrameLists(s_size).MidPages;
+
+        // Publishes the p2m for the toolstack's save (libxenguest map_p2m_tree): arch.max_pfn and the
+        // three-level frame list. Leaves are the table's own pages, which never move after memory setup
+        // (ballooning only writes entries, read live by the save), so the lists change only with the
+        // frames under them: at boot and after a restore, when every mfn is new.
+        internal static void PublishFrameLists()
+        {
+            var lists = new P2mFrameLists(s_size);
+            if (!lists.Fits) Panic.Fail("p2m: too large for one frame list list page (over 512 GiB of pfns)");
+            if (s_lists == null)
+            {
+                s_lists = (ulong*)FramePool.AllocatePages(1 + lists.MidPages);
+                if (s_lists == null) Panic.Fail("p2m: no pages for the frame lists");
+            }
+            ulong* top = s_lists, mids = s_lists + P2mFrameLists.EntriesPerPage;
+            for (ulong i = 0; i < (1 + lists.MidPages) * P2mFrameLists.EntriesPerPage; i++) s_lists[i] = P2mTable.InvalidEntry;
+            ulong firstLeaf = (ulong)s_table >> XenConstants.PageShift;
+            for (ulong leaf = 0; leaf < lists.LeafPages; leaf++)
+                mids[leaf] = FrameOf(firstLeaf + leaf, "p2m: a page of the p2m has no machine frame");
+            ulong firstMid = (ulong)mids >> XenConstants.PageShift;
+            for (ulong mid = 0; mid < lists.MidPages; mid++) top[mid] = FrameOf(firstMid + mid, "p2m: a frame list page has no machine frame");
+            SharedInfo* shared = SharedInfoPage.Page;
+            shared->MaxPfn = s_size;
+            Volatile.Write(ref shared->PfnToMfnFrameListList, FrameOf((ulong)top >> XenConstants.PageShift, "p2m: the frame list list page has no machine frame"));
+        }
+
+        private static ulong FrameOf(ulong pfn, string what)
+        {
+            ulong mfn = MachineFrame(pfn);
+            if (!IsBacked(mfn)) Panic.Fail(what);
+            return mfn;
+        }
     }
 }

@@ -5,8 +5,9 @@ using Unikernel.Xen.Abi;
 namespace Unikernel.Xen
 {
     // The toolstack's shutdown requests: `xl shutdown` writes "poweroff" to control/shutdown, `xl reboot`
-    // "reboot". We acknowledge by clearing the key (in a transaction, as Linux's manage.c does), run the
-    // application's hooks, and shut down with the matching reason. Requests are seen at idle points.
+    // "reboot", `xl save`/`xl migrate` "suspend". We acknowledge by clearing the key (in a transaction, as
+    // Linux's manage.c does), then run the application's hooks and shut down with the matching reason, or
+    // suspend (SuspendResume). Requests are seen at idle points.
     internal static unsafe class ShutdownControl
     {
         public const int MaxHooks = 8;
@@ -41,15 +42,16 @@ namespace Unikernel.Xen
             Domain.Shutdown(reason == ShutdownReason.Reboot ? XenConstants.ShutdownReboot : XenConstants.ShutdownPowerOff);
         }
 
-        // Only a request we carry out is acknowledged (the key cleared), as Linux's manage.c does: an
-        // unsupported one (suspend, until save/restore exists) is left in place and logged, so the toolstack
-        // sees no acknowledgement and gives up (xl save: "domain did not respond to suspend request")
-        // instead of waiting for a suspend that never comes.
+        // Only a request we carry out is acknowledged (the key cleared), as Linux's manage.c does: one we
+        // cannot (an unknown one, or a suspend while devices are in use) is left in place and logged, so the
+        // toolstack sees no acknowledgement and gives up (xl save: "domain did not respond to suspend
+        // request") instead of waiting for a suspend that never comes.
         private static void OnRequest(ReadOnlySpan<byte> path, ulong data)
         {
             Span<byte> request = stackalloc byte[32];
             int length;
-            ShutdownReason reason;
+            ShutdownReason reason = ShutdownReason.PowerOff;
+            bool suspend;
             while (true)
             {
                 long transaction = XenStoreService.StartTransaction();
@@ -62,10 +64,12 @@ namespace Unikernel.Xen
                     return;
                 }
                 length = (int)n;
-                if (!TryParse(request.Slice(0, length), out reason))
+                suspend = Is(request.Slice(0, length), "suspend");
+                string? refusal = suspend ? SuspendResume.RefusalReason() : null;
+                if (refusal != null || (!suspend && !TryParse(request.Slice(0, length), out reason)))
                 {
                     XenStoreService.EndTransaction((uint)transaction, false);
-                    RefuseUnsupported(request.Slice(0, length));
+                    Refuse(request.Slice(0, length), refusal);
                     return;
                 }
                 long rc = XenStoreService.Write("control/shutdown", "", (uint)transaction);
@@ -75,7 +79,8 @@ namespace Unikernel.Xen
                 if (rc < 0) { Report("transaction_end", rc); return; }
                 break;
             }
-            Shutdown(reason);
+            if (suspend) SuspendResume.Run();
+            else Shutdown(reason);
         }
 
         private static bool TryParse(ReadOnlySpan<byte> what, out ShutdownReason reason)
@@ -87,13 +92,14 @@ namespace Unikernel.Xen
         }
 
         // Platform notices start with "# ", which no reply of a line protocol on the console starts with.
-        private static void RefuseUnsupported(ReadOnlySpan<byte> what)
+        private static void Refuse(ReadOnlySpan<byte> what, string? why)
         {
-            Span<char> buffer = stackalloc char[128];
+            Span<char> buffer = stackalloc char[256];
             var text = new TextBuilder(buffer);
-            text.Append("# shutdown: refusing unsupported request '");
+            text.Append(why == null ? "# shutdown: refusing unsupported request '" : "# shutdown: refusing request '");
             for (int i = 0; i < what.Length && i < 32; i++) text.Append(what[i] >= 0x20 && what[i] < 0x7f ? (char)what[i] : '?');
             text.Append("' (left unacknowledged)");
+            if (why != null) { text.Append(": "); text.Append(why); }
             XenConsole.WriteLine(text.Text);
         }
 

@@ -13,6 +13,7 @@ namespace Unikernel.Xen
     {
         public const int MaxWatches = 8;
         public const int MaxPathBytes = 3072; // XENSTORE_ABS_PATH_MAX, io/xs_wire.h
+        public const int MaxWatchPath = 255;  // a watched path is kept, to watch it again after a restore
 
         private static XenStoreInterface* s_page;
         private static XenStoreClient s_client;
@@ -24,6 +25,8 @@ namespace Unikernel.Xen
         {
             public fixed ulong Callbacks[MaxWatches]; // delegate*<ReadOnlySpan<byte>, ulong, void>
             public fixed ulong Data[MaxWatches];
+            public fixed int PathLengths[MaxWatches];
+            public fixed char Paths[MaxWatches * MaxWatchPath];
         }
 
         public static bool IsAvailable => s_available;
@@ -98,13 +101,59 @@ namespace Unikernel.Xen
             int slot = -1;
             for (int i = 0; i < MaxWatches; i++) if (s_watches.Callbacks[i] == 0) { slot = i; break; }
             if (slot < 0) return XenError.ENOSPC;
-            Span<byte> token = stackalloc byte[4];
-            token[0] = (byte)'w'; token[1] = (byte)('0' + slot); token[2] = 0;
+            if (path.Length > MaxWatchPath) return XenError.EMSGSIZE;
             s_watches.Callbacks[slot] = (ulong)callback;
             s_watches.Data[slot] = data;
-            long rc = PathRequest(XenStoreMessage.Watch, 0, path, token.Slice(0, 3), default);
+            fixed (char* paths = s_watches.Paths) path.CopyTo(new Span<char>(paths + slot * MaxWatchPath, MaxWatchPath));
+            s_watches.PathLengths[slot] = path.Length;
+            long rc = Register(slot);
             if (rc < 0) s_watches.Callbacks[slot] = 0;
             return rc;
+        }
+
+        private static long Register(int slot)
+        {
+            Span<byte> token = stackalloc byte[4];
+            token[0] = (byte)'w'; token[1] = (byte)('0' + slot); token[2] = 0;
+            fixed (char* paths = s_watches.Paths)
+                return PathRequest(XenStoreMessage.Watch, 0, new ReadOnlySpan<char>(paths + slot * MaxWatchPath, s_watches.PathLengths[slot]),
+                    token.Slice(0, 3), default);
+        }
+
+        // Suspend: nothing may be in flight (the ring's state travels with the saved memory, the request's
+        // waiter would not).
+        public static bool IsQuiet => !s_available || (!s_busy && s_page->ReqProd == s_page->ReqCons);
+
+        // After a resume. A new domain has a new event channel (start_info, rewritten by the restore), the same
+        // ring page and a xenstored that knows no watches of ours; replies left on the ring are stale (Linux
+        // xb_init_comms drops them too). After a cancelled suspend the connection is as it was.
+        internal static void Resume(StartInfo* startInfo, bool newDomain)
+        {
+            if (!s_available || !newDomain) return;
+            s_page = (XenStoreInterface*)AddressTranslation.MachineFrameToVirtual(startInfo->StoreMfn);
+            s_port = startInfo->StoreEvtchn;
+            s_page->RspCons = s_page->RspProd;
+            s_client = new XenStoreClient(s_page, new XenStoreTransport { Notify = &Notify, Wait = &Wait });
+            EventChannels.Attach(s_port, &OnEvent, 0);
+        }
+
+        // Registers every watch again (each fires once, as at first registration). Events enabled.
+        internal static void Rewatch()
+        {
+            for (int slot = 0; slot < MaxWatches; slot++)
+            {
+                if (s_watches.Callbacks[slot] == 0) continue;
+                long rc = Register(slot);
+                if (rc < 0) RewatchFailed(rc);
+            }
+        }
+
+        private static void RewatchFailed(long rc)
+        {
+            var text = new TextBuilder(stackalloc char[96]);
+            text.Append("xenstore watch (registered again after a resume) failed: ");
+            XenError.AppendResult(ref text, rc);
+            Panic.Fail(text.Text);
         }
 
         // Removes the watch that Watch(path, callback, data) set; -ENOENT when there is none.

@@ -20,6 +20,8 @@ public static unsafe class Program
         }
         DiskLog.Open(); // replays the disk's log into the store; memory only without a disk
         Lifecycle.AddShutdownHook(&OnShutdown);
+        Lifecycle.AddSuspendHook(&OnSuspend);
+        Lifecycle.AddResumeHook(&OnResume);
         StatusPublisher.Start();
         Greet();
         if (Network.IsConfigured) RespServer.Start(Port());
@@ -57,6 +59,16 @@ public static unsafe class Program
         DiskLog.AppendStorage(ref text);
         text.Append("; type help");
         Console.WriteLine(text.Text);
+    }
+
+    // xl save / xl migrate: the keys travel in memory; a disk or network refuses the suspend (logged).
+    private static void OnSuspend() => Console.WriteLine($"# appliance: suspending with {KeyValueStore.Count} keys");
+
+    // In a new domain (restored or migrated) the xenstore home is new: publish the status there again.
+    private static void OnResume(ResumeKind kind)
+    {
+        Console.WriteLine($"# appliance: resumed ({(kind == ResumeKind.Restored ? "restored" : "suspend cancelled")}) with {KeyValueStore.Count} keys");
+        if (kind == ResumeKind.Restored) StatusPublisher.Restart();
     }
 
     // Runs for "quit" and for xl shutdown/reboot alike.

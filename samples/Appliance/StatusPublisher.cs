@@ -31,6 +31,16 @@ public static unsafe class StatusPublisher
         Announce();
     }
 
+    // After a restore or migration: the new domain's home has none of our nodes yet.
+    public static void Restart()
+    {
+        if (!XenStore.IsAvailable) return;
+        s_publishedKeys = -1;
+        Write(StatusPath, "ready");
+        Publish();
+        Announce();
+    }
+
     // Where clients find it: "# appliance: domain 3 'appliance', console /dev/pts/2, status in
     // /local/domain/3/data/appliance" (the console pty is the one xenconsoled gave this domain in dom0).
     private static void Announce()

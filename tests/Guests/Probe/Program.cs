@@ -37,7 +37,8 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "everyday")) return EverydayChecks.Run();
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
-        if (KernelCommandLine.Equals(mode, "refuse-suspend")) return XlServices.RefuseSuspend();
+        if (KernelCommandLine.Equals(mode, "suspend")) return SuspendChecks.Run();
+        if (KernelCommandLine.Equals(mode, "suspend-with-grants")) return SuspendChecks.RunWithGrants();
         if (KernelCommandLine.Equals(mode, "wx")) return WxChecks.Run();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "block")) return BlockChecks.Run();

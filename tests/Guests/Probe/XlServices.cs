@@ -63,18 +63,6 @@ internal static unsafe class XlServices
         XenConsole.WriteLine(text.Text);
     }
 
-    // Asks itself to suspend (a domain may write its own control/shutdown, as it must to acknowledge):
-    // the request is refused and left in place, then the guest serves its console as xl-services does.
-    public static int RefuseSuspend()
-    {
-        ShutdownControl.AddHook(&OnShutdown);
-        Panic.Check(XenStoreService.Write("control/shutdown", "suspend"), "xenstore write control/shutdown");
-        Idle.Sleep(500_000_000); // watches are served at idle points
-        PrintKey("control/shutdown after the refusal: ", "control/shutdown");
-        PrintConsoleTty();
-        return ConsoleEcho.Run();
-    }
-
     private static void OnShutdown(ShutdownReason reason)
     {
         XenConsole.WriteLine(reason == ShutdownReason.Reboot ? "shutdown hook: reboot" : "shutdown hook: poweroff");
