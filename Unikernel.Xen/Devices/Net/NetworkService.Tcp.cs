@@ -25,6 +25,9 @@ namespace Unikernel.Xen
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }
             config.MaxListeners = 8;
+            // Half the connections may wait to be accepted: 50 clients connecting at once (redis-benchmark)
+            // would otherwise lose SYNs to a backlog of 8 and wait a second for their retransmission.
+            config.Backlog = config.MaxConnections / 2 > 8 ? config.MaxConnections / 2 : 8;
             ulong statePages = ((ulong)TcpStack.StateBytes(config) + 4095) / 4096;
             ulong perBlock = (1 << 20) / (ulong)TcpStack.RingBytes(config);
             ulong blockPages = perBlock * (ulong)TcpStack.RingBytes(config) / 4096;

@@ -34,7 +34,7 @@ public sealed class XlSaveFixture
 
         """;
 
-    public const string Script = XlServicesFixture.ConsoleHelpers + Helpers + """
+    public const string Script = XlScenario.ConsoleHelpers + Helpers + """
         step create-tk xl create tk.cfg
         step tk-ready wait_console tk "echo ready" 60
         step save-tk xl save tk /tmp/tk.save
