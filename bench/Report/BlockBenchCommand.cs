@@ -19,38 +19,12 @@ public static class BlockBenchCommand
 {
     public const int DiskMiB = 16;
 
-    public static Command Create()
-    {
-        var images = new Option<string>("--images") { Description = "Folder with probe.elf", DefaultValueFactory = _ => "artifacts/images" };
-        var output = new Option<string>("--out") { Description = "Folder for block.csv and block.md", DefaultValueFactory = _ => "artifacts/bench" };
-        var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
-        var again = new Option<bool>("--table-only") { Description = "Only rewrite block.md from the block.csv in --out (no boot)" };
-        var clang = new Option<string>("--clang") { Description = "clang that builds blk-randread for the Linux domU (static)", DefaultValueFactory = _ => StaticTool.DefaultClang };
-        var command = new Command("block", "Run the block benchmark (our blkfront, a Linux domU, dom0) in the xl environment and report") { images, output, cache, again, clang };
-        command.SetAction(result =>
-        {
-            try
-            {
-                string outDir = Path.GetFullPath(result.GetValue(output)!);
-                Directory.CreateDirectory(outDir);
-                string csv = Path.Combine(outDir, "block.csv");
-                var rows = result.GetValue(again)
-                    ? File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Select(f => new Row(f[0], f[1], long.Parse(f[2]), double.Parse(f[3], CultureInfo.InvariantCulture))).ToList()
-                    : Run(Path.GetFullPath(result.GetValue(images)!), Path.GetFullPath(result.GetValue(cache)!), outDir, result.GetValue(clang)!);
-                File.WriteAllLines(Path.Combine(outDir, "block.csv"), rows.Select(r => $"{r.Who},{r.Workload},{r.Bytes},{r.Seconds.ToString("R", CultureInfo.InvariantCulture)}").Prepend("who,workload,bytes,seconds"));
-                string table = Markdown(rows);
-                File.WriteAllText(Path.Combine(outDir, "block.md"), table);
-                Console.WriteLine(table);
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)
-            {
-                Console.Error.WriteLine($"ukbench: error: {e.Message}");
-                return 1;
-            }
-        });
-        return command;
-    }
+    public static Command Create() => XlBenchCommand.Create<Row>("block",
+        "Run the block benchmark (our blkfront, a Linux domU, dom0) in the xl environment and report",
+        "Folder with probe.elf", "clang that builds blk-randread for the Linux domU (static)", "who,workload,bytes,seconds",
+        r => $"{r.Who},{r.Workload},{r.Bytes},{r.Seconds.ToString("R", CultureInfo.InvariantCulture)}",
+        f => new Row(f[0], f[1], long.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)),
+        s => Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang), Markdown);
 
     public sealed record Row(string Who, string Workload, long Bytes, double Seconds);
 

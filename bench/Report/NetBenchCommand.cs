@@ -25,36 +25,13 @@ public static partial class NetBenchCommand
 
     public static Command Create()
     {
-        var images = new Option<string>("--images") { Description = "Folder with appliance.elf and probe.elf", DefaultValueFactory = _ => "artifacts/images" };
-        var output = new Option<string>("--out") { Description = "Folder for net.csv, net.md and the serial log", DefaultValueFactory = _ => "artifacts/bench" };
-        var cache = new Option<string>("--cache") { Description = "Download cache folder", DefaultValueFactory = _ => XenDistribution.DefaultCacheDir };
-        var clang = new Option<string>("--clang") { Description = "clang that builds tcp-pingpong for dom0 (static)", DefaultValueFactory = _ => StaticTool.DefaultClang };
-        var again = new Option<bool>("--table-only") { Description = "Only rewrite net.md from the net.csv in --out (no boot)" };
         var parts = new Option<string>("--parts") { Description = "Which systems to measure: dom0, ours, linux (comma-separated)", DefaultValueFactory = _ => "dom0,ours,linux" };
-        var command = new Command("net", "Run the network benchmark (the Appliance and the probe against a Linux domU, dom0 loopback) in the xl environment and report") { images, output, cache, clang, again, parts };
-        command.SetAction(result =>
-        {
-            try
-            {
-                string outDir = Path.GetFullPath(result.GetValue(output)!);
-                Directory.CreateDirectory(outDir);
-                string csv = Path.Combine(outDir, "net.csv");
-                var rows = result.GetValue(again)
-                    ? File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).Select(f => new Row(f[0], f[1], double.Parse(f[2], CultureInfo.InvariantCulture))).ToList()
-                    : Run(Path.GetFullPath(result.GetValue(images)!), Path.GetFullPath(result.GetValue(cache)!), outDir, result.GetValue(clang)!, Parts(result.GetValue(parts)!));
-                File.WriteAllLines(csv, rows.Select(r => $"{r.Who},{r.Metric},{r.Value.ToString("R", CultureInfo.InvariantCulture)}").Prepend("who,metric,value"));
-                string table = Markdown(rows);
-                File.WriteAllText(Path.Combine(outDir, "net.md"), table);
-                Console.WriteLine(table);
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or TimeoutException or ArgumentException or System.ComponentModel.Win32Exception)
-            {
-                Console.Error.WriteLine($"ukbench: error: {e.Message}");
-                return 1;
-            }
-        });
-        return command;
+        return XlBenchCommand.Create<Row>("net",
+            "Run the network benchmark (the Appliance and the probe against a Linux domU, dom0 loopback) in the xl environment and report",
+            "Folder with appliance.elf and probe.elf", "clang that builds tcp-pingpong for dom0 (static)", "who,metric,value",
+            r => $"{r.Who},{r.Metric},{r.Value.ToString("R", CultureInfo.InvariantCulture)}",
+            f => new Row(f[0], f[1], double.Parse(f[2], CultureInfo.InvariantCulture)),
+            s => Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang, Parts(s.Result.GetValue(parts)!)), Markdown, parts);
     }
 
     // Metric names: redis-<set|get>-p<N>-<rps|p50|p99> (latencies in ms), tcp-<to|from>-guest (MiB/s, median of

@@ -40,6 +40,7 @@ public sealed class WaitReporter(TextWriter output, string tool, TimeSpan interv
     public const int MaxLastLine = 100;
     private readonly object _lock = new();
     private string _last = "";
+    private readonly TimeSpan _interval = interval;
     private TimeSpan _next = interval;
     private bool _stopped;
 
@@ -62,7 +63,7 @@ public sealed class WaitReporter(TextWriter output, string tool, TimeSpan interv
         {
             if (guestStarted) _stopped = true;
             if (_stopped || elapsed < _next) return null;
-            while (_next <= elapsed) _next += interval;
+            while (_next <= elapsed) _next += _interval;
             line = Format(tool, elapsed, _last);
         }
         output.WriteLine(line);
