@@ -8,9 +8,6 @@ namespace Unikernel.Tests.Tools.Analyzers;
 // A guest project outside the repository (importing its Guest.props and Image.targets) with a capturing
 // lambda: `dotnet build` fails with the analyzer's id at the lambda's line, and with the analyzer switched
 // off, ilc's failure is one error naming the feature, not ilc's stack trace.
-// In the boots' collection: its build restores the repository's guest projects, and a restore of the same
-// projects running beside PackagedAppTests' `dotnet pack` fails ("RestoreTask returned false").
-[Collection(Unikernel.Tests.Xen.XenCollection.Name)]
 public class GuestBuildDiagnosticsTests
 {
     private const string Program = """
