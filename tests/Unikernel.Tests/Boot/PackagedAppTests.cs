@@ -59,7 +59,7 @@ public class PackagedAppTests
     public void A_project_outside_the_repo_builds_a_bootable_image_from_the_packed_package()
     {
         // A version of its own, so NuGet's global package cache never serves an older pack of the same name.
-        string version = $"{ReadVersion()}-test.{Environment.ProcessId}.{DateTime.UtcNow:HHmmssfff}";
+        string version = TestVersion();
         string root = Path.Combine(Path.GetTempPath(), $"uk-package-{Environment.ProcessId}");
         string feed = Path.Combine(root, "feed"), app = Path.Combine(root, "app");
         if (Directory.Exists(root)) Directory.Delete(root, true);
@@ -232,7 +232,7 @@ public class PackagedAppTests
     // (which keeps the user's installed templates out of it); disposing removes it and the cached package.
     private sealed class TemplateWorkspace : IDisposable
     {
-        public string Version { get; } = $"{ReadVersion()}-test.{Environment.ProcessId}.{DateTime.UtcNow:HHmmssfff}";
+        public string Version { get; } = TestVersion();
         public string Feed => Path.Combine(_root, "feed");
         public string Hive => Path.Combine(_root, "hive");
         public string Work => Path.Combine(_root, "work");
@@ -286,6 +286,11 @@ public class PackagedAppTests
     private static string NuGetPackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } dir ? dir
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    // A version of its own per run. The time is an alphanumeric identifier ("t" first): SemVer forbids leading
+    // zeros in a numeric one, and HHmmssfff before 10:00 UTC has them, which made NuGet's restore of the pack
+    // fail ("RestoreTask returned false") every morning.
+    private static string TestVersion() => $"{ReadVersion()}-test.{Environment.ProcessId}.t{DateTime.UtcNow:HHmmssfff}";
 
     // The package version lives in Directory.Build.props (UnikernelVersion).
     private static string ReadVersion()
