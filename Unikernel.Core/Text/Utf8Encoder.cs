@@ -7,6 +7,25 @@ namespace Unikernel.Core.Text
     {
         public const int MaxBytesPerChar = 4;
 
+        // Encodes the whole text into output; the bytes written, or -1 when they do not fit.
+        public static int Encode(ReadOnlySpan<char> text, Span<byte> output)
+        {
+            Span<byte> one = stackalloc byte[MaxBytesPerChar];
+            int n = 0;
+            for (int i = 0; i < text.Length;)
+            {
+                if (output.Length - n >= MaxBytesPerChar) n += EncodeNext(text, ref i, output.Slice(n));
+                else
+                {
+                    int k = EncodeNext(text, ref i, one);
+                    if (k > output.Length - n) return -1;
+                    one.Slice(0, k).CopyTo(output.Slice(n));
+                    n += k;
+                }
+            }
+            return n;
+        }
+
         // Encodes text[index] (and its low surrogate when it starts a pair) into output; returns bytes
         // written and advances index past what it consumed.
         public static int EncodeNext(ReadOnlySpan<char> text, ref int index, Span<byte> output)

@@ -56,14 +56,9 @@ namespace Unikernel.Xen
         {
             int room = (int)XenStoreHeader.PayloadMax - path.Length - 1;
             if (value.Length > room) return XenError.EMSGSIZE; // every char takes at least a byte
-            Span<byte> bytes = stackalloc byte[(int)XenStoreHeader.PayloadMax + Core.Text.Utf8Encoder.MaxBytesPerChar];
-            int n = 0;
-            for (int i = 0; i < value.Length;)
-            {
-                n += Core.Text.Utf8Encoder.EncodeNext(value, ref i, bytes.Slice(n));
-                if (n > room) return XenError.EMSGSIZE;
-            }
-            return Write(path, bytes.Slice(0, n), transaction);
+            Span<byte> bytes = stackalloc byte[(int)XenStoreHeader.PayloadMax];
+            int n = Core.Text.Utf8Encoder.Encode(value, bytes.Slice(0, room));
+            return n < 0 ? XenError.EMSGSIZE : Write(path, bytes.Slice(0, n), transaction);
         }
 
         // Child names, each followed by a NUL.

@@ -119,8 +119,7 @@ public static class RespCommands
         t.Append(counters.Slice(0, n));
         t.Append("\r\n");
         Span<byte> bytes = stackalloc byte[1536];
-        for (int i = 0; i < t.Length; i++) bytes[i] = (byte)t.Text[i];
-        Bulk(ref reply, bytes.Slice(0, t.Length));
+        Bulk(ref reply, bytes.Slice(0, Unikernel.Core.Text.Utf8Encoder.Encode(t.Text, bytes))); // ASCII: it fits
     }
 
     private static void Unknown(ref RespServer.RespWriter reply, ReadOnlySpan<byte> name, ReadOnlySpan<byte> input, ReadOnlySpan<RespArgument> args)

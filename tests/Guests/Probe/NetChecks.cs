@@ -44,7 +44,9 @@ internal static unsafe class NetChecks
         s_sourceBytes = 16 << 20;
         var commandLine = new Unikernel.Core.KernelCommandLine(DomainFacts.CommandLine);
         if (commandLine.TryGet("net.source", out ReadOnlySpan<byte> value, out _)) Unikernel.Core.KernelCommandLine.TryParseUInt64(value, out s_sourceBytes);
-        s_hash = !(commandLine.TryGet("net.hash", out value, out _) && value.Length == 1 && value[0] == (byte)'0');
+        Unikernel.Core.BoolOption hash = commandLine.GetBool("net.hash", true);
+        if (hash.BadValue) Console.WriteLine("net: net.hash= is not a boolean; hashing");
+        s_hash = hash.Value;
         if (!Network.Start()) return 1;
         s_buffer = (byte*)Pages.Allocate(Chunk / Pages.Size);
         if (!s_hash) for (int i = 0; i < Chunk; i++) s_buffer[i] = Pattern((ulong)i);

@@ -41,4 +41,23 @@ public class Utf8EncoderTests
             Assert.Equal(Encoding.UTF8.GetBytes(text), Encode(text));
         }
     }
+
+    // The whole-text form: the BCL's bytes when they fit, -1 when they do not, with every room from too small
+    // by one to exactly enough.
+    [Fact]
+    public void Encode_writes_the_BCL_bytes_or_says_they_do_not_fit()
+    {
+        var random = new Random(7);
+        for (int round = 0; round < 2000; round++)
+        {
+            var chars = new char[random.Next(0, 24)];
+            for (int i = 0; i < chars.Length; i++) chars[i] = (char)(random.Next(2) == 0 ? random.Next(0, 0x80) : random.Next(0, 0x10000));
+            var text = new string(chars);
+            byte[] expected = Encoding.UTF8.GetBytes(text);
+            var output = new byte[expected.Length + 8];
+            Assert.Equal(expected.Length, Utf8Encoder.Encode(text, output.AsSpan(0, expected.Length)));
+            Assert.Equal(expected, output[..expected.Length]);
+            if (expected.Length > 0) Assert.Equal(-1, Utf8Encoder.Encode(text, output.AsSpan(0, expected.Length - 1)));
+        }
+    }
 }
