@@ -28,7 +28,7 @@ namespace Unikernel.Core.Net
         private readonly uint _address;
         private readonly uint _netmask;
         private readonly uint _gateway;
-        private readonly delegate*<ulong, ReadOnlySpan<byte>, bool> _transmit;
+        private readonly delegate*<ulong, ReadOnlySpan<byte>, int, bool> _transmit;
         private readonly ulong _transmitContext;
         private delegate*<ulong, uint, uint, ReadOnlySpan<byte>, bool, ulong, void> _tcp;
         private ulong _tcpContext;
@@ -39,6 +39,8 @@ namespace Unikernel.Core.Net
         private int _icmpErrorTokens;
         private ulong _icmpErrorRefilled;
         private bool _largeTcp;
+        private byte* _large;      // where large TCP segments are built (EnableLargeSend); null: none are sent
+        private int _largeBytes;
         private fixed byte _frame[EthernetFrame.MaxFrameBytes]; // the frame being sent
         // RFC 1122 2.3.2.2: the latest packet for a next hop being resolved, its IP header written, sent when
         // the hop's MAC comes (TCP's first SYN to a new neighbour would otherwise wait for its 1 s timeout).
@@ -47,10 +49,10 @@ namespace Unikernel.Core.Net
         private ulong _heldAt;
         private fixed byte _held[EthernetFrame.MaxFrameBytes];
 
-        // gateway 0: no gateway (only the subnet is reachable). transmit(context, frame) returns whether the
-        // platform took the frame.
+        // gateway 0: no gateway (only the subnet is reachable). transmit(context, frame, segmentSize) returns
+        // whether the platform took the frame; segmentSize is 0 but for a large TCP segment (EnableLargeSend).
         public NetworkInterface(MacAddress mac, uint address, int prefixLength, uint gateway,
-            delegate*<ulong, ReadOnlySpan<byte>, bool> transmit, ulong transmitContext)
+            delegate*<ulong, ReadOnlySpan<byte>, int, bool> transmit, ulong transmitContext)
         {
             _mac = mac;
             _address = address;
@@ -66,6 +68,17 @@ namespace Unikernel.Core.Net
         public void AcceptLargeTcp() => _largeTcp = true;
 
         public const int MaxLargeFrameBytes = EthernetFrame.HeaderBytes + 0xFFFF;
+
+        // TCP may send segments larger than the MTU, which the platform's device cuts into MTU-sized packets
+        // (TSO); each is built in buffer (bufferBytes, at most MaxLargeFrameBytes, kept by the caller).
+        public void EnableLargeSend(byte* buffer, int bufferBytes)
+        {
+            _large = buffer;
+            _largeBytes = bufferBytes < MaxLargeFrameBytes ? bufferBytes : MaxLargeFrameBytes;
+        }
+
+        // The largest TCP payload (header included) one large segment may carry; 0 without EnableLargeSend.
+        public int MaxLargeSendPayload => _large == null ? 0 : _largeBytes - TransportOffset;
 
         public MacAddress Mac => _mac;
         public uint Address => _address;
@@ -144,8 +157,15 @@ namespace Unikernel.Core.Net
         // caller that retried would only send it twice. False, counted, when there is no route, the payload
         // exceeds MaxIpv4Payload, or the platform did not take it (its ring full: the caller tries again).
         // payload must not lie in this interface's own frame buffers.
-        public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now)
+        public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now) =>
+            SendIpv4(destination, protocol, payload, 0, now);
+
+        // segmentSize > 0: a TCP segment of up to MaxLargeSendPayload bytes that the device cuts into packets
+        // of segmentSize payload bytes (EnableLargeSend). It is never held for ARP (too large to keep): false
+        // while the next hop is being resolved, and TCP tries again.
+        public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, int segmentSize, ulong now)
         {
+            if (segmentSize > 0) return SendLarge(destination, protocol, payload, segmentSize, now);
             if (payload.Length > MaxIpv4Payload)
             {
                 _counters.TooLarge++;
@@ -164,6 +184,23 @@ namespace Unikernel.Core.Net
                 payload.CopyTo(tx.Slice(TransportOffset));
                 return SendIpv4Built(tx, to, destination, protocol, payload.Length) == SendStatus.Sent;
             }
+        }
+
+        private bool SendLarge(uint destination, byte protocol, ReadOnlySpan<byte> payload, int segmentSize, ulong now)
+        {
+            if (protocol != Ipv4Packet.ProtocolTcp || payload.Length > MaxLargeSendPayload)
+            {
+                _counters.TooLarge++;
+                return false;
+            }
+            Span<byte> tx = new Span<byte>(_large, _largeBytes);
+            SendStatus status;
+            MacAddress to;
+            fixed (byte* buffer = _frame) // an ARP request goes out of the small buffer
+                status = NextHop(new Span<byte>(buffer, EthernetFrame.MaxFrameBytes), destination, now, out to, out _);
+            if (status != SendStatus.Sent) return false;
+            payload.CopyTo(tx.Slice(TransportOffset));
+            return SendIpv4Built(tx, to, destination, protocol, payload.Length, segmentSize) == SendStatus.Sent;
         }
 
         // Datagrams to a port are queued in queue (queueBytes, UdpSockets.SlotBytes a datagram) until
@@ -379,11 +416,11 @@ namespace Unikernel.Core.Net
         }
 
         // Writes the Ethernet and IPv4 headers in front of the payloadBytes already at TransportOffset, sends.
-        private SendStatus SendIpv4Built(Span<byte> tx, MacAddress to, uint destination, byte protocol, int payloadBytes)
+        private SendStatus SendIpv4Built(Span<byte> tx, MacAddress to, uint destination, byte protocol, int payloadBytes, int segmentSize = 0)
         {
             EthernetFrame.WriteHeader(tx, to, _mac, EthernetFrame.TypeIpv4);
             Ipv4Packet.WriteHeader(tx.Slice(IpOffset), _address, destination, protocol, payloadBytes, _identification++, DefaultTtl, true);
-            return Transmit(tx.Slice(0, TransportOffset + payloadBytes));
+            return Transmit(tx.Slice(0, TransportOffset + payloadBytes), segmentSize);
         }
 
         private void SendArpRequest(Span<byte> tx, uint ip) =>
@@ -396,9 +433,9 @@ namespace Unikernel.Core.Net
             Transmit(tx.Slice(0, EthernetFrame.HeaderBytes + ArpPacket.Bytes));
         }
 
-        private SendStatus Transmit(ReadOnlySpan<byte> frame)
+        private SendStatus Transmit(ReadOnlySpan<byte> frame, int segmentSize = 0)
         {
-            if (_transmit == null || !_transmit(_transmitContext, frame))
+            if (_transmit == null || !_transmit(_transmitContext, frame, segmentSize))
             {
                 _counters.TransmitFailed++;
                 return SendStatus.TransmitFailed;

@@ -19,11 +19,12 @@ namespace Unikernel.Xen.Abi
         public const short RspOkay = 0;                // NETIF_RSP_OKAY
         public const short RspNull = 1;                // NETIF_RSP_NULL: the slot of an extra_info
         public const byte ExtraTypeGso = 1;            // XEN_NETIF_EXTRA_TYPE_GSO
+        public const byte GsoTypeTcpv4 = 1;            // XEN_NETIF_GSO_TYPE_TCPV4
         public const byte ExtraFlagMore = 1 << 0;      // XEN_NETIF_EXTRA_FLAG_MORE: another extra_info follows
     }
 
-    // struct netif_extra_info: a ring slot after a first response with NETRXF_extra_info (GSO: the packet is
-    // a TCP segment larger than the MTU, to be cut at u.gso.size; we take it whole).
+    // struct netif_extra_info: a ring slot after a first request or response with NETTXF/NETRXF_extra_info
+    // (GSO: the packet is a TCP segment larger than the MTU, to be cut at u.gso.size; received, we take it whole).
     [StructLayout(LayoutKind.Explicit, Size = 8)]
     internal struct NetifExtraInfo
     {

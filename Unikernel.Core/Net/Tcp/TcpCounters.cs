@@ -5,7 +5,7 @@ namespace Unikernel.Core.Net.Tcp
     // What the stack has seen and done since Init; every dropped segment is counted under one reason.
     public struct TcpCounters
     {
-        public ulong SegmentsIn, SegmentsOut, BytesIn, BytesOut;
+        public ulong SegmentsIn, SegmentsOut, LargeSegmentsOut, BytesIn, BytesOut; // LargeSegmentsOut: cut into MSS packets by the device (TSO)
         public ulong Retransmits, FastRetransmits, WindowProbes, OutputFailed;
         public ulong DropBadChecksum, DropMalformed, DropNoConnection, DropOutOfWindow, DropBacklogFull;
         public ulong DropNoResources, DropOutOfOrderFull, DropOther;
@@ -17,6 +17,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             Field(ref text, "tcp in=", SegmentsIn);
             Field(ref text, " out=", SegmentsOut);
+            Field(ref text, " large-out=", LargeSegmentsOut);
             Field(ref text, " bytes-in=", BytesIn);
             Field(ref text, " bytes-out=", BytesOut);
             Field(ref text, " rexmit=", Retransmits);

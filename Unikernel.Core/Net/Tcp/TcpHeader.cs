@@ -170,6 +170,14 @@ namespace Unikernel.Core.Net.Tcp
             Write16(segment, 16, InternetChecksum.Finish(InternetChecksum.Add(sum, segment)));
         }
 
+        // For checksum offload (CHECKSUM_PARTIAL): the pseudo-header's folded sum, not complemented, which the
+        // device adds the segment's bytes to and complements.
+        public static void FillPseudoHeaderChecksum(Span<byte> segment, uint source, uint destination)
+        {
+            uint sum = InternetChecksum.PseudoHeader(source, destination, 6, segment.Length);
+            Write16(segment, 16, (ushort)~InternetChecksum.Finish(sum));
+        }
+
         public static bool VerifyChecksum(ReadOnlySpan<byte> segment, uint source, uint destination) =>
             InternetChecksum.Verify(InternetChecksum.PseudoHeader(source, destination, 6, segment.Length), segment);
 

@@ -303,7 +303,7 @@ namespace Unikernel.Core.Net.Tcp
                     uint cwnd = c.Cwnd + (c.InRecovery ? 0 : (uint)Min(c.DupAcks, 2) * (uint)c.SendMss);
                     uint window = c.SndWnd < cwnd ? c.SndWnd : cwnd;
                     int usable = window > inFlight ? (int)Min(window - inFlight, 0x7FFFFFFF) : 0;
-                    int length = Min(available, Min(c.SendMss, usable));
+                    int length = Min(available, Min(SegmentLimit(ref c), usable));
                     // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
                     // unless it is the last of what is queued.
                     if (length < available && length < c.SendMss && inFlight > 0) length = 0;
@@ -351,6 +351,13 @@ namespace Unikernel.Core.Net.Tcp
             else if (c.RetransmitDeadline == 0) c.RetransmitDeadline = now + c.Rto;
         }
 
+        // The most payload one segment may carry: one MSS, or with TSO as many whole MSS as LargeSendBytes holds.
+        private int SegmentLimit(ref TcpConnection c)
+        {
+            int large = _s->Config.LargeSendBytes;
+            return large > c.SendMss ? large / c.SendMss * c.SendMss : c.SendMss;
+        }
+
         // Resends the first unacknowledged segment (fast retransmit) without moving SND.NXT.
         private void RetransmitFirst(int i, ulong now)
         {
@@ -396,24 +403,19 @@ namespace Unikernel.Core.Net.Tcp
                 h.Window = (ushort)(window >> c.RcvShift);
                 window = h.Window << c.RcvShift;
             }
-            bool ackWasPending = c.AckPending;
-            ulong ackDeadline = c.AckDeadline;
-            if ((flags & TcpFlags.Ack) != 0)
+            bool ack = (flags & TcpFlags.Ack) != 0;
+            if (ack) h.Acknowledgment = c.RcvNxt;
+            Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
+            int headerLength = h.Write(scratch);
+            c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
+            if (!Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), length > c.SendMss ? c.SendMss : 0, now))
+                return false; // an ACK that was due still is: its state changes only once one has left
+            if (ack)
             {
-                h.Acknowledgment = c.RcvNxt;
                 c.AckPending = false;
                 c.AckDeadline = 0;
                 c.FullSegmentsUnacked = 0;
                 c.LastAdvertised = window;
-            }
-            Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
-            int headerLength = h.Write(scratch);
-            c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
-            if (!Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), now))
-            {
-                c.AckPending = ackWasPending; // an ACK that was due still is
-                c.AckDeadline = ackDeadline;
-                return false;
             }
             _s->Counters.BytesOut += (ulong)length;
             return true;
@@ -431,14 +433,18 @@ namespace Unikernel.Core.Net.Tcp
             Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
             int length = h.Write(scratch);
             _s->Counters.ResetsSent++;
-            Transmit(destination, scratch.Slice(0, length), now);
+            Transmit(destination, scratch.Slice(0, length), 0, now);
         }
 
-        private bool Transmit(uint destination, Span<byte> segment, ulong now)
+        // segmentSize > 0: a large segment the device cuts into packets of that payload (TSO), which also
+        // completes each packet's checksum from the pseudo-header's sum left in the field.
+        private bool Transmit(uint destination, Span<byte> segment, int segmentSize, ulong now)
         {
-            TcpHeader.FillChecksum(segment, _s->LocalAddress, destination);
+            if (segmentSize > 0) TcpHeader.FillPseudoHeaderChecksum(segment, _s->LocalAddress, destination);
+            else TcpHeader.FillChecksum(segment, _s->LocalAddress, destination);
             _s->Counters.SegmentsOut++;
-            if (_s->Output(_s->Context, destination, Protocol, segment, now)) return true;
+            if (segmentSize > 0) _s->Counters.LargeSegmentsOut++;
+            if (_s->Output(_s->Context, destination, Protocol, segment, segmentSize, now)) return true;
             // The device is full (or down): Poll tries again shortly instead of leaving it to the
             // retransmission timer, a second away; what was refused is still queued.
             _s->Counters.OutputFailed++;

@@ -23,7 +23,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             public TcpConfig Config;
             public TcpCounters Counters;
-            public delegate*<ulong, uint, byte, ReadOnlySpan<byte>, ulong, bool> Output;
+            public delegate*<ulong, uint, byte, ReadOnlySpan<byte>, int, ulong, bool> Output;
             public ulong Context;
             public uint LocalAddress;
             public ulong LastNow;
@@ -57,7 +57,8 @@ namespace Unikernel.Core.Net.Tcp
 
         private static nuint Align(nuint n) => (n + 15) & ~(nuint)15;
 
-        private static nuint ScratchBytes(in TcpConfig config) => (nuint)(config.Mss + TcpHeader.MaxLength);
+        private static nuint ScratchBytes(in TcpConfig config) =>
+            (nuint)((config.LargeSendBytes > config.Mss ? config.LargeSendBytes : config.Mss) + TcpHeader.MaxLength);
 
         // The memory Init needs for config; 0 if the config is not valid.
         public static nuint BytesNeeded(in TcpConfig config) =>
@@ -70,11 +71,13 @@ namespace Unikernel.Core.Net.Tcp
 
         public static nuint RingBytes(in TcpConfig config) => Align((nuint)config.SendBufferBytes) + Align((nuint)config.ReceiveBufferBytes);
 
-        // Lays the stack out in memory (at least BytesNeeded(config) bytes, 16-byte aligned is best). output
-        // sends one segment to a destination; context is passed back to it. False if the config is not valid
+        // Lays the stack out in memory (at least BytesNeeded(config) bytes, 16-byte aligned is best).
+        // output(context, destination, protocol, segment, segmentSize, now) sends one segment; segmentSize is 0
+        // for one packet, else the MSS the device cuts a large segment into (its checksum then holds only the
+        // pseudo-header's sum, which the device completes per packet: CHECKSUM_PARTIAL). False if the config is not valid
         // or the memory too small.
         public static bool Init(byte* memory, nuint bytes, in TcpConfig config,
-            delegate*<ulong, uint, byte, ReadOnlySpan<byte>, ulong, bool> output, ulong context, out TcpStack stack)
+            delegate*<ulong, uint, byte, ReadOnlySpan<byte>, int, ulong, bool> output, ulong context, out TcpStack stack)
         {
             stack = default;
             nuint needed = BytesNeeded(config);
@@ -87,7 +90,7 @@ namespace Unikernel.Core.Net.Tcp
         // multiple of RingBytes), together holding MaxConnections connections' rings. For a platform whose
         // longest run of pages is shorter than the whole.
         public static bool InitSplit(byte* memory, nuint bytes, byte** blocks, nuint blockBytes, in TcpConfig config,
-            delegate*<ulong, uint, byte, ReadOnlySpan<byte>, ulong, bool> output, ulong context, out TcpStack stack)
+            delegate*<ulong, uint, byte, ReadOnlySpan<byte>, int, ulong, bool> output, ulong context, out TcpStack stack)
         {
             stack = default;
             if (!config.IsValid || memory == null || blocks == null || output == null) return false;

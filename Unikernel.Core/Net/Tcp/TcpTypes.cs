@@ -30,7 +30,9 @@ namespace Unikernel.Core.Net.Tcp
         public int Backlog;             // connections a listener holds that are not yet accepted
         public int SendBufferBytes;
         public int ReceiveBufferBytes;
-        public int Mss;                 // the largest segment payload sent and advertised
+        public int Mss;                 // the largest segment payload advertised, and sent when LargeSendBytes is 0
+        public int LargeSendBytes;      // TSO: the most payload handed down as one segment, which the device cuts
+                                        // into packets of the connection's MSS; 0: one MSS a segment
         public ulong Msl;               // maximum segment lifetime; TIME-WAIT lasts 2 * Msl
         public ulong InitialRto;        // RFC 6298 2.1: 1 s
         public ulong MinRto;            // RFC 6298 says 1 s; 200 ms suits the LAN a unikernel sits on
@@ -44,6 +46,9 @@ namespace Unikernel.Core.Net.Tcp
         public ulong IsnSeed;           // a secret for initial sequence numbers (RFC 6528)
 
         public const ulong Millisecond = 1_000_000;
+        // An IPv4 packet's 65535 bytes less the IPv4 and TCP headers (a data segment carries no options), less the
+        // 14-byte Ethernet header: netif.h's first tx slot gives the whole frame's size in 16 bits.
+        public const int MaxLargeSendBytes = 65535 - 14 - 20 - 20;
 
         public static TcpConfig Default(uint localAddress, ulong isnSeed) => new TcpConfig
         {
@@ -70,7 +75,7 @@ namespace Unikernel.Core.Net.Tcp
         public bool IsValid =>
             MaxConnections > 0 && MaxConnections <= 4096 && MaxListeners >= 0 && MaxListeners <= 256 && Backlog > 0
             && SendBufferBytes > 0 && SendBufferBytes <= 1 << 24 && ReceiveBufferBytes > 0 && ReceiveBufferBytes <= 1 << 24
-            && Mss >= 64 && Mss <= 65495 && MinRto > 0 && InitialRto >= MinRto && MaxRto >= InitialRto
+            && Mss >= 64 && Mss <= 65495 && (LargeSendBytes == 0 || (LargeSendBytes >= Mss && LargeSendBytes <= MaxLargeSendBytes)) && MinRto > 0 && InitialRto >= MinRto && MaxRto >= InitialRto
             && MaxRetransmissions > 0 && MaxRetransmissions < 32 && FinWait2Timeout > 0 && DelayedAck < 500 * Millisecond
             && (KeepAliveIdle == 0 || (KeepAliveInterval > 0 && KeepAliveProbes > 0));
     }

@@ -8,10 +8,12 @@ namespace Unikernel.Xen
     // One virtual network interface (io/netif.h) through its backend (Linux netback), rx-copy only: the
     // backend copies each received packet into a page we granted, and reads each packet we send from a
     // granted half page. The grants stay for the device's life (netback only copies into rx pages and has
-    // unmapped a tx page before it answers), so a packet costs no grant operation and no allocation. We send
-    // one slot per packet (at most 1514 bytes); we receive with feature-sg and feature-gso-tcpv4, so dom0
-    // hands us TCP segments of up to 64 KiB (one packet, one event, one ACK instead of 45 of each) in several
-    // slots, which are gathered into one buffer before the stack sees them.
+    // unmapped a tx page before it answers), so a packet costs no grant operation and no allocation. A packet
+    // up to the MTU goes in one slot; when the backend offers feature-sg and feature-gso-tcpv4, TCP hands
+    // down segments of up to 64 KiB, sent from one of LargeBuffers granted 16-page buffers as a slot per page
+    // with a GSO extra_info (netback cuts them at the MSS: one request instead of 44). We receive with
+    // feature-sg and feature-gso-tcpv4 too, so dom0 hands us TCP segments of up to 64 KiB (one packet, one
+    // event, one ACK instead of 45 of each) in several slots, gathered into one buffer before the stack sees them.
     internal unsafe struct NetFront
     {
         public const int RxBuffers = 64;    // pages posted for the backend to fill (the ring holds 256)
@@ -20,6 +22,10 @@ namespace Unikernel.Xen
         public const int MaxFrame = 1514;   // Ethernet header + a 1500-byte MTU
         public const int MaxLargeFrame = 14 + 65535; // a GSO packet: Ethernet header + the largest IPv4 packet
         public const int AssemblyPages = (MaxLargeFrame + 4095) / 4096;
+        public const int LargeBuffers = 4;   // large segments in flight towards the backend
+        public const int LargePages = 16;    // a frame's size is 16 bits in netif_tx_request: below 64 KiB
+        public const int MaxLargeSendFrame = 0xFFFF;
+        public const ulong LargeSendMinFreePages = 8192; // 256 KiB of buffers only when the domain has 32 MiB free
         public const int RingSlots = 256;   // __CONST_RING_SIZE(netif_rx, 4096)
         public const ulong ConnectTimeoutNanoseconds = XenbusFrontend.StateTimeoutNanoseconds;
 
@@ -47,8 +53,12 @@ namespace Unikernel.Xen
         public fixed ulong TxPages[TxSlots / 2];
         public fixed uint TxRefs[TxSlots];
         public fixed ushort TxFree[TxSlots];
-        public fixed byte TxBusy[TxSlots];
+        public fixed byte TxBusy[TxSlots + LargeBuffers * LargePages]; // ids from TxSlots on: a large buffer's pages
         public int TxFreeCount;
+        public bool LargeSend;                     // the backend cuts large TCP segments (its feature-sg, feature-gso-tcpv4)
+        public fixed ulong LargeBase[LargeBuffers];
+        public fixed uint LargeRefs[LargeBuffers * LargePages];
+        public fixed byte LargeSlotsOut[LargeBuffers]; // slots of a large buffer the backend has not answered yet
 
         public NetFrontCounters Counters;
 
@@ -102,6 +112,8 @@ namespace Unikernel.Xen
             }
             for (int i = 0; i < TxSlots; i++) n->TxFree[i] = (ushort)(TxSlots - 1 - i);
             n->TxFreeCount = TxSlots;
+            rc = SetUpLargeSend(n);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the large-send buffers", rc);
             for (int i = 0; i < RxBuffers; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
@@ -119,6 +131,29 @@ namespace Unikernel.Xen
             if (rc < 0) return rc;
             n->Connected = true;
             n->LinkUp = true;
+            return 0;
+        }
+
+        // Large sends need the backend's feature-sg (several slots a packet) and feature-gso-tcpv4 (GSO
+        // extra_info on transmit), and memory to spare; without them every packet fits one slot.
+        private static long SetUpLargeSend(NetFront* n)
+        {
+            if (FramePool.FreePageCount < LargeSendMinFreePages
+                || n->Front.ReadBackendNumber("feature-sg", out ulong sg) < 0 || sg != 1
+                || n->Front.ReadBackendNumber("feature-gso-tcpv4", out ulong gso) < 0 || gso != 1) return 0;
+            for (int b = 0; b < LargeBuffers; b++)
+            {
+                byte* buffer = (byte*)FramePool.AllocatePages(LargePages);
+                if (buffer == null) return 0; // no run of 16 pages: the small slots serve
+                n->LargeBase[b] = (ulong)buffer;
+                for (int k = 0; k < LargePages; k++)
+                {
+                    long rc = Grant(buffer + 4096 * k, n->Front.BackendId, out uint gref, readOnly: true);
+                    if (rc < 0) return rc;
+                    n->LargeRefs[b * LargePages + k] = gref;
+                }
+            }
+            n->LargeSend = true;
             return 0;
         }
 
@@ -290,19 +325,30 @@ namespace Unikernel.Xen
                 ushort id = response->Id;
                 short status = response->Status;
                 n->Tx.ConsumeResponse();
-                if (status == Netif.RspNull) continue; // an extra_info slot's answer (we send none)
-                if (id >= TxSlots || n->TxBusy[id] == 0) { Break(n, "a transmit response for no packet in flight"); return; }
-                if (status != Netif.RspOkay) n->Counters.TxErrors++;
+                if (status == Netif.RspNull) continue; // an extra_info slot's answer
+                if (id >= TxSlots + LargeBuffers * LargePages || n->TxBusy[id] == 0) { Break(n, "a transmit response for no packet in flight"); return; }
                 n->TxBusy[id] = 0;
+                if (id >= TxSlots)
+                {
+                    // Each slot of a large packet is answered; the buffer is free once all are (the first
+                    // carries the packet's status).
+                    int b = (id - TxSlots) / LargePages;
+                    if (status != Netif.RspOkay && (id - TxSlots) % LargePages == 0) n->Counters.TxErrors++;
+                    n->LargeSlotsOut[b]--;
+                    continue;
+                }
+                if (status != Netif.RspOkay) n->Counters.TxErrors++;
                 n->TxFree[n->TxFreeCount++] = id;
             }
         }
 
         // Sends one frame (copied into a granted slot): false when the device is down or every slot is in
-        // flight (counted; the protocols above retransmit).
-        public static bool Transmit(NetFront* n, ReadOnlySpan<byte> frame)
+        // flight (counted; the protocols above retransmit). segmentSize > 0: a large TCP segment (LargeSend)
+        // whose checksum field holds the pseudo-header's sum, cut by the backend into packets of that payload.
+        public static bool Transmit(NetFront* n, ReadOnlySpan<byte> frame, int segmentSize)
         {
             if (!n->Connected || n->Broken != 0 || !n->LinkUp) { n->Counters.TxDown++; return false; }
+            if (segmentSize > 0) return TransmitLarge(n, frame, segmentSize);
             if (frame.Length < 14 || frame.Length > MaxFrame) { n->Counters.TxOversize++; return false; }
             if (n->TxFreeCount == 0) TakeTxResponses(n);
             if (n->TxFreeCount == 0 || n->Tx.IsFull) { n->Counters.TxBusy++; return false; }
@@ -318,6 +364,52 @@ namespace Unikernel.Xen
             request->Size = (ushort)frame.Length;
             n->Tx.Produce();
             n->Counters.TxPackets++;
+            n->Counters.TxBytes += (ulong)frame.Length;
+            Notify(n, n->Tx.PushRequests());
+            return true;
+        }
+
+        // One large frame: the first slot gives the whole size and NETTXF_csum_blank (the checksum is partial),
+        // an extra_info slot the GSO type and size, then a slot for each further page (netif.h "tx requests").
+        private static bool TransmitLarge(NetFront* n, ReadOnlySpan<byte> frame, int segmentSize)
+        {
+            if (!n->LargeSend || frame.Length <= 14 || frame.Length > MaxLargeSendFrame || segmentSize > 0xFFFF)
+            {
+                n->Counters.TxOversize++;
+                return false;
+            }
+            int pages = (frame.Length + 4095) / 4096;
+            TakeTxResponses(n);
+            int b = 0;
+            while (b < LargeBuffers && n->LargeSlotsOut[b] != 0) b++;
+            if (b == LargeBuffers || n->Tx.FreeRequests < (uint)pages + 1) { n->Counters.TxBusy++; return false; }
+            byte* buffer = (byte*)n->LargeBase[b];
+            frame.CopyTo(new Span<byte>(buffer, frame.Length));
+            for (int k = 0; k < pages; k++)
+            {
+                int id = TxSlots + b * LargePages + k;
+                var request = (NetifTxRequest*)n->Tx.NextRequest();
+                request->Gref = n->LargeRefs[b * LargePages + k];
+                request->Offset = 0;
+                request->Id = (ushort)id;
+                request->Size = (ushort)(k == 0 ? frame.Length : Math.Min(4096, frame.Length - 4096 * k));
+                request->Flags = k + 1 < pages ? Netif.TxMoreData : (ushort)0;
+                if (k == 0) request->Flags |= Netif.TxCsumBlank | Netif.TxDataValidated | Netif.TxExtraInfo;
+                n->Tx.Produce();
+                n->TxBusy[id] = 1;
+                if (k == 0)
+                {
+                    var extra = (NetifExtraInfo*)n->Tx.NextRequest();
+                    *extra = default;
+                    extra->Type = Netif.ExtraTypeGso;
+                    extra->GsoSize = (ushort)segmentSize;
+                    extra->GsoType = Netif.GsoTypeTcpv4;
+                    n->Tx.Produce();
+                }
+            }
+            n->LargeSlotsOut[b] = (byte)pages;
+            n->Counters.TxPackets++;
+            n->Counters.TxLarge++;
             n->Counters.TxBytes += (ulong)frame.Length;
             Notify(n, n->Tx.PushRequests());
             return true;
@@ -370,7 +462,7 @@ namespace Unikernel.Xen
         public ulong RxBadFragment, RxOverlong; // a bad slot after a packet's first; more than 64 KiB gathered
         public short LastBadStatus;                // the latest bad slot, for telling a backend's fault from ours
         public ushort LastBadOffset, LastBadFlags;
-        public ulong TxPackets, TxBytes, TxErrors, TxBusy, TxDown, TxOversize;
+        public ulong TxPackets, TxBytes, TxLarge, TxErrors, TxBusy, TxDown, TxOversize; // TxLarge: segments the backend cut
         public ulong Events, Notifications, LinkChanges;
     }
 }

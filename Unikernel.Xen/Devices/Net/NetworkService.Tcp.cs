@@ -13,18 +13,22 @@ namespace Unikernel.Xen
 
         private const int RingBlocks = 8;
 
-        // Sized from memory: 64 connections with 32 KiB each way when the domain has 32 MiB free, fewer and
-        // smaller below (a 4 MiB domain still gets 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
+        // Sized from memory: 64 connections with 64 KiB each way when the domain has 48 MiB free (a full
+        // window of large segments), 32 KiB from 32 MiB, fewer and smaller below (a 4 MiB domain still gets
+        // 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
         // the page allocator's longest run is under 2 MiB (every 2 MiB of RAM starts with its page table).
         private static bool StartTcp(uint address, ref Core.Text.TextBuilder failure)
         {
             ulong free = FramePool.FreePageCount;
             TcpConfig config = TcpConfig.Default(address, PvClock.Now ^ PvClock.ReadTsc() * 0x9E3779B97F4A7C15);
-            if (free >= 16384) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 64 * 1024; }
+            if (free >= 12288) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 64 * 1024; }
             else if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }
             config.MaxListeners = 8;
+            // TSO when netfront and the interface can send large segments: whole MSS up to a 64 KiB frame.
+            int large = s_interface->MaxLargeSendPayload - TcpHeader.MinLength;
+            if (large > config.Mss) config.LargeSendBytes = large < TcpConfig.MaxLargeSendBytes ? large : TcpConfig.MaxLargeSendBytes;
             // Half the connections may wait to be accepted: 50 clients connecting at once (redis-benchmark)
             // would otherwise lose SYNs to a backlog of 8 and wait a second for their retransmission.
             config.Backlog = config.MaxConnections / 2 > 8 ? config.MaxConnections / 2 : 8;
@@ -48,8 +52,8 @@ namespace Unikernel.Xen
         private static void TcpInput(ulong context, uint source, uint destination, ReadOnlySpan<byte> segment, bool validated, ulong now) =>
             s_tcp.Receive(source, destination, segment, validated, now);
 
-        private static bool TcpOutput(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now) =>
-            ((NetworkInterface*)context)->SendIpv4(destination, protocol, segment, now);
+        private static bool TcpOutput(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, int segmentSize, ulong now) =>
+            ((NetworkInterface*)context)->SendIpv4(destination, protocol, segment, segmentSize, now);
 
         private static void FlushTcp() => s_tcp.Poll(PvClock.Now);
 

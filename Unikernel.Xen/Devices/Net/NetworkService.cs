@@ -100,6 +100,12 @@ namespace Unikernel.Xen
             var mac = MacAddress.Read(new ReadOnlySpan<byte>(front->Mac, MacAddress.Bytes), 0);
             *iface = new NetworkInterface(mac, address, prefix, gateway, &Transmit, (ulong)front);
             iface->AcceptLargeTcp(); // netfront gathers dom0's GSO segments (feature-gso-tcpv4)
+            if (front->LargeSend)
+            {
+                // Large segments are built here, then copied into one of netfront's granted buffers.
+                var large = (byte*)FramePool.AllocatePages(NetFront.LargePages);
+                if (large != null) iface->EnableLargeSend(large, NetFront.MaxLargeSendFrame);
+            }
             s_interface = iface;
             if (!StartTcp(address, ref failure)) return false;
             front->Deliver = &Deliver;
@@ -168,7 +174,8 @@ namespace Unikernel.Xen
             }
         }
 
-        private static bool Transmit(ulong context, ReadOnlySpan<byte> frame) => NetFront.Transmit((NetFront*)context, frame);
+        private static bool Transmit(ulong context, ReadOnlySpan<byte> frame, int segmentSize) =>
+            NetFront.Transmit((NetFront*)context, frame, segmentSize);
 
         private static void Deliver(ulong context, byte* frame, int length, bool validated) =>
             ((NetworkInterface*)context)->ReceiveFrame(new ReadOnlySpan<byte>(frame, length), validated, PvClock.Now);
@@ -207,8 +214,8 @@ namespace Unikernel.Xen
         {
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
-            var vif = new TextBuilder(stackalloc char[200]); // interpolating into a ref parameter could let it escape
-            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large) tx={c.TxPackets}/{c.TxBytes}B rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            var vif = new TextBuilder(stackalloc char[256]); // interpolating into a ref parameter could let it escape
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
             text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");

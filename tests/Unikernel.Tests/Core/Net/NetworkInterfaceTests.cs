@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Linq;
+using System.Runtime.InteropServices;
 using CsCheck;
 using Unikernel.Core.Net;
 using Unikernel.Core.Text;
@@ -219,6 +220,40 @@ public sealed unsafe class NetworkInterfaceTests
         Assert.Equal(Hex("4000 40 fd"), frame[20..24]);
         Assert.Equal(Hex("0a000002 0a000005 01020304"), frame[26..]);
         Assert.Equal(0, ReferenceChecksum.Of(frame.AsSpan(14, 20)));
+    }
+
+    // TSO: a TCP segment larger than the MTU is built in the large buffer and handed down whole with its
+    // segment size; without the buffer, or for anything but TCP, it is refused as too large; never held for ARP.
+    [Fact]
+    public void A_large_tcp_segment_goes_down_whole_with_its_segment_size()
+    {
+        using var net = new TestNetwork();
+        var payload = new byte[20000];
+        new Random(3).NextBytes(payload);
+        Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, payload, 1460, 0)); // no large buffer yet
+        Assert.Equal(1ul, net.Nic->Counters.TooLarge);
+        byte* buffer = (byte*)NativeMemory.Alloc(NetworkInterface.MaxLargeFrameBytes);
+        try
+        {
+            net.Nic->EnableLargeSend(buffer, 0xFFFF);
+            Assert.Equal(0xFFFF - 34, net.Nic->MaxLargeSendPayload);
+            Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, payload, 1460, 0)); // the next hop is unresolved
+            net.TakeOnly(); // its ARP request
+            net.SegmentSizes.Clear();
+            net.Receive(TestNetwork.Arp(ArpPacket.Reply, TestNetwork.PeerMac, TestNetwork.PeerIp, TestNetwork.Mac, TestNetwork.Address, TestNetwork.Mac));
+            Assert.Empty(net.Sent); // nothing was held
+
+            Assert.True(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, payload, 1460, 1));
+            byte[] frame = net.TakeOnly();
+            Assert.Equal(1460, Assert.Single(net.SegmentSizes));
+            Assert.Equal(14 + 20 + payload.Length, frame.Length);
+            Assert.Equal(ParseStatus.Valid, Ipv4Packet.TryParse(frame.AsSpan(14), out Ipv4Packet ip));
+            Assert.Equal(payload, ip.Payload.ToArray());
+            Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 17, payload, 1460, 1)); // only TCP is cut
+            Assert.False(net.Nic->SendIpv4(TestNetwork.PeerIp, 6, new byte[0xFFFF - 33], 1460, 1));
+            Assert.Equal(3ul, net.Nic->Counters.TooLarge);
+        }
+        finally { NativeMemory.Free(buffer); }
     }
 
     // RFC 1122 2.3.2.2: the latest packet for a neighbour being resolved goes out when its answer comes (a

@@ -14,6 +14,7 @@ internal sealed unsafe class TestNetwork : IDisposable
     public static readonly MacAddress Mac = new(0x00163E000001), PeerMac = new(0x00163E000099), GatewayMac = new(0x00163E0000FE);
 
     public readonly List<byte[]> Sent = new();
+    public readonly List<int> SegmentSizes = new(); // each sent frame's segmentSize (0 but for a large TCP segment)
     public readonly List<(uint Source, uint Destination, byte[] Segment, bool Validated, ulong Now)> Segments = new();
     public bool Accept = true;
     public readonly NetworkInterface* Nic;
@@ -48,10 +49,11 @@ internal sealed unsafe class TestNetwork : IDisposable
 
     private static TestNetwork Of(ulong context) => (TestNetwork)GCHandle.FromIntPtr((IntPtr)(long)context).Target!;
 
-    private static bool Transmit(ulong context, ReadOnlySpan<byte> frame)
+    private static bool Transmit(ulong context, ReadOnlySpan<byte> frame, int segmentSize)
     {
         TestNetwork network = Of(context);
         if (network.Accept) network.Sent.Add(frame.ToArray());
+        if (network.Accept) network.SegmentSizes.Add(segmentSize);
         return network.Accept;
     }
 

@@ -116,7 +116,7 @@ internal sealed unsafe class TapStack : IDisposable
 
     private static TapStack Of(ulong context) => (TapStack)GCHandle.FromIntPtr((IntPtr)(long)context).Target!;
 
-    private static bool Transmit(ulong context, ReadOnlySpan<byte> frame)
+    private static bool Transmit(ulong context, ReadOnlySpan<byte> frame, int segmentSize)
     {
         TapStack stack = Of(context);
         if (IsTcp(frame) && stack._random.NextDouble() < stack.DropOut)
@@ -130,8 +130,8 @@ internal sealed unsafe class TapStack : IDisposable
     private static void TcpInput(ulong context, uint source, uint destination, ReadOnlySpan<byte> segment, bool validated, ulong now) =>
         Of(context).Tcp.Receive(source, destination, segment, validated, now);
 
-    private static bool TcpOutput(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now) =>
-        ((NetworkInterface*)context)->SendIpv4(destination, protocol, segment, now);
+    private static bool TcpOutput(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, int segmentSize, ulong now) =>
+        ((NetworkInterface*)context)->SendIpv4(destination, protocol, segment, segmentSize, now);
 
     // The counters, for failure messages.
     public string Describe()

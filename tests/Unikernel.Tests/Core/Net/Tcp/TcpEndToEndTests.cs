@@ -20,7 +20,7 @@ public sealed unsafe class TcpEndToEndTests
         public ulong Now;
         public readonly PriorityQueue<(uint Destination, byte[] Bytes, uint Source), (ulong, long)> InFlight = new();
         private long _order;
-        public int Sent;
+        public int Sent, LargeSegments;
 
         public Wire(int seed) => Random = new Random(seed);
 
@@ -48,11 +48,12 @@ public sealed unsafe class TcpEndToEndTests
         private readonly IntPtr[] _blocks = Array.Empty<IntPtr>();
         private readonly GCHandle _self;
 
-        public Side(Wire wire, uint address, ulong seed)
+        public Side(Wire wire, uint address, ulong seed, int largeSend = 0)
         {
             _wire = wire;
             Address = address;
             TcpConfig config = TcpConfig.Default(address, seed);
+            config.LargeSendBytes = largeSend;
             _self = GCHandle.Alloc(this);
             if ((address & 1) != 0)
             {
@@ -72,10 +73,18 @@ public sealed unsafe class TcpEndToEndTests
             Assert.True(TcpStack.InitSplit(_memory, state, pointers, block, config, &Output, (ulong)GCHandle.ToIntPtr(_self), out Stack));
         }
 
-        private static bool Output(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now)
+        private static bool Output(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, int segmentSize, ulong now)
         {
             var side = (Side)GCHandle.FromIntPtr((IntPtr)(long)context).Target!;
-            side._wire.Put(side.Address, destination, segment.ToArray());
+            if (segmentSize == 0)
+            {
+                side._wire.Put(side.Address, destination, segment.ToArray());
+                return true;
+            }
+            // What the device does with a large segment (TSO): packets of segmentSize, each checksummed.
+            side._wire.LargeSegments++;
+            foreach (byte[] packet in SegmentationOffload.Cut(segment, segmentSize, side.Address, destination))
+                side._wire.Put(side.Address, destination, packet);
             return true;
         }
 
@@ -95,6 +104,16 @@ public sealed unsafe class TcpEndToEndTests
     public void A_mebibyte_each_way_over_a_bad_wire(int seed, double loss, double corrupt, double duplicate) =>
         Transfer(seed, loss, corrupt, duplicate, connections: 1, length: 1 << 20);
 
+    // TSO on A: A hands down segments of up to LargeSendBytes, which an emulated device cuts at the MSS.
+    [Theory]
+    [InlineData(6, 0.0)]
+    [InlineData(7, 0.05)]
+    public void Large_segments_cut_by_the_device_arrive_byte_for_byte(int seed, double loss)
+    {
+        Wire wire = Transfer(seed, loss, 0.0, 0.01, connections: 2, length: 1 << 20, largeSend: TcpConfig.MaxLargeSendBytes);
+        Assert.True(wire.LargeSegments > 0, "no segment larger than the MSS was handed down");
+    }
+
     // Connections at once through one listener: each stream stays on its own connection.
     [Theory]
     [InlineData(4, 0.0)]
@@ -113,11 +132,11 @@ public sealed unsafe class TcpEndToEndTests
         public bool Closed, Eof;
     }
 
-    private static void Transfer(int seed, double loss, double corrupt, double duplicate, int connections, int length)
+    private static Wire Transfer(int seed, double loss, double corrupt, double duplicate, int connections, int length, int largeSend = 0)
     {
         var wire = new Wire(seed) { Loss = loss, Corrupt = corrupt, Duplicate = duplicate };
-        using var a = new Side(wire, AddressA, 0xA11CE + (ulong)seed);
-        using var b = new Side(wire, AddressB, 0xB0B + (ulong)seed);
+        using var a = new Side(wire, AddressA, 0xA11CE + (ulong)seed, largeSend);
+        using var b = new Side(wire, AddressB, 0xB0B + (ulong)seed, largeSend);
         int listener = b.Stack.Listen(8080);
         var ends = new List<End>();
         for (int k = 0; k < connections; k++)
@@ -164,6 +183,7 @@ public sealed unsafe class TcpEndToEndTests
         if (loss > 0) Assert.True(a.Stack.Counters.Retransmits + a.Stack.Counters.FastRetransmits > 0);
         if (corrupt > 0) Assert.True(a.Stack.Counters.DropBadChecksum + b.Stack.Counters.DropBadChecksum > 0);
         Assert.True(now < 600_000 * Ms, $"took {now / Ms} ms of simulated time");
+        return wire;
     }
 
     // More seeds, losing 2% to 18%.

@@ -46,7 +46,7 @@ internal sealed unsafe class TcpHost : IDisposable
         return config;
     }
 
-    private static bool Capture(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, ulong now)
+    private static bool Capture(ulong context, uint destination, byte protocol, ReadOnlySpan<byte> segment, int segmentSize, ulong now)
     {
         var host = (TcpHost)GCHandle.FromIntPtr((IntPtr)(long)context).Target!;
         Assert.Equal(6, protocol);
