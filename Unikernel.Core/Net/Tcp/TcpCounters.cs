@@ -6,7 +6,7 @@ namespace Unikernel.Core.Net.Tcp
     public struct TcpCounters
     {
         public ulong SegmentsIn, SegmentsOut, LargeSegmentsOut, BytesIn, BytesOut; // LargeSegmentsOut: cut into MSS packets by the device (TSO)
-        public ulong Retransmits, FastRetransmits, WindowProbes, OutputFailed;
+        public ulong Retransmits, FastRetransmits, WindowProbes, OutputFailed, LargeRefused; // LargeRefused: sent as one MSS instead
         public ulong DropBadChecksum, DropMalformed, DropNoConnection, DropOutOfWindow, DropBacklogFull;
         public ulong DropNoResources, DropOutOfOrderFull, DropOther;
         public ulong ResetsSent, ResetsReceived, OutOfOrderSegments;
@@ -24,6 +24,7 @@ namespace Unikernel.Core.Net.Tcp
             Field(ref text, " fast-rexmit=", FastRetransmits);
             Field(ref text, " probes=", WindowProbes);
             Field(ref text, " out-fail=", OutputFailed);
+            Field(ref text, " large-refused=", LargeRefused);
             Field(ref text, " drop-checksum=", DropBadChecksum);
             Field(ref text, " drop-malformed=", DropMalformed);
             Field(ref text, " drop-no-conn=", DropNoConnection);

@@ -313,7 +313,16 @@ namespace Unikernel.Core.Net.Tcp
                     if (length > 0 && length == available) flags |= TcpFlags.Psh;
                     if (fin) flags |= TcpFlags.Fin;
                     bool fresh = Ge(c.SndNxt, c.SndMax);
-                    if (!SendSegment(i, c.SndNxt, flags, offset, length, now)) break; // not sent: SND.NXT stays for the retry
+                    if (!SendSegment(i, c.SndNxt, flags, offset, length, now))
+                    {
+                        // The device had no room for a large segment (its large buffers in flight): one MSS may
+                        // still fit a small slot. Else SND.NXT stays for the retry.
+                        if (length <= c.SendMss) break;
+                        length = c.SendMss;
+                        fin = false;
+                        flags = TcpFlags.Ack;
+                        if (!SendSegment(i, c.SndNxt, flags, offset, length, now)) break;
+                    }
                     c.SndNxt += (uint)length + (fin ? 1u : 0u);
                     if (Gt(c.SndNxt, c.SndMax)) c.SndMax = c.SndNxt;
                     if (fresh && !c.RttTiming)
@@ -442,9 +451,17 @@ namespace Unikernel.Core.Net.Tcp
         {
             if (segmentSize > 0) TcpHeader.FillPseudoHeaderChecksum(segment, _s->LocalAddress, destination);
             else TcpHeader.FillChecksum(segment, _s->LocalAddress, destination);
-            _s->Counters.SegmentsOut++;
-            if (segmentSize > 0) _s->Counters.LargeSegmentsOut++;
-            if (_s->Output(_s->Context, destination, Protocol, segment, segmentSize, now)) return true;
+            if (_s->Output(_s->Context, destination, Protocol, segment, segmentSize, now))
+            {
+                _s->Counters.SegmentsOut++;
+                if (segmentSize > 0) _s->Counters.LargeSegmentsOut++;
+                return true;
+            }
+            if (segmentSize > 0)
+            {
+                _s->Counters.LargeRefused++; // the caller sends one MSS instead
+                return false;
+            }
             // The device is full (or down): Poll tries again shortly instead of leaving it to the
             // retransmission timer, a second away; what was refused is still queued.
             _s->Counters.OutputFailed++;

@@ -22,10 +22,10 @@ namespace Unikernel.Xen
         public const int MaxFrame = 1514;   // Ethernet header + a 1500-byte MTU
         public const int MaxLargeFrame = 14 + 65535; // a GSO packet: Ethernet header + the largest IPv4 packet
         public const int AssemblyPages = (MaxLargeFrame + 4095) / 4096;
-        public const int LargeBuffers = 4;   // large segments in flight towards the backend
+        public const int LargeBuffers = 8;   // large segments in flight towards the backend (netback answers each once its skb is freed)
         public const int LargePages = 16;    // a frame's size is 16 bits in netif_tx_request: below 64 KiB
         public const int MaxLargeSendFrame = 0xFFFF;
-        public const ulong LargeSendMinFreePages = 8192; // 256 KiB of buffers only when the domain has 32 MiB free
+        public const ulong LargeSendMinFreePages = 8192; // 512 KiB of buffers only when the domain has 32 MiB free
         public const int RingSlots = 256;   // __CONST_RING_SIZE(netif_rx, 4096)
         public const ulong ConnectTimeoutNanoseconds = XenbusFrontend.StateTimeoutNanoseconds;
 

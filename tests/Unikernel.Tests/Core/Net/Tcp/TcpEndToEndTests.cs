@@ -16,7 +16,7 @@ public sealed unsafe class TcpEndToEndTests
     private sealed class Wire
     {
         public readonly Random Random;
-        public double Loss, Corrupt, Duplicate;
+        public double Loss, Corrupt, Duplicate, RefuseLarge; // RefuseLarge: the device has no large buffer free
         public ulong Now;
         public readonly PriorityQueue<(uint Destination, byte[] Bytes, uint Source), (ulong, long)> InFlight = new();
         private long _order;
@@ -82,6 +82,7 @@ public sealed unsafe class TcpEndToEndTests
                 return true;
             }
             // What the device does with a large segment (TSO): packets of segmentSize, each checksummed.
+            if (side._wire.Random.NextDouble() < side._wire.RefuseLarge) return false;
             side._wire.LargeSegments++;
             foreach (byte[] packet in SegmentationOffload.Cut(segment, segmentSize, side.Address, destination))
                 side._wire.Put(side.Address, destination, packet);
@@ -105,12 +106,15 @@ public sealed unsafe class TcpEndToEndTests
         Transfer(seed, loss, corrupt, duplicate, connections: 1, length: 1 << 20);
 
     // TSO on A: A hands down segments of up to LargeSendBytes, which an emulated device cuts at the MSS.
+    // A device that refuses some large segments (its large buffers busy) gets one MSS in their place.
     [Theory]
-    [InlineData(6, 0.0)]
-    [InlineData(7, 0.05)]
-    public void Large_segments_cut_by_the_device_arrive_byte_for_byte(int seed, double loss)
+    [InlineData(6, 0.0, 0.0)]
+    [InlineData(7, 0.05, 0.0)]
+    [InlineData(8, 0.02, 0.3)]
+    public void Large_segments_cut_by_the_device_arrive_byte_for_byte(int seed, double loss, double refuseLarge)
     {
-        Wire wire = Transfer(seed, loss, 0.0, 0.01, connections: 2, length: 1 << 20, largeSend: TcpConfig.MaxLargeSendBytes);
+        Wire wire = Transfer(seed, loss, 0.0, 0.01, connections: 2, length: 1 << 20, largeSend: TcpConfig.MaxLargeSendBytes, refuseLarge: refuseLarge,
+            check: (a, b) => Assert.Equal(refuseLarge > 0, a.Counters.LargeRefused + b.Counters.LargeRefused > 0));
         Assert.True(wire.LargeSegments > 0, "no segment larger than the MSS was handed down");
     }
 
@@ -132,9 +136,10 @@ public sealed unsafe class TcpEndToEndTests
         public bool Closed, Eof;
     }
 
-    private static Wire Transfer(int seed, double loss, double corrupt, double duplicate, int connections, int length, int largeSend = 0)
+    private static Wire Transfer(int seed, double loss, double corrupt, double duplicate, int connections, int length, int largeSend = 0,
+        double refuseLarge = 0, Action<TcpStack, TcpStack>? check = null)
     {
-        var wire = new Wire(seed) { Loss = loss, Corrupt = corrupt, Duplicate = duplicate };
+        var wire = new Wire(seed) { Loss = loss, Corrupt = corrupt, Duplicate = duplicate, RefuseLarge = refuseLarge };
         using var a = new Side(wire, AddressA, 0xA11CE + (ulong)seed, largeSend);
         using var b = new Side(wire, AddressB, 0xB0B + (ulong)seed, largeSend);
         int listener = b.Stack.Listen(8080);
@@ -183,6 +188,7 @@ public sealed unsafe class TcpEndToEndTests
         if (loss > 0) Assert.True(a.Stack.Counters.Retransmits + a.Stack.Counters.FastRetransmits > 0);
         if (corrupt > 0) Assert.True(a.Stack.Counters.DropBadChecksum + b.Stack.Counters.DropBadChecksum > 0);
         Assert.True(now < 600_000 * Ms, $"took {now / Ms} ms of simulated time");
+        check?.Invoke(a.Stack, b.Stack);
         return wire;
     }
 
