@@ -25,9 +25,9 @@ namespace Unikernel.Core.Net
         private const ulong HeldPacketLifetime = ArpCache.MaxRequests * ArpCache.RetryInterval;
 
         private readonly MacAddress _mac;
-        private readonly uint _address;
-        private readonly uint _netmask;
-        private readonly uint _gateway;
+        private uint _address;
+        private uint _netmask;
+        private uint _gateway;
         private readonly delegate*<ulong, ReadOnlySpan<byte>, int, bool> _transmit;
         private readonly ulong _transmitContext;
         private delegate*<ulong, uint, uint, ReadOnlySpan<byte>, bool, ulong, void> _tcp;
@@ -55,9 +55,7 @@ namespace Unikernel.Core.Net
             delegate*<ulong, ReadOnlySpan<byte>, int, bool> transmit, ulong transmitContext)
         {
             _mac = mac;
-            _address = address;
-            _netmask = prefixLength <= 0 ? 0 : prefixLength >= 32 ? 0xFFFFFFFF : 0xFFFFFFFF << (32 - prefixLength);
-            _gateway = gateway;
+            SetAddress(address, prefixLength, gateway);
             _transmit = transmit;
             _transmitContext = transmitContext;
             _icmpErrorTokens = IcmpErrorBurst;
@@ -79,6 +77,15 @@ namespace Unikernel.Core.Net
 
         // The largest TCP payload (header included) one large segment may carry; 0 without EnableLargeSend.
         public int MaxLargeSendPayload => _large == null ? 0 : _largeBytes - TransportOffset;
+
+        // The address may come later (DHCP, with address 0 until then: only broadcast UDP is received) or go
+        // (a lease that ended). Neighbours learnt stay: they are the link's, not the address's.
+        public void SetAddress(uint address, int prefixLength, uint gateway)
+        {
+            _address = address;
+            _netmask = prefixLength <= 0 ? 0 : prefixLength >= 32 ? 0xFFFFFFFF : 0xFFFFFFFF << (32 - prefixLength);
+            _gateway = gateway;
+        }
 
         public MacAddress Mac => _mac;
         public uint Address => _address;
@@ -305,7 +312,8 @@ namespace Unikernel.Core.Net
                 return;
             }
             bool broadcast = IsBroadcast(ip.Destination);
-            if (_address == 0 || (ip.Destination != _address && !broadcast))
+            // Without an address only broadcast UDP comes in: a DHCP server's answer.
+            if ((_address == 0 && !(broadcast && ip.Protocol == Ipv4Packet.ProtocolUdp)) || (ip.Destination != _address && !broadcast))
             {
                 _counters.NotOurAddress++;
                 return;

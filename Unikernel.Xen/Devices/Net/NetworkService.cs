@@ -7,8 +7,8 @@ using Unikernel.Core.Time;
 namespace Unikernel.Xen
 {
     // The domain's network: the first vif (device/vif/<lowest id>) through netfront, our IPv4 stack on it,
-    // its address from the command line (ip=a.b.c.d[/n], gw=a.b.c.d) or else from the vif's xenstore "ip" key
-    // (xl cfg: vif = ['ip=...']). Started on first use. Packets and timers are handled by an idle poller, so
+    // its address from the command line (ip=a.b.c.d[/n], gw=a.b.c.d), else from the vif's xenstore "ip" key
+    // (xl cfg: vif = ['ip=...']), else (or with ip=dhcp) from a DHCP server. Started on first use. Packets and timers are handled by an idle poller, so
     // they are processed whenever the application waits (Console.ReadLine, a socket's waiting form,
     // Lifecycle.WaitUntil); nothing runs inside the event handler but a kick.
     internal static unsafe partial class NetworkService
@@ -17,7 +17,7 @@ namespace Unikernel.Xen
 
         private static NetFront* s_front;
         private static NetworkInterface* s_interface;
-        private static bool s_started, s_failed, s_timerArmed;
+        private static bool s_started, s_failed, s_timerArmed, s_wired; // s_wired: packets flow (DHCP may still run)
         private static TimerHandle s_timer;
         private static ulong s_timerAt;
 
@@ -93,7 +93,7 @@ namespace Unikernel.Xen
             }
             s_front = front;
 
-            if (!ReadAddress(front, out uint address, out int prefix, out uint gateway, ref failure)) return false;
+            if (!ReadAddress(front, out uint address, out int prefix, out uint gateway, out bool dhcp, ref failure)) return false;
             ulong pages = ((ulong)sizeof(NetworkInterface) + 4095) / 4096;
             var iface = (NetworkInterface*)FramePool.AllocatePages(pages);
             if (iface == null) { failure.Append("no memory for the stack"); return false; }
@@ -112,30 +112,56 @@ namespace Unikernel.Xen
             front->DeliverContext = (ulong)iface;
             Idle.AddPoller(&Poll);
             ShutdownControl.AddHook(&OnShutdown);
+            s_wired = true;
+            if (dhcp && !AcquireLease(mac, ref failure)) return false;
             iface->LinkUp(PvClock.Now); // gratuitous ARP: the bridge and dom0 learn us at once
 
-            var line = new TextBuilder(stackalloc char[160]);
+            var line = new TextBuilder(stackalloc char[200]);
             line.Append($"# net: vif/{lowest} up, mac ");
             AppendMac(ref line, front);
             line.Append(", address ");
-            Ipv4Text.Append(ref line, address);
-            line.Append($"/{prefix}");
-            if (gateway != 0)
-            {
-                line.Append(", gateway ");
-                Ipv4Text.Append(ref line, gateway);
-            }
+            AppendAddress(ref line);
             XenConsole.WriteLine(line.Text);
             Idle.Kick(); // packets may already wait
             return true;
         }
 
-        // ip= (and gw=) on the command line win; else the backend's "ip" key (its first address).
-        private static bool ReadAddress(NetFront* front, out uint address, out int prefix, out uint gateway, ref TextBuilder failure)
+        // The interface's address, prefix, gateway, and where they came from.
+        private static void AppendAddress(ref TextBuilder line)
+        {
+            Ipv4Text.Append(ref line, s_interface->Address);
+            int prefix = 0;
+            while (prefix < 32 && (s_interface->Netmask & (0x80000000u >> prefix)) != 0) prefix++;
+            line.Append($"/{prefix}");
+            if (s_interface->Gateway != 0)
+            {
+                line.Append(", gateway ");
+                Ipv4Text.Append(ref line, s_interface->Gateway);
+            }
+            if (s_dhcpOn)
+            {
+                line.Append(" (DHCP from ");
+                Ipv4Text.Append(ref line, s_dhcp.Server);
+                line.Append($", lease {s_dhcp.LeaseSeconds} s)");
+            }
+        }
+
+        // ip= (and gw=) on the command line win; else the backend's "ip" key (its first address); else, or
+        // with ip=dhcp, DHCP (dhcp true, address 0).
+        private static bool ReadAddress(NetFront* front, out uint address, out int prefix, out uint gateway, out bool dhcp, ref TextBuilder failure)
         {
             gateway = 0;
+            dhcp = false;
             var commandLine = new KernelCommandLine(Domain.CommandLine);
-            if (commandLine.TryGet("ip", out ReadOnlySpan<byte> value, out _))
+            bool hasIp = commandLine.TryGet("ip", out ReadOnlySpan<byte> value, out _);
+            if (hasIp && KernelCommandLine.Equals(value, "dhcp"))
+            {
+                address = 0;
+                prefix = 0;
+                dhcp = true;
+                return true;
+            }
+            if (hasIp)
             {
                 if (!Ipv4Text.TryParseWithPrefix(value, out address, out prefix))
                 {
@@ -149,11 +175,16 @@ namespace Unikernel.Xen
                 long n = XenbusFrontend.ReadKey(front->Front.BackPath, "ip", key);
                 int end = 0;
                 while (n > 0 && end < n && key[end] != (byte)' ') end++;
-                if (n <= 0 || !Ipv4Text.TryParseWithPrefix(key.Slice(0, end), out address, out prefix))
+                if (n <= 0)
                 {
-                    address = 0;
+                    address = 0; // neither given: ask a DHCP server
                     prefix = 0;
-                    failure.Append(n > 0 ? "the vif's ip key is not an IPv4 address" : "no address: give ip=a.b.c.d[/n] on the command line or ip= in the vif");
+                    dhcp = true;
+                    return true;
+                }
+                if (!Ipv4Text.TryParseWithPrefix(key.Slice(0, end), out address, out prefix))
+                {
+                    failure.Append("the vif's ip key is not an IPv4 address");
                     return false;
                 }
             }
@@ -183,7 +214,7 @@ namespace Unikernel.Xen
         // The idle poller: packets in, then whatever timers are due, then the timer for the next deadline.
         public static void Poll()
         {
-            if (!s_started) return;
+            if (!s_wired) return;
             NetFront.CheckLink(s_front);
             s_tcp.DeferOutput = true; // one answer per batch of packets: the Poll below sends it
             NetFront.Poll(s_front);
@@ -191,8 +222,11 @@ namespace Unikernel.Xen
             ulong now = PvClock.Now;
             if (s_interface->NextDeadline <= now) s_interface->Poll(now);
             s_tcp.Poll(now); // acknowledgments and data the packets made due, and the timers
+            if (s_dhcpOn) PollDhcp(now);
             ulong deadline = s_interface->NextDeadline, tcp = s_tcp.NextDeadline;
-            Arm(tcp < deadline ? tcp : deadline);
+            if (tcp < deadline) deadline = tcp;
+            if (s_dhcpOn && s_dhcp.NextDeadline < deadline) deadline = s_dhcp.NextDeadline;
+            Arm(deadline);
         }
 
         private static void Arm(ulong deadline)
@@ -220,12 +254,17 @@ namespace Unikernel.Xen
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");
             s_tcp.Counters.AppendTo(ref text);
+            if (!s_dhcpOn) return;
+            var dhcp = new TextBuilder(stackalloc char[120]);
+            dhcp.Append($"; dhcp offers={s_dhcp.Offers} acks={s_dhcp.Acks} naks={s_dhcp.Naks} losses={s_dhcp.Losses} ignored={s_dhcp.Ignored} malformed={s_dhcp.Malformed}");
+            text.Append(dhcp.Text);
         }
 
         // 0, or -EADDRINUSE (taken, or every socket in use), -ENETDOWN, -ENOMEM.
-        public static long UdpBind(ushort port)
+        public static long UdpBind(ushort port) => Start() ? BindQueue(port) : XenError.ENETDOWN;
+
+        private static long BindQueue(ushort port)
         {
-            if (!Start()) return XenError.ENETDOWN;
             int free = -1;
             for (int i = 0; i < UdpSockets.Capacity; i++)
             {

@@ -15,6 +15,10 @@ public sealed class XlNetworkFixture
 {
     public const string GuestAddress = "169.254.0.2", GuestMac = "00:16:3e:00:00:12";
     public const int TransferMiB = 16;
+    // A second probe with no address anywhere gets one from udhcpd in dom0; the short lease is renewed twice
+    // while the test waits a whole lease.
+    public const string DhcpFirst = "169.254.0.100", DhcpMac = "00:16:3e:00:00:13";
+    public const int DhcpLeaseSeconds = 16;
 
     public static readonly string Script = XlScenario.ConsoleHelpers + $$"""
         step create-net xl create net.cfg
@@ -38,6 +42,15 @@ public sealed class XlNetworkFixture
         step netem-off sh -c '/usr/sbin/tc qdisc del dev $0 root; /usr/sbin/tc qdisc del dev $0 ingress' $VIF
         step quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7'
         step net-done wait_gone net 60
+        printf 'start {{DhcpFirst}}\nend 169.254.0.110\ninterface xenbr0\nlease_file /tmp/udhcpd.leases\noption subnet 255.255.0.0\noption router {{XlConfig.Dom0Address}}\noption lease {{DhcpLeaseSeconds}}\n' > /tmp/udhcpd.conf
+        touch /tmp/udhcpd.leases
+        step udhcpd busybox udhcpd /tmp/udhcpd.conf
+        step create-dhcp xl create dhcp.cfg
+        step dhcp-ready wait_console dhcp "net: ready" 120
+        step dhcp-ping timeout 30 ping -c 3 -W 3 {{DhcpFirst}}
+        sleep {{DhcpLeaseSeconds}}
+        step dhcp-quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {{DhcpFirst}} 7'
+        step dhcp-done wait_gone dhcp 60
         """;
 
     public XlResult Run { get; }
@@ -47,6 +60,8 @@ public sealed class XlNetworkFixture
         var scenario = XlAsserts.Scenario(Script, 900, "xl-net.log");
         scenario.Guests.Add(new XlGuest("net", Repo.Image("probe"),
             XlAsserts.ProbeConfig("net", $"mode=net ip={GuestAddress}/16", memory: 64, maxmem: 64, onCrash: "destroy") + "\n" + XlConfig.Vif(mac: GuestMac)));
+        scenario.Guests.Add(new XlGuest("dhcp", Repo.Image("probe"),
+            XlAsserts.ProbeConfig("dhcp", "mode=net", memory: 32, maxmem: 32, onCrash: "destroy") + "\n" + XlConfig.Vif(mac: DhcpMac)));
         Run = XlSession.Run(scenario);
     }
 
@@ -134,6 +149,22 @@ public class XlNetworkTests(XlNetworkFixture fixture) : IClassFixture<XlNetworkF
         var counters = Regex.Matches(Console, @"net: counters .*\n").Last().Value;
         long repaired = Regex.Matches(counters, @"(?<![\w-])(?:rexmit|fast-rexmit)=(\d+)").Sum(m => long.Parse(m.Groups[1].Value));
         Assert.True(repaired > 0, counters);
+    }
+
+    // RFC 2131 against busybox's udhcpd: DISCOVER, OFFER, REQUEST, ACK; the address, mask and router
+    // taken; dom0 reaches the guest there; renewals at half the lease keep it.
+    [Fact]
+    public void A_guest_without_an_address_leases_one_from_dhcp_and_renews_it()
+    {
+        _run.AssertStepOk("udhcpd");
+        _run.AssertStepOk("dhcp-ready");
+        string console = _run.GuestConsole("dhcp");
+        Assert.Matches($@"# net: vif/\d+ up, mac {XlNetworkFixture.DhcpMac}, address {Regex.Escape(XlNetworkFixture.DhcpFirst)}/16, gateway 169\.254\.0\.1 \(DHCP from 169\.254\.0\.1, lease {XlNetworkFixture.DhcpLeaseSeconds} s\)", console);
+        _run.AssertStepOk("dhcp-ping");
+        _run.AssertStepOk("dhcp-done");
+        var dhcp = Regex.Match(Regex.Matches(console, @"net: counters .*\n").Last().Value, @"dhcp offers=(\d+) acks=(\d+) naks=0 losses=0");
+        Assert.True(dhcp.Success, console);
+        Assert.True(int.Parse(dhcp.Groups[2].Value) >= 2, $"no renewal in a whole lease: {dhcp.Value}");
     }
 
     [Fact]

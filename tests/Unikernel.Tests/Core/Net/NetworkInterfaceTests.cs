@@ -222,6 +222,28 @@ public sealed unsafe class NetworkInterfaceTests
         Assert.Equal(0, ReferenceChecksum.Of(frame.AsSpan(14, 20)));
     }
 
+    // Before DHCP gave it an address the interface sends from 0.0.0.0 to the broadcast address and takes
+    // only broadcast UDP (the server's answer); SetAddress then makes it an ordinary host.
+    [Fact]
+    public void Without_an_address_only_broadcast_udp_comes_in_until_one_is_set()
+    {
+        using var net = new TestNetwork();
+        net.Nic->SetAddress(0, 0, 0);
+        Assert.True(net.Bind(68, 2));
+        Assert.Equal(SendStatus.Sent, net.Nic->UdpSend(68, 0xFFFFFFFF, 67, new byte[] { 1 }, 0));
+        Assert.Equal(ParseStatus.Valid, Ipv4Packet.TryParse(net.TakeOnly().AsSpan(14), out Ipv4Packet sent));
+        Assert.Equal((0u, 0xFFFFFFFFu), (sent.Source, sent.Destination));
+        net.Receive(TestNetwork.Udp(TestNetwork.Gateway, 0xFFFFFFFF, 67, 68, new byte[] { 2 }));
+        net.Receive(TestNetwork.Udp(TestNetwork.Gateway, TestNetwork.Address, 67, 68, new byte[] { 3 })); // not ours yet
+        net.Receive(TestNetwork.Echo(TestNetwork.Gateway, 0xFFFFFFFF, 1, new byte[] { 4 }));
+        Assert.Equal(1, net.Nic->UdpQueued(68));
+        Assert.Equal(2ul, net.Nic->Counters.NotOurAddress);
+
+        net.Nic->SetAddress(TestNetwork.Address, 24, TestNetwork.Gateway);
+        net.Receive(TestNetwork.Udp(TestNetwork.Gateway, TestNetwork.Address, 67, 68, new byte[] { 5 }));
+        Assert.Equal(2, net.Nic->UdpQueued(68));
+    }
+
     // TSO: a TCP segment larger than the MTU is built in the large buffer and handed down whole with its
     // segment size; without the buffer, or for anything but TCP, it is refused as too large; never held for ARP.
     [Fact]
