@@ -4,7 +4,8 @@ using Unikernel.Core.Text;
 namespace Unikernel.Xen
 {
     // The block devices this domain has connected, found by name among device/vbd/*; each is connected on
-    // first use and disconnected (xenbus Closing/Closed) when the domain shuts down.
+    // first use, quiesced before a suspend and connected again after a restore, and disconnected (xenbus
+    // Closing/Closed) when the domain shuts down.
     internal static unsafe class BlockDevices
     {
         public const int MaxDevices = 4;
@@ -55,7 +56,9 @@ namespace Unikernel.Xen
             Span<char> id = stackalloc char[16];
             for (int i = 0; i < idBytes.Length && i < id.Length; i++) id[i] = (char)idBytes[i];
             var failure = new TextBuilder(stackalloc char[160]);
+            XenbusFrontend.Connecting++;
             long rc = BlockFront.Connect(d, id.Slice(0, idBytes.Length < id.Length ? idBytes.Length : id.Length), ref failure);
+            XenbusFrontend.Connecting--;
             if (rc < 0)
             {
                 var line = new TextBuilder(stackalloc char[220]);
@@ -67,9 +70,46 @@ namespace Unikernel.Xen
             if (!s_hooked)
             {
                 ShutdownControl.AddHook(&OnShutdown);
+                SuspendResume.AddDeviceHooks(&OnSuspend, &OnResume);
                 s_hooked = true;
             }
             return d;
+        }
+
+        private static void OnSuspend()
+        {
+            Span<char> buffer = stackalloc char[128];
+            for (int i = 0; i < s_count; i++)
+            {
+                var d = (BlockFront*)s_table.Devices[i];
+                int before = d->InFlight;
+                int left = BlockFront.Quiesce(d);
+                if (before == 0) continue;
+                var line = new TextBuilder(buffer);
+                line.Append($"# blkfront {d->Name}: suspending: {before - left} requests in flight finished, {left} left (issued again after a restore)");
+                XenConsole.WriteLine(line.Text);
+            }
+        }
+
+        private static void OnResume(bool newDomain)
+        {
+            Span<char> buffer = stackalloc char[256]; // once: a stackalloc in the loop would grow the stack each turn
+            Span<char> why = stackalloc char[160];
+            for (int i = 0; i < s_count; i++)
+            {
+                var d = (BlockFront*)s_table.Devices[i];
+                bool wasConnected = d->Connected && d->Broken == 0;
+                ulong reissued = d->Reissued;
+                var failure = new TextBuilder(why);
+                XenbusFrontend.Connecting++;
+                long rc = BlockFront.Resume(d, newDomain, ref failure);
+                XenbusFrontend.Connecting--;
+                if (!newDomain || !wasConnected) continue;
+                var line = new TextBuilder(buffer);
+                if (rc < 0) line.Append($"# blkfront {d->Name}: not reconnected after the restore, the device is broken: {failure.Text}");
+                else line.Append($"# blkfront {d->Name}: reconnected to {d->Front.BackPath} (backend domain {d->Front.BackendId}), {d->Reissued - reissued} requests issued again");
+                XenConsole.WriteLine(line.Text);
+            }
         }
 
         private static void OnShutdown(ShutdownReason reason)

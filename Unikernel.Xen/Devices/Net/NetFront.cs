@@ -54,13 +54,9 @@ namespace Unikernel.Xen
 
         public ReadOnlySpan<char> Id { get { fixed (char* p = IdChars) return new ReadOnlySpan<char>(p, IdLength); } }
 
-        // Connects to device/vif/<id> (netfront's side of io/netif.h's startup): waits for the backend's
-        // InitWait, grants both rings and the rx pages, posts the rx pages, publishes tx-ring-ref, rx-ring-ref,
-        // event-channel, request-rx-copy and feature-rx-notify with state Connected in one transaction (Linux
-        // netback connects only on Connected), reads the MAC and waits for the backend's Connected. Checksum
-        // offload stays on (no feature-no-csum-offload): a packet netback marks NETRXF_csum_blank or
-        // data_validated came from dom0 unchanged and is not checked again. 0 or a negative errno; what failed
-        // is in `failure`.
+        // Connects to device/vif/<id> (netfront's side of io/netif.h's startup): reads the MAC, allocates the
+        // rings, the transmit and receive pages and their grant refs, then runs the handshake. 0 or a negative
+        // errno; what failed is in `failure`.
         public static long Connect(NetFront* n, ReadOnlySpan<char> id, ref TextBuilder failure)
         {
             for (int i = 0; i < id.Length && i < 8; i++) n->IdChars[i] = id[i];
@@ -69,57 +65,94 @@ namespace Unikernel.Xen
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
             rc = ReadMac(n);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its mac", rc);
-            long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
-                | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
-            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
 
             n->TxRingPage = (byte*)FramePool.AllocatePage();
             n->RxRingPage = (byte*)FramePool.AllocatePage();
             if (n->TxRingPage == null || n->RxRingPage == null) return XenbusFrontend.Fail(ref failure, "allocating the rings", XenError.ENOMEM);
-            FrontRing.InitShared(n->TxRingPage);
-            FrontRing.InitShared(n->RxRingPage);
-            n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
-            n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
-            if (n->Tx.Size < TxSlots || n->Rx.Size != RingSlots) Panic.Fail("netfront: the rings are not the size netif.h says");
             n->Assembly = (byte*)FramePool.AllocatePages(AssemblyPages);
             if (n->Assembly == null) return XenbusFrontend.Fail(ref failure, "allocating the receive assembly buffer", XenError.ENOMEM);
-
-            rc = Grant(n->TxRingPage, n->Front.BackendId, out n->TxRingRef);
-            if (rc >= 0) rc = Grant(n->RxRingPage, n->Front.BackendId, out n->RxRingRef);
+            rc = AllocateRef(out n->TxRingRef);
+            if (rc >= 0) rc = AllocateRef(out n->RxRingRef);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the rings", rc);
             for (int i = 0; i < TxSlots / 2; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
                 if (page == null) return XenbusFrontend.Fail(ref failure, "allocating transmit pages", XenError.ENOMEM);
                 n->TxPages[i] = (ulong)page;
-                for (int half = 0; half < 2; half++)
-                {
-                    long gref = GrantTable.AllocateRef();
-                    if (gref < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", gref);
-                    n->TxRefs[2 * i + half] = (uint)gref;
-                    GrantTable.GrantAccess((uint)gref, n->Front.BackendId, XenbusFrontend.MachineFrame(page), true);
-                }
+                rc = AllocateRef(out n->TxRefs[2 * i]);
+                if (rc >= 0) rc = AllocateRef(out n->TxRefs[2 * i + 1]);
+                if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", rc);
             }
-            for (int i = 0; i < TxSlots; i++) n->TxFree[i] = (ushort)(TxSlots - 1 - i);
-            n->TxFreeCount = TxSlots;
             for (int i = 0; i < RxBuffers; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
                 if (page == null) return XenbusFrontend.Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
                 n->RxPages[i] = (ulong)page;
-                rc = Grant(page, n->Front.BackendId, out uint gref, readOnly: false);
+                rc = AllocateRef(out n->RxRefs[i]);
                 if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting receive pages", rc);
-                n->RxRefs[i] = gref;
+            }
+            return Handshake(n, ref failure);
+        }
+
+        // Waits for the backend's InitWait, grants fresh rings and every page to the backend, posts the rx
+        // pages, allocates the event channel, publishes tx-ring-ref, rx-ring-ref, event-channel,
+        // request-rx-copy and feature-rx-notify with state Connected in one transaction (Linux netback connects
+        // only on Connected) and waits for the backend's Connected. Checksum offload stays on (no
+        // feature-no-csum-offload): a packet netback marks NETRXF_csum_blank or data_validated came from dom0
+        // unchanged and is not checked again. At boot and again after a restore (Linux's xennet_connect).
+        private static long Handshake(NetFront* n, ref TextBuilder failure)
+        {
+            long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
+                | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
+            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
+
+            ushort backend = n->Front.BackendId;
+            FrontRing.InitShared(n->TxRingPage);
+            FrontRing.InitShared(n->RxRingPage);
+            n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
+            n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
+            if (n->Tx.Size < TxSlots || n->Rx.Size != RingSlots) Panic.Fail("netfront: the rings are not the size netif.h says");
+            GrantTable.GrantAccess(n->TxRingRef, backend, n->TxRingPage, false);
+            GrantTable.GrantAccess(n->RxRingRef, backend, n->RxRingPage, false);
+            for (int i = 0; i < TxSlots; i++)
+            {
+                GrantTable.GrantAccess(n->TxRefs[i], backend, (void*)n->TxPages[i >> 1], true);
+                n->TxFree[i] = (ushort)(TxSlots - 1 - i);
+                n->TxBusy[i] = 0; // a packet in flight at a suspend is lost: TCP sends it again
+            }
+            n->TxFreeCount = TxSlots;
+            n->InPacket = false;
+            n->ExtrasPending = 0;
+            n->AssemblyLength = 0;
+            for (int i = 0; i < RxBuffers; i++)
+            {
+                GrantTable.GrantAccess(n->RxRefs[i], backend, (void*)n->RxPages[i], false);
                 PostRx(n, (ushort)i);
             }
             n->Rx.PushRequests(); // the backend is not connected yet: nothing to notify
 
             n->Port = XenbusFrontend.AllocateEventChannel(&n->Front, &OnEvent, (ulong)n);
-            rc = XenbusFrontend.PublishAndWaitConnected(&n->Front, &WriteKeys, (ulong)n, "netfront: backend Connected", ref failure);
+            long rc = XenbusFrontend.PublishAndWaitConnected(&n->Front, &WriteKeys, (ulong)n, "netfront: backend Connected", ref failure);
             if (rc < 0) return rc;
             n->Connected = true;
             n->LinkUp = true;
             return 0;
+        }
+
+        // After the suspend hypercall. Cancelled: the connection is as it was. In a new domain (Linux's
+        // netfront_resume, then xennet_connect once the new backend waits): our node's backend and MAC are
+        // read again and the handshake runs on the same pages; packets in flight are lost. A backend that does
+        // not connect leaves the link down. 0 or a negative errno (in failure).
+        public static long Resume(NetFront* n, bool newDomain, ref TextBuilder failure)
+        {
+            if (!newDomain || !n->Connected || n->Broken != 0) return 0;
+            n->Connected = false;
+            n->LinkUp = false;
+            long rc = XenbusFrontend.Reopen(&n->Front);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
+            rc = ReadMac(n);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its mac", rc);
+            return Handshake(n, ref failure);
         }
 
         private static long WriteKeys(XenbusFrontend* f, ulong context, uint transaction)
@@ -155,17 +188,12 @@ namespace Unikernel.Xen
         private static int Hex(byte c) =>
             c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
-        private static long Grant(byte* page, ushort backend, out uint gref, bool readOnly = false)
+        private static long AllocateRef(out uint gref)
         {
-            gref = 0;
             long rc = GrantTable.AllocateRef();
-            if (rc < 0) return rc;
-            gref = (uint)rc;
-            GrantTable.GrantAccess(gref, backend, XenbusFrontend.MachineFrame(page), readOnly);
-            return 0;
+            gref = rc < 0 ? 0 : (uint)rc;
+            return rc < 0 ? rc : 0;
         }
-
-
 
         private static void PostRx(NetFront* n, ushort id)
         {
