@@ -25,8 +25,9 @@ namespace Unikernel
         /// Registers <paramref name="hook"/> to run, in registration order, when the toolstack suspends the
         /// domain (<c>xl save</c>, <c>xl migrate</c>), before anything is quiesced. It runs at a wait, like a
         /// shutdown hook, and may write to the console and the xenstore. Block devices are quiesced after the
-        /// hooks (requests still in flight after 5 s are issued again after a restore); a block request submitted
-        /// from a hook after that point is refused with -EAGAIN.
+        /// hooks: requests in flight get 5 s to finish (<c>suspend-drain-ms=N</c> on the command line changes
+        /// that), those left are issued again after a restore; from then on until the resume a new block request
+        /// is refused with -EAGAIN.
         /// </summary>
         public static void AddSuspendHook(delegate*<void> hook) => Xen.SuspendResume.AddSuspendHook(hook);
 

@@ -16,6 +16,18 @@ namespace Unikernel.Xen
         private static Table s_table;
         private static int s_count;
         private static bool s_hooked;
+        private static ulong s_drain;
+
+        // suspend-drain-ms=N on the command line: how long a suspend waits for block requests in flight
+        // (0: none, all are issued again after a restore); 5000 without it.
+        private static ulong DrainFromCommandLine()
+        {
+            var commandLine = new Core.KernelCommandLine(Domain.CommandLine);
+            if (!commandLine.TryGet("suspend-drain-ms", out ReadOnlySpan<byte> value, out _)) return BlockFront.DefaultDrainNanoseconds;
+            if (Core.KernelCommandLine.TryParseUInt64(value, out ulong ms) && ms <= 600_000) return ms * 1_000_000;
+            XenConsole.WriteLine("# blkfront: suspend-drain-ms= is not a number of milliseconds up to 600000; using 5000");
+            return BlockFront.DefaultDrainNanoseconds;
+        }
 
         // The connected device called `name` (xvda, ...), connecting it if needed; null when there is none or
         // it could not be connected (a "# blkfront" line says why).
@@ -71,6 +83,7 @@ namespace Unikernel.Xen
             {
                 ShutdownControl.AddHook(&OnShutdown);
                 SuspendResume.AddDeviceHooks(&OnSuspend, &OnResume);
+                s_drain = DrainFromCommandLine();
                 s_hooked = true;
             }
             return d;
@@ -83,7 +96,7 @@ namespace Unikernel.Xen
             {
                 var d = (BlockFront*)s_table.Devices[i];
                 int before = d->InFlight;
-                int left = BlockFront.Quiesce(d);
+                int left = BlockFront.Quiesce(d, s_drain);
                 if (before == 0) continue;
                 var line = new TextBuilder(buffer);
                 line.Append($"# blkfront {d->Name}: suspending: {before - left} requests in flight finished, {left} left (issued again after a restore)");

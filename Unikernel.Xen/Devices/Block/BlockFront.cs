@@ -16,7 +16,7 @@ namespace Unikernel.Xen
         public const int MaxSegments = Blkif.MaxSegmentsPerRequest;
         public const int MaxTransferBytes = MaxSegments * 4096;
         public const ulong RequestTimeoutNanoseconds = 30_000_000_000;
-        public const ulong QuiesceTimeoutNanoseconds = 5_000_000_000;
+        public const ulong DefaultDrainNanoseconds = 5_000_000_000;
         public const byte NoFlush = 0xFF;
 
         public enum SlotState : byte { Free, InFlight, Completed }
@@ -116,14 +116,14 @@ namespace Unikernel.Xen
             return 0;
         }
 
-        // Before a suspend: no new requests, and those in flight are given a bounded time to finish (a save
-        // keeps the others, re-issued after a restore; a cancelled suspend leaves them to complete as usual).
-        // Returns how many are still in flight.
-        public static int Quiesce(BlockFront* d)
+        // Before a suspend: no new requests, and those in flight are given `drain` nanoseconds to finish (a
+        // save keeps the others, re-issued after a restore as Linux's blkif_recover does with all of them; a
+        // cancelled suspend leaves them to complete as usual). Returns how many are still in flight.
+        public static int Quiesce(BlockFront* d, ulong drain)
         {
             if (!d->Connected) return 0;
             d->Suspending = true;
-            ulong deadline = PvClock.Now + QuiesceTimeoutNanoseconds;
+            ulong deadline = PvClock.Now + drain;
             while (d->InFlight > 0 && d->Broken == 0 && PvClock.Now < deadline)
             {
                 TakeResponses(d);
