@@ -41,8 +41,6 @@ namespace Unikernel.Xen
 
         public static uint FrameCount => s_frameCount;
         public static uint FrameLimit => s_frameLimit;
-        // Its frames (Xen's, not in our p2m) are mapped: they are unmapped around a suspend (Unmap, Remap).
-        public static bool IsMapped => s_ready;
         public static uint RefsInUse => s_refs.InUse;
         public static int DeferredCount => s_deferredCount;
         public static ulong Deferrals => s_deferrals;
