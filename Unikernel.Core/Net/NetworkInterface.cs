@@ -24,7 +24,7 @@ namespace Unikernel.Core.Net
         // A held packet is sent only while ARP may still be asking for its hop; a later answer finds it stale.
         private const ulong HeldPacketLifetime = ArpCache.MaxRequests * ArpCache.RetryInterval;
 
-        private readonly MacAddress _mac;
+        private MacAddress _mac;
         private uint _address;
         private uint _netmask;
         private uint _gateway;
@@ -88,6 +88,10 @@ namespace Unikernel.Core.Net
         }
 
         public MacAddress Mac => _mac;
+
+        // The device's address changed (a restore on a host that gave the vif another MAC): frames are sent
+        // from it and taken for it from now on. LinkUp then tells the neighbours.
+        public void ChangeMac(MacAddress mac) => _mac = mac;
         public uint Address => _address;
         public uint Netmask => _netmask;
         public uint Gateway => _gateway;

@@ -24,8 +24,10 @@ namespace Unikernel
         /// <summary>
         /// Registers <paramref name="hook"/> to run, in registration order, when the toolstack suspends the
         /// domain (<c>xl save</c>, <c>xl migrate</c>), before anything is quiesced. It runs at a wait, like a
-        /// shutdown hook, and may write to the console and the xenstore. A domain using block or network
-        /// devices refuses to suspend (the reason is logged on the console) and no hook runs.
+        /// shutdown hook, and may write to the console and the xenstore. Block devices are quiesced after the
+        /// hooks: requests in flight get 5 s to finish (<c>suspend-drain-ms=N</c> on the command line changes
+        /// that), those left are issued again after a restore; from then on until the resume a new block request
+        /// is refused with -EAGAIN.
         /// </summary>
         public static void AddSuspendHook(delegate*<void> hook) => Xen.SuspendResume.AddSuspendHook(hook);
 
@@ -34,8 +36,9 @@ namespace Unikernel
         /// suspend: <see cref="ResumeKind.Restored"/> in a new domain (restored or migrated: a new domain id,
         /// console pty and xenstore home, whose nodes written by the application must be written again), or
         /// <see cref="ResumeKind.Cancelled"/>. Memory, timers (<see cref="Clock.Now"/> never goes back; a
-        /// deadline that passed meanwhile fires at once) and xenstore watches carry over. The hook may write to
-        /// the console and the xenstore.
+        /// deadline that passed meanwhile fires at once) and xenstore watches carry over. Block and network
+        /// devices are connected again before the hook runs (open TCP connections go on; packets lost meanwhile
+        /// are sent again). The hook may write to the console and the xenstore.
         /// </summary>
         public static void AddResumeHook(delegate*<ResumeKind, void> hook) => Xen.SuspendResume.AddResumeHook(hook);
 

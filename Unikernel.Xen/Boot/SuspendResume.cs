@@ -18,6 +18,8 @@ namespace Unikernel.Xen
         {
             public fixed ulong Before[MaxHooks]; // delegate*<void>
             public fixed ulong After[MaxHooks];  // delegate*<ResumeKind, void>
+            public fixed ulong Quiesce[MaxHooks]; // delegate*<void>: the platform's devices
+            public fixed ulong Resume[MaxHooks];  // delegate*<bool, void>: true in a new domain
         }
 
         private static Hooks s_hooks;
@@ -28,6 +30,14 @@ namespace Unikernel.Xen
 
         public static void AddSuspendHook(delegate*<void> hook) => Add(ref s_hooks.Before[0], (ulong)hook, "lifecycle: more than 8 suspend hooks");
         public static void AddResumeHook(delegate*<ResumeKind, void> hook) => Add(ref s_hooks.After[0], (ulong)hook, "lifecycle: more than 8 resume hooks");
+
+        // Block and network frontends: quiesce runs after the application's suspend hooks, resume(newDomain)
+        // before its resume hooks, so the application finds its devices connected again.
+        public static void AddDeviceHooks(delegate*<void> quiesce, delegate*<bool, void> resume)
+        {
+            Add(ref s_hooks.Quiesce[0], (ulong)quiesce, "suspend: more than 8 device hooks");
+            Add(ref s_hooks.Resume[0], (ulong)resume, "suspend: more than 8 device hooks");
+        }
 
         private static void Add(ref ulong first, ulong hook, string what)
         {
@@ -41,9 +51,8 @@ namespace Unikernel.Xen
         // refusal leaves it in place and the toolstack gives up instead of saving a domain it cannot resume.
         public static string? RefusalReason()
         {
-            if (GrantTable.IsMapped)
-                return "PV devices are in use (grant table mapped); resuming block and network frontends is not implemented";
             if (!XenStoreService.IsQuiet) return "a xenstore request is in flight";
+            if (XenbusFrontend.Connecting > 0) return "a block or network device is connecting";
             return null;
         }
 
@@ -53,6 +62,8 @@ namespace Unikernel.Xen
         {
             for (int i = 0; i < MaxHooks; i++)
                 if (s_hooks.Before[i] != 0) ((delegate*<void>)s_hooks.Before[i])();
+            for (int i = 0; i < MaxHooks; i++)
+                if (s_hooks.Quiesce[i] != 0) ((delegate*<void>)s_hooks.Quiesce[i])();
             XenConsole.WriteLine("# suspend: suspending");
 
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
@@ -66,6 +77,7 @@ namespace Unikernel.Xen
             startInfo->StoreMfn = AddressTranslation.MachineToPhysicalFrame(storeMfn);
             startInfo->ConsoleMfn = AddressTranslation.MachineToPhysicalFrame(consoleMfn);
             SharedInfoPage.StandIn();
+            GrantTable.Unmap();
 
             uint reason = XenConstants.ShutdownSuspend; // struct sched_shutdown
             ulong startInfoMfn = AddressTranslation.VirtualToMachine((ulong)startInfo) >> XenConstants.PageShift;
@@ -84,6 +96,7 @@ namespace Unikernel.Xen
                 P2m.PublishFrameLists(); // the restore cleared the list's frame; every mfn in it is new
                 EventChannels.ForgetAll();
             }
+            GrantTable.Remap(newDomain); // after the p2m: a new domain's grants name the new frames
             PvClock.ContinueFrom(before);
             VcpuTimer.Resume(newDomain);
             if (newDomain)
@@ -97,6 +110,8 @@ namespace Unikernel.Xen
 
             if (newDomain) s_restored++; else s_cancelled++;
             XenConsole.WriteLine(newDomain ? "# suspend: resumed in a new domain" : "# suspend: cancelled by the toolstack: resumed in place");
+            for (int i = 0; i < MaxHooks; i++)
+                if (s_hooks.Resume[i] != 0) ((delegate*<bool, void>)s_hooks.Resume[i])(newDomain);
 
             for (int i = 0; i < MaxHooks; i++)
                 if (s_hooks.After[i] != 0) ((delegate*<ResumeKind, void>)s_hooks.After[i])(newDomain ? ResumeKind.Restored : ResumeKind.Cancelled);

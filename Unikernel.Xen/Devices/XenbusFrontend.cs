@@ -14,6 +14,9 @@ namespace Unikernel.Xen
         public const ulong StateTimeoutNanoseconds = 10_000_000_000; // a backend that has not moved in 10 s is stuck
         public const int TransactionAttempts = 16;
 
+        // Frontends in the middle of their handshake: a suspend then is refused (it would cut it in two).
+        public static int Connecting;
+
         private fixed char _front[MaxPath];
         private fixed char _back[MaxPath];
         private int _frontLength, _backLength;
@@ -34,7 +37,20 @@ namespace Unikernel.Xen
             front.Append('/');
             front.Append(id);
             f->_frontLength = front.Length;
+            return FindBackend(f);
+        }
 
+        // After a restore in a new domain: the toolstack made new backends (their paths carry the new domain
+        // id, and the backend domain may differ), so the old one's watch goes and the new one is read and
+        // watched. Our node is the same relative path in the new home.
+        public static long Reopen(XenbusFrontend* f)
+        {
+            StopWatching(f);
+            return FindBackend(f);
+        }
+
+        private static long FindBackend(XenbusFrontend* f)
+        {
             Span<byte> value = stackalloc byte[MaxPath];
             long n = ReadKey(f->FrontPath, "backend", value);
             if (n < 0) return n;
@@ -54,6 +70,16 @@ namespace Unikernel.Xen
             if (rc < 0) return rc;
             f->_watching = true;
             return 0;
+        }
+
+        private static void StopWatching(XenbusFrontend* f)
+        {
+            if (!f->_watching) return;
+            var statePath = new TextBuilder(stackalloc char[MaxPath + 8]);
+            statePath.Append(f->BackPath);
+            statePath.Append("/state");
+            XenStoreService.Unwatch(statePath.Text, &OnBackendState, (ulong)f);
+            f->_watching = false;
         }
 
         private static void OnBackendState(ReadOnlySpan<byte> path, ulong data)
@@ -185,8 +211,6 @@ namespace Unikernel.Xen
             return rc;
         }
 
-        // The machine frame of one of our pages, as grants and rings name it.
-        public static ulong MachineFrame(void* page) => AddressTranslation.VirtualToMachine((ulong)page) >> XenConstants.PageShift;
 
         // The orderly end (Linux's xenbus_frontend_closed): Closing, the backend follows, Closed, the backend
         // follows; bounded, so a backend that does not answer cannot keep the domain from shutting down.
@@ -198,14 +222,7 @@ namespace Unikernel.Xen
             long closed = f->SwitchState(XenbusState.Closed);
             if (rc >= 0 && closed >= 0)
                 rc = WaitForBackend(f, Bit(XenbusState.Closed) | Bit(XenbusState.InitWait) | Bit(XenbusState.Unknown), "xenbus close");
-            if (f->_watching)
-            {
-                var statePath = new TextBuilder(stackalloc char[MaxPath + 8]);
-                statePath.Append(f->BackPath);
-                statePath.Append("/state");
-                XenStoreService.Unwatch(statePath.Text, &OnBackendState, (ulong)f);
-                f->_watching = false;
-            }
+            StopWatching(f);
             return rc < 0 ? rc : closed;
         }
     }

@@ -61,7 +61,7 @@ public static unsafe class Program
         Console.WriteLine(text.Text);
     }
 
-    // xl save / xl migrate: the keys travel in memory; a disk or network refuses the suspend (logged).
+    // xl save / xl migrate: the keys travel in memory; the platform reconnects the disk and the vif after it.
     private static void OnSuspend() => Console.WriteLine($"# appliance: suspending with {KeyValueStore.Count} keys");
 
     // In a new domain (restored or migrated) the xenstore home is new: publish the status there again.

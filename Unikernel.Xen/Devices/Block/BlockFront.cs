@@ -16,6 +16,7 @@ namespace Unikernel.Xen
         public const int MaxSegments = Blkif.MaxSegmentsPerRequest;
         public const int MaxTransferBytes = MaxSegments * 4096;
         public const ulong RequestTimeoutNanoseconds = 30_000_000_000;
+        public const ulong DefaultDrainNanoseconds = 5_000_000_000;
         public const byte NoFlush = 0xFF;
 
         public enum SlotState : byte { Free, InFlight, Completed }
@@ -47,9 +48,9 @@ namespace Unikernel.Xen
         public uint Info;                    // "info": VDISK_* flags
         public bool ReadOnly;
         public byte FlushOperation;          // BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or NoFlush
-        public bool Connected;
+        public bool Connected, Suspending;
         public long Broken;                  // a negative errno once the backend misbehaved
-        public ulong Requests, Notifications, Events;
+        public ulong Requests, Notifications, Events, Reissued;
         public int InFlight;
         public fixed byte SlotBytes[Slots * 96];  // Slot[Slots]
 
@@ -57,25 +58,15 @@ namespace Unikernel.Xen
         public ReadOnlySpan<char> Name { get { fixed (char* p = NameChars) return new ReadOnlySpan<char>(p, NameLength); } }
         public ulong SectorCount => Sectors512 * Blkif.SectorBytes / SectorSize;
 
-        // Connects to device/vbd/<id> (blkfront's side of io/blkif.h's startup): waits for the backend's
-        // InitWait, grants the ring, allocates the event channel, publishes ring-ref, event-channel and protocol
-        // with state Initialised in one transaction, waits for the backend's Connected (Linux blkback connects
-        // on our Initialised), reads the disk's size and features, and says Connected. 0 or a negative errno;
-        // what failed is in `failure`.
+        // Connects to device/vbd/<id> (blkfront's side of io/blkif.h's startup): allocates the ring and the
+        // slots' bounce pages, then runs the handshake. 0 or a negative errno; what failed is in `failure`.
         public static long Connect(BlockFront* d, ReadOnlySpan<char> id, ref TextBuilder failure)
         {
             if (sizeof(Slot) > 96) Panic.Fail("blkfront: slot storage too small");
             long rc = XenbusFrontend.Open(&d->Front, "vbd", id);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
-            long state = XenbusFrontend.WaitForBackend(&d->Front, XenbusFrontend.Bit(XenbusState.InitWait)
-                | XenbusFrontend.Bit(XenbusState.Initialised) | XenbusFrontend.Bit(XenbusState.Connected), "blkfront: backend InitWait");
-            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
-
             d->RingPage = (byte*)FramePool.AllocatePage();
             if (d->RingPage == null) return XenbusFrontend.Fail(ref failure, "allocating the ring page", XenError.ENOMEM);
-            FrontRing.InitShared(d->RingPage);
-            d->Ring = new FrontRing(d->RingPage, 4096, (uint)sizeof(BlkifRequest));
-            if (d->Ring.Size != Slots) Panic.Fail("blkfront: the ring does not hold 32 requests");
             for (int i = 0; i < Slots; i++)
             {
                 Slot* slot = d->SlotAt(i);
@@ -85,10 +76,26 @@ namespace Unikernel.Xen
             long gref = GrantTable.AllocateRef();
             if (gref < 0) return XenbusFrontend.Fail(ref failure, "granting the ring", gref);
             d->RingRef = (uint)gref;
-            GrantTable.GrantAccess(d->RingRef, d->Front.BackendId, XenbusFrontend.MachineFrame(d->RingPage), false);
+            return Handshake(d, ref failure);
+        }
+
+        // Waits for the backend's InitWait, grants a fresh ring, allocates the event channel, publishes
+        // ring-ref, event-channel and protocol with state Initialised in one transaction, waits for the
+        // backend's Connected (Linux blkback connects on our Initialised), reads the disk's size and features,
+        // and says Connected. At boot and again after a restore (Linux's talk_to_blkback).
+        private static long Handshake(BlockFront* d, ref TextBuilder failure)
+        {
+            long state = XenbusFrontend.WaitForBackend(&d->Front, XenbusFrontend.Bit(XenbusState.InitWait)
+                | XenbusFrontend.Bit(XenbusState.Initialised) | XenbusFrontend.Bit(XenbusState.Connected), "blkfront: backend InitWait");
+            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
+
+            FrontRing.InitShared(d->RingPage);
+            d->Ring = new FrontRing(d->RingPage, 4096, (uint)sizeof(BlkifRequest));
+            if (d->Ring.Size != Slots) Panic.Fail("blkfront: the ring does not hold 32 requests");
+            GrantTable.GrantAccess(d->RingRef, d->Front.BackendId, d->RingPage, false);
 
             d->Port = XenbusFrontend.AllocateEventChannel(&d->Front, &OnEvent, (ulong)d);
-            rc = XenbusFrontend.PublishAndWaitConnected(&d->Front, &WriteKeys, (ulong)d, "blkfront: backend Connected", ref failure);
+            long rc = XenbusFrontend.PublishAndWaitConnected(&d->Front, &WriteKeys, (ulong)d, "blkfront: backend Connected", ref failure);
             if (rc < 0) return rc;
 
             rc = d->Front.ReadBackendNumber("sectors", out d->Sectors512);
@@ -106,6 +113,53 @@ namespace Unikernel.Xen
             rc = d->Front.SwitchState(XenbusState.Connected);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "switching to Connected", rc);
             d->Connected = true;
+            return 0;
+        }
+
+        // Before a suspend: no new requests, and those in flight are given `drain` nanoseconds to finish (a
+        // save keeps the others, re-issued after a restore as Linux's blkif_recover does with all of them; a
+        // cancelled suspend leaves them to complete as usual). Returns how many are still in flight.
+        public static int Quiesce(BlockFront* d, ulong drain)
+        {
+            if (!d->Connected) return 0;
+            d->Suspending = true;
+            ulong deadline = PvClock.Now + drain;
+            while (d->InFlight > 0 && d->Broken == 0 && PvClock.Now < deadline)
+            {
+                TakeResponses(d);
+                if (d->InFlight > 0) BoundedWait.Until(&HasResponses, (ulong)d, 10_000_000, "blkfront suspend");
+            }
+            return d->Broken == 0 ? d->InFlight : 0;
+        }
+
+        // After the suspend hypercall. Cancelled: the connection is as it was. In a new domain (Linux's
+        // blkfront_resume and blkif_recover): the handshake again with the backend the toolstack made there, on
+        // a fresh ring and event channel, then every request still in flight is issued again (reads and writes
+        // of whole sectors and flushes may be repeated), its pages granted to the new backend. A backend that
+        // does not connect breaks the device: its requests complete with -EIO. 0 or a negative errno (in failure).
+        public static long Resume(BlockFront* d, bool newDomain, ref TextBuilder failure)
+        {
+            d->Suspending = false;
+            if (!newDomain || !d->Connected || d->Broken != 0) return 0;
+            d->Connected = false;
+            long rc = XenbusFrontend.Reopen(&d->Front);
+            if (rc < 0) XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
+            else rc = Handshake(d, ref failure);
+            if (rc < 0)
+            {
+                FailInFlight(d);
+                return rc;
+            }
+            int reissued = 0;
+            for (int i = 0; i < Slots; i++)
+            {
+                Slot* slot = d->SlotAt(i);
+                if (slot->State != SlotState.InFlight) continue;
+                Issue(d, slot, i);
+                reissued++;
+            }
+            d->Reissued += (ulong)reissued;
+            if (reissued > 0) Push(d);
             return 0;
         }
 
@@ -130,11 +184,13 @@ namespace Unikernel.Xen
 
         // Starts a request: a tag (the slot) >= 0, or a negative errno: -EROFS writing a read-only disk,
         // -EINVAL a length that is not whole sectors of at most MaxTransferBytes or a range past the end,
-        // -EOPNOTSUPP a flush the backend does not offer, -EBUSY all slots in use, -ENOSPC no grant refs.
+        // -EOPNOTSUPP a flush the backend does not offer, -EBUSY all slots in use, -ENOSPC no grant refs,
+        // -EAGAIN while the domain suspends (from a suspend hook).
         public static long Submit(BlockFront* d, byte operation, ulong sector, byte* data, int length, byte* destination)
         {
             if (d->Broken < 0) return d->Broken;
             if (!d->Connected) return XenError.ENODEV;
+            if (d->Suspending) return XenError.EAGAIN;
             bool flush = operation == Blkif.OpFlushDiskCache || operation == Blkif.OpWriteBarrier;
             if (operation == Blkif.OpWrite && d->ReadOnly) return XenError.EROFS;
             if (flush)
@@ -154,7 +210,6 @@ namespace Unikernel.Xen
             if (index < 0 || d->Ring.IsFull) return XenError.EBUSY;
             Slot* slot = d->SlotAt(index);
 
-            var request = (BlkifRequest*)d->Ring.NextRequest();
             int segments = (length + 4095) / 4096;
             for (int s = 0; s < segments; s++)
             {
@@ -167,21 +222,6 @@ namespace Unikernel.Xen
                 slot->Refs[s] = (uint)gref;
             }
             if (operation == Blkif.OpWrite) new ReadOnlySpan<byte>(data, length).CopyTo(new Span<byte>(slot->Bounce, length));
-            request->Operation = operation;
-            request->NrSegments = (byte)segments;
-            request->Handle = d->VirtualDevice;
-            request->Id = (ulong)index;
-            request->SectorNumber = sector * (d->SectorSize / Blkif.SectorBytes);
-            for (int s = 0; s < segments; s++)
-            {
-                int bytes = length - s * 4096 < 4096 ? length - s * 4096 : 4096;
-                // A read lets the backend write our page; a write only read it.
-                GrantTable.GrantAccess(slot->Refs[s], d->Front.BackendId, XenbusFrontend.MachineFrame(slot->Bounce + s * 4096), operation != Blkif.OpRead);
-                var segment = (BlkifSegment*)&request->Segments[s];
-                segment->Gref = slot->Refs[s];
-                segment->FirstSect = 0;
-                segment->LastSect = (byte)(bytes / (int)Blkif.SectorBytes - 1);
-            }
             slot->State = SlotState.InFlight;
             slot->Operation = operation;
             slot->Segments = (byte)segments;
@@ -190,15 +230,40 @@ namespace Unikernel.Xen
             slot->Length = length;
             slot->Status = 0;
             slot->Destination = destination;
-            d->Ring.Produce();
+            Issue(d, slot, index);
             d->InFlight++;
             d->Requests++;
-            if (d->Ring.PushRequests())
-            {
-                d->Notifications++;
-                EventChannels.Send(d->Port);
-            }
+            Push(d);
             return index;
+        }
+
+        // The slot's request on the ring, its pages granted to the backend (again, after a restore).
+        private static void Issue(BlockFront* d, Slot* slot, int index)
+        {
+            var request = (BlkifRequest*)d->Ring.NextRequest();
+            request->Operation = slot->Operation;
+            request->NrSegments = slot->Segments;
+            request->Handle = d->VirtualDevice;
+            request->Id = (ulong)index;
+            request->SectorNumber = slot->Sector * (d->SectorSize / Blkif.SectorBytes);
+            for (int s = 0; s < slot->Segments; s++)
+            {
+                int bytes = slot->Length - s * 4096 < 4096 ? slot->Length - s * 4096 : 4096;
+                // A read lets the backend write our page; a write only read it.
+                GrantTable.GrantAccess(slot->Refs[s], d->Front.BackendId, slot->Bounce + s * 4096, slot->Operation != Blkif.OpRead);
+                var segment = (BlkifSegment*)&request->Segments[s];
+                segment->Gref = slot->Refs[s];
+                segment->FirstSect = 0;
+                segment->LastSect = (byte)(bytes / (int)Blkif.SectorBytes - 1);
+            }
+            d->Ring.Produce();
+        }
+
+        private static void Push(BlockFront* d)
+        {
+            if (!d->Ring.PushRequests()) return;
+            d->Notifications++;
+            EventChannels.Send(d->Port);
         }
 
         // Takes every response the backend has published: checks it, copies a read's data out, ends the
@@ -229,10 +294,16 @@ namespace Unikernel.Xen
 
         private static void Break(BlockFront* d, string why)
         {
-            d->Broken = XenError.EIO;
             var text = new TextBuilder(stackalloc char[160]);
             text.Append($"# blkfront {d->Name}: the backend sent {why}; the device is broken");
             XenConsole.WriteLine(text.Text);
+            FailInFlight(d);
+        }
+
+        // Every request in flight completes with -EIO and the device takes no more.
+        private static void FailInFlight(BlockFront* d)
+        {
+            d->Broken = XenError.EIO;
             for (int i = 0; i < Slots; i++)
             {
                 Slot* slot = d->SlotAt(i);

@@ -56,7 +56,7 @@ namespace Unikernel.Xen
         public fixed byte TxBusy[TxSlots + LargeBuffers * LargePages]; // ids from TxSlots on: a large buffer's pages
         public int TxFreeCount;
         public bool LargeSend;                     // the backend cuts large TCP segments (its feature-sg, feature-gso-tcpv4)
-        public fixed ulong LargeBase[LargeBuffers];
+        public fixed ulong LargeBase[LargeBuffers]; // 0: not allocated (too little memory)
         public fixed uint LargeRefs[LargeBuffers * LargePages];
         public fixed byte LargeSlotsOut[LargeBuffers]; // slots of a large buffer the backend has not answered yet
 
@@ -64,13 +64,9 @@ namespace Unikernel.Xen
 
         public ReadOnlySpan<char> Id { get { fixed (char* p = IdChars) return new ReadOnlySpan<char>(p, IdLength); } }
 
-        // Connects to device/vif/<id> (netfront's side of io/netif.h's startup): waits for the backend's
-        // InitWait, grants both rings and the rx pages, posts the rx pages, publishes tx-ring-ref, rx-ring-ref,
-        // event-channel, request-rx-copy and feature-rx-notify with state Connected in one transaction (Linux
-        // netback connects only on Connected), reads the MAC and waits for the backend's Connected. Checksum
-        // offload stays on (no feature-no-csum-offload): a packet netback marks NETRXF_csum_blank or
-        // data_validated came from dom0 unchanged and is not checked again. 0 or a negative errno; what failed
-        // is in `failure`.
+        // Connects to device/vif/<id> (netfront's side of io/netif.h's startup): reads the MAC, allocates the
+        // rings, the transmit and receive pages and their grant refs, then runs the handshake. 0 or a negative
+        // errno; what failed is in `failure`.
         public static long Connect(NetFront* n, ReadOnlySpan<char> id, ref TextBuilder failure)
         {
             for (int i = 0; i < id.Length && i < 8; i++) n->IdChars[i] = id[i];
@@ -79,82 +75,125 @@ namespace Unikernel.Xen
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
             rc = ReadMac(n);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its mac", rc);
-            long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
-                | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
-            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
 
             n->TxRingPage = (byte*)FramePool.AllocatePage();
             n->RxRingPage = (byte*)FramePool.AllocatePage();
             if (n->TxRingPage == null || n->RxRingPage == null) return XenbusFrontend.Fail(ref failure, "allocating the rings", XenError.ENOMEM);
-            FrontRing.InitShared(n->TxRingPage);
-            FrontRing.InitShared(n->RxRingPage);
-            n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
-            n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
-            if (n->Tx.Size < TxSlots || n->Rx.Size != RingSlots) Panic.Fail("netfront: the rings are not the size netif.h says");
             n->Assembly = (byte*)FramePool.AllocatePages(AssemblyPages);
             if (n->Assembly == null) return XenbusFrontend.Fail(ref failure, "allocating the receive assembly buffer", XenError.ENOMEM);
-
-            rc = Grant(n->TxRingPage, n->Front.BackendId, out n->TxRingRef);
-            if (rc >= 0) rc = Grant(n->RxRingPage, n->Front.BackendId, out n->RxRingRef);
+            rc = AllocateRef(out n->TxRingRef);
+            if (rc >= 0) rc = AllocateRef(out n->RxRingRef);
             if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the rings", rc);
             for (int i = 0; i < TxSlots / 2; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
                 if (page == null) return XenbusFrontend.Fail(ref failure, "allocating transmit pages", XenError.ENOMEM);
                 n->TxPages[i] = (ulong)page;
-                for (int half = 0; half < 2; half++)
-                {
-                    long gref = GrantTable.AllocateRef();
-                    if (gref < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", gref);
-                    n->TxRefs[2 * i + half] = (uint)gref;
-                    GrantTable.GrantAccess((uint)gref, n->Front.BackendId, XenbusFrontend.MachineFrame(page), true);
-                }
+                rc = AllocateRef(out n->TxRefs[2 * i]);
+                if (rc >= 0) rc = AllocateRef(out n->TxRefs[2 * i + 1]);
+                if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", rc);
             }
-            for (int i = 0; i < TxSlots; i++) n->TxFree[i] = (ushort)(TxSlots - 1 - i);
-            n->TxFreeCount = TxSlots;
-            rc = SetUpLargeSend(n);
-            if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the large-send buffers", rc);
             for (int i = 0; i < RxBuffers; i++)
             {
                 byte* page = (byte*)FramePool.AllocatePage();
                 if (page == null) return XenbusFrontend.Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
                 n->RxPages[i] = (ulong)page;
-                rc = Grant(page, n->Front.BackendId, out uint gref, readOnly: false);
+                rc = AllocateRef(out n->RxRefs[i]);
                 if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting receive pages", rc);
-                n->RxRefs[i] = gref;
+            }
+            if (FramePool.FreePageCount >= LargeSendMinFreePages)
+            {
+                for (int b = 0; b < LargeBuffers; b++)
+                {
+                    byte* buffer = (byte*)FramePool.AllocatePages(LargePages);
+                    if (buffer == null) break; // no run of 16 pages: the small slots serve
+                    for (int k = 0; k < LargePages && rc >= 0; k++) rc = AllocateRef(out n->LargeRefs[b * LargePages + k]);
+                    if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the large-send buffers", rc);
+                    n->LargeBase[b] = (ulong)buffer;
+                }
+            }
+            return Handshake(n, ref failure);
+        }
+
+        // Waits for the backend's InitWait, grants fresh rings and every page to the backend, posts the rx
+        // pages, allocates the event channel, publishes tx-ring-ref, rx-ring-ref, event-channel,
+        // request-rx-copy and feature-rx-notify with state Connected in one transaction (Linux netback connects
+        // only on Connected) and waits for the backend's Connected. Checksum offload stays on (no
+        // feature-no-csum-offload): a packet netback marks NETRXF_csum_blank or data_validated came from dom0
+        // unchanged and is not checked again. At boot and again after a restore (Linux's xennet_connect).
+        private static long Handshake(NetFront* n, ref TextBuilder failure)
+        {
+            long state = XenbusFrontend.WaitForBackend(&n->Front, XenbusFrontend.Bit(XenbusState.InitWait)
+                | XenbusFrontend.Bit(XenbusState.Connected), "netfront: backend InitWait");
+            if (state < 0) return XenbusFrontend.Fail(ref failure, "waiting for the backend's InitWait", state);
+
+            ushort backend = n->Front.BackendId;
+            FrontRing.InitShared(n->TxRingPage);
+            FrontRing.InitShared(n->RxRingPage);
+            n->Tx = new FrontRing(n->TxRingPage, 4096, (uint)sizeof(NetifTxRequest));
+            n->Rx = new FrontRing(n->RxRingPage, 4096, (uint)sizeof(NetifRxRequest));
+            if (n->Tx.Size < TxSlots || n->Rx.Size != RingSlots) Panic.Fail("netfront: the rings are not the size netif.h says");
+            GrantTable.GrantAccess(n->TxRingRef, backend, n->TxRingPage, false);
+            GrantTable.GrantAccess(n->RxRingRef, backend, n->RxRingPage, false);
+            for (int i = 0; i < TxSlots; i++)
+            {
+                GrantTable.GrantAccess(n->TxRefs[i], backend, (void*)n->TxPages[i >> 1], true);
+                n->TxFree[i] = (ushort)(TxSlots - 1 - i);
+                n->TxBusy[i] = 0; // a packet in flight at a suspend is lost: TCP sends it again
+            }
+            n->TxFreeCount = TxSlots;
+            SetUpLargeSend(n, backend);
+            n->InPacket = false;
+            n->ExtrasPending = 0;
+            n->AssemblyLength = 0;
+            for (int i = 0; i < RxBuffers; i++)
+            {
+                GrantTable.GrantAccess(n->RxRefs[i], backend, (void*)n->RxPages[i], false);
                 PostRx(n, (ushort)i);
             }
             n->Rx.PushRequests(); // the backend is not connected yet: nothing to notify
 
             n->Port = XenbusFrontend.AllocateEventChannel(&n->Front, &OnEvent, (ulong)n);
-            rc = XenbusFrontend.PublishAndWaitConnected(&n->Front, &WriteKeys, (ulong)n, "netfront: backend Connected", ref failure);
+            long rc = XenbusFrontend.PublishAndWaitConnected(&n->Front, &WriteKeys, (ulong)n, "netfront: backend Connected", ref failure);
             if (rc < 0) return rc;
             n->Connected = true;
             n->LinkUp = true;
             return 0;
         }
 
-        // Large sends need the backend's feature-sg (several slots a packet) and feature-gso-tcpv4 (GSO
-        // extra_info on transmit), and memory to spare; without them every packet fits one slot.
-        private static long SetUpLargeSend(NetFront* n)
+        // After the suspend hypercall. Cancelled: the connection is as it was. In a new domain (Linux's
+        // netfront_resume, then xennet_connect once the new backend waits): our node's backend and MAC are
+        // read again and the handshake runs on the same pages; packets in flight are lost. A backend that does
+        // not connect leaves the link down. 0 or a negative errno (in failure).
+        public static long Resume(NetFront* n, bool newDomain, ref TextBuilder failure)
         {
-            if (FramePool.FreePageCount < LargeSendMinFreePages
-                || n->Front.ReadBackendNumber("feature-sg", out ulong sg) < 0 || sg != 1
-                || n->Front.ReadBackendNumber("feature-gso-tcpv4", out ulong gso) < 0 || gso != 1) return 0;
+            if (!newDomain || !n->Connected || n->Broken != 0) return 0;
+            n->Connected = false;
+            n->LinkUp = false;
+            long rc = XenbusFrontend.Reopen(&n->Front);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its xenstore nodes", rc);
+            rc = ReadMac(n);
+            if (rc < 0) return XenbusFrontend.Fail(ref failure, "reading its mac", rc);
+            return Handshake(n, ref failure);
+        }
+
+        // Large sends need the backend's feature-sg (several slots a packet) and feature-gso-tcpv4 (GSO
+        // extra_info on transmit) and our buffers; without them every packet fits one slot. A large packet in
+        // flight at a suspend is lost like any other.
+        private static void SetUpLargeSend(NetFront* n, ushort backend)
+        {
+            for (int id = TxSlots; id < TxSlots + LargeBuffers * LargePages; id++) n->TxBusy[id] = 0;
+            n->LargeSend = n->LargeBase[0] != 0
+                && n->Front.ReadBackendNumber("feature-sg", out ulong sg) >= 0 && sg == 1
+                && n->Front.ReadBackendNumber("feature-gso-tcpv4", out ulong gso) >= 0 && gso == 1;
             for (int b = 0; b < LargeBuffers; b++)
             {
-                byte* buffer = (byte*)FramePool.AllocatePages(LargePages);
-                if (buffer == null) return 0; // no run of 16 pages: the small slots serve
-                n->LargeBase[b] = (ulong)buffer;
-                for (int k = 0; k < LargePages; k++)
-                {
-                    long rc = Grant(buffer + 4096 * k, n->Front.BackendId, out uint gref, readOnly: true);
-                    if (rc < 0) return rc;
-                    n->LargeRefs[b * LargePages + k] = gref;
-                }
+                n->LargeSlotsOut[b] = 0;
+                if (n->LargeBase[b] == 0) n->LargeSlotsOut[b] = 0xFF; // never free: not allocated
+                else
+                    for (int k = 0; k < LargePages; k++)
+                        GrantTable.GrantAccess(n->LargeRefs[b * LargePages + k], backend, (byte*)n->LargeBase[b] + 4096 * k, true);
             }
-            n->LargeSend = true;
-            return 0;
         }
 
         private static long WriteKeys(XenbusFrontend* f, ulong context, uint transaction)
@@ -190,17 +229,12 @@ namespace Unikernel.Xen
         private static int Hex(byte c) =>
             c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
-        private static long Grant(byte* page, ushort backend, out uint gref, bool readOnly = false)
+        private static long AllocateRef(out uint gref)
         {
-            gref = 0;
             long rc = GrantTable.AllocateRef();
-            if (rc < 0) return rc;
-            gref = (uint)rc;
-            GrantTable.GrantAccess(gref, backend, XenbusFrontend.MachineFrame(page), readOnly);
-            return 0;
+            gref = rc < 0 ? 0 : (uint)rc;
+            return rc < 0 ? rc : 0;
         }
-
-
 
         private static void PostRx(NetFront* n, ushort id)
         {

@@ -83,7 +83,10 @@ namespace Unikernel.Xen
             var id = new TextBuilder(stackalloc char[8]);
             id.Append(lowest);
             var why = new TextBuilder(stackalloc char[160]);
-            if (NetFront.Connect(front, id.Text, ref why) < 0)
+            XenbusFrontend.Connecting++;
+            long rc = NetFront.Connect(front, id.Text, ref why);
+            XenbusFrontend.Connecting--;
+            if (rc < 0)
             {
                 failure.Append("vif/");
                 failure.Append(lowest);
@@ -112,6 +115,7 @@ namespace Unikernel.Xen
             front->DeliverContext = (ulong)iface;
             Idle.AddPoller(&Poll);
             ShutdownControl.AddHook(&OnShutdown);
+            SuspendResume.AddDeviceHooks(null, &OnResume); // nothing to quiesce: TCP resends what a suspend loses
             s_wired = true;
             if (dhcp && !AcquireLease(mac, ref failure)) return false;
             iface->LinkUp(PvClock.Now); // gratuitous ARP: the bridge and dom0 learn us at once
@@ -330,6 +334,34 @@ namespace Unikernel.Xen
                 if (PvClock.Now >= deadline) return XenError.EHOSTUNREACH;
                 Idle.Sleep(5_000_000); // the ARP answer is handled by the poller meanwhile
             }
+        }
+
+        // In a new domain the vif is connected again (its MAC read again) and the neighbours are told where we
+        // are now (a gratuitous ARP: the bridge learns the new backend's port). The stack's state, TCP
+        // connections included, is in our memory and goes on.
+        private static void OnResume(bool newDomain)
+        {
+            if (!newDomain) return;
+            var failure = new TextBuilder(stackalloc char[160]);
+            XenbusFrontend.Connecting++;
+            long rc = NetFront.Resume(s_front, newDomain, ref failure);
+            XenbusFrontend.Connecting--;
+            var line = new TextBuilder(stackalloc char[256]);
+            if (rc < 0)
+            {
+                line.Append($"# net: vif/{s_front->Id} not reconnected after the restore, the link is down: {failure.Text}");
+                XenConsole.WriteLine(line.Text);
+                return;
+            }
+            var mac = MacAddress.Read(new ReadOnlySpan<byte>(s_front->Mac, MacAddress.Bytes), 0);
+            bool changed = !mac.Equals(s_interface->Mac);
+            if (changed) s_interface->ChangeMac(mac);
+            s_interface->LinkUp(PvClock.Now);
+            line.Append($"# net: vif/{s_front->Id} reconnected to {s_front->Front.BackPath}, mac ");
+            AppendMac(ref line, s_front);
+            line.Append(changed ? " (changed)" : " (unchanged)");
+            XenConsole.WriteLine(line.Text);
+            Idle.Kick();
         }
 
         private static void OnShutdown(ShutdownReason reason)

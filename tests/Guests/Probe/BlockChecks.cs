@@ -163,11 +163,11 @@ internal static unsafe class BlockChecks
         return failures;
     }
 
-    private static void Report(BlockResult result)
+    internal static void Report(BlockResult result, string prefix = "block: ")
     {
         Span<char> text = stackalloc char[160];
         int n = result.Describe(text);
-        Unikernel.Console.Write("block: ");
+        Unikernel.Console.Write(prefix);
         Unikernel.Console.WriteLine(text.Slice(0, n));
     }
 }

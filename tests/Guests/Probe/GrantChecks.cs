@@ -12,7 +12,7 @@ internal static unsafe class GrantChecks
     public static int Run()
     {
         int failures = 0;
-        ulong page = AddressTranslation.VirtualToMachine((ulong)Pages.Allocate()) >> 12;
+        void* page = Pages.Allocate();
         uint* refs = (uint*)Pages.Allocate(2); // 2048 refs
         int count = 0;
         long last;

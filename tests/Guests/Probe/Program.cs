@@ -38,7 +38,7 @@ internal static unsafe class Program
         if (KernelCommandLine.Equals(mode, "xl-services")) return XlServices.Serve();
         if (KernelCommandLine.Equals(mode, "megabyte")) return XlServices.Megabyte();
         if (KernelCommandLine.Equals(mode, "suspend")) return SuspendChecks.Run();
-        if (KernelCommandLine.Equals(mode, "suspend-with-grants")) return SuspendChecks.RunWithGrants();
+        if (KernelCommandLine.Equals(mode, "suspend-disk")) return SuspendDiskChecks.Run();
         if (KernelCommandLine.Equals(mode, "wx")) return WxChecks.Run();
         if (KernelCommandLine.Equals(mode, "api-misuse")) return ApiMisuseChecks.Run();
         if (KernelCommandLine.Equals(mode, "block")) return BlockChecks.Run();

@@ -23,16 +23,6 @@ internal static unsafe class SuspendChecks
         return ConsoleEcho.Run();
     }
 
-    // A mapped grant table is what a domain with PV devices has: its suspend is refused.
-    public static int RunWithGrants()
-    {
-        long gref = GrantTable.AllocateRef();
-        if (gref < 0) return 3;
-        ShutdownControl.AddHook(&OnShutdown);
-        Unikernel.Console.WriteLine($"suspend-checks: grant table mapped (ref {gref})");
-        return ConsoleEcho.Run();
-    }
-
     private static void BeforeSuspend()
     {
         s_lastNow = Clock.Now;

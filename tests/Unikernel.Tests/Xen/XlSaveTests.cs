@@ -6,7 +6,7 @@ namespace Unikernel.Tests.Xen;
 
 // Save, restore, a cancelled suspend and a local live migration under the real toolstack (issue 17): the
 // probe (tests/Guests/Probe/SuspendChecks.cs) for the timer, hooks and clock, the Appliance for its keys,
-// console and xenstore status, and a guest with a mapped grant table, whose suspend is refused.
+// console and xenstore status. Guests with block and network devices: XlSaveDeviceTests.
 public sealed class XlSaveFixture
 {
     // type_domain DOMAIN TEXT: types into the console pty xenconsoled gave the domain now (a restored or
@@ -76,12 +76,6 @@ public sealed class XlSaveFixture
         step appliance-status-3 wait_log appliance "status ready keys=4 xenstore=published" 30
         step appliance-xenstore-status-3 sh -c 'xenstore-read /local/domain/$(xl domid appliance)/data/appliance/status'
         step shutdown-appliance xl shutdown -w appliance
-        step create-refuser xl create refuser.cfg
-        step refuser-ready wait_console refuser "echo ready" 60
-        step save-refuser timeout 150 xl save refuser /tmp/refuser.save
-        step refuser-type type_domain refuser 'still here\r'
-        step refuser-echo wait_console refuser "echo: still here (10 bytes)" 30
-        step shutdown-refuser xl shutdown -w refuser
         step console-logs ls /var/log/xen/console
         """;
 
@@ -94,14 +88,15 @@ public sealed class XlSaveFixture
         string probe = Repo.Image("probe");
         scenario.Guests.Add(new XlGuest("tk", probe, XlAsserts.ProbeConfig("tk", "mode=suspend")));
         scenario.Guests.Add(XlAsserts.ApplianceGuest());
-        scenario.Guests.Add(new XlGuest("refuser", probe, XlAsserts.ProbeConfig("refuser", "mode=suspend-with-grants")));
         Run = XlSession.Run(scenario);
     }
 
     // Every console log the domain had (under NAME--incoming while it migrated), oldest first.
-    public string Console(string name) =>
+    public string Console(string name) => Logs(Run, name);
+
+    public static string Logs(XlResult run, string name) =>
         string.Concat(new[] { $"console/guest-{name}.log", $"console/guest-{name}--incoming.log" }
-            .Where(Run.Files.ContainsKey).Select(f => System.Text.Encoding.UTF8.GetString(Run.Files[f])));
+            .Where(run.Files.ContainsKey).Select(f => System.Text.Encoding.UTF8.GetString(run.Files[f])));
 }
 
 [Collection(XenCollection.Name)]
@@ -180,18 +175,5 @@ public class XlSaveTests(XlSaveFixture fixture) : IClassFixture<XlSaveFixture>
         _run.AssertStepOk("appliance-status-3");
         Assert.Equal("ready", _run.AssertStepOk("appliance-xenstore-status-3").Trim());
         Assert.Single(Regex.Matches(fixture.Console("appliance"), "# suspend: suspending"));
-    }
-
-    // A domain with a mapped grant table (what block and network frontends use) refuses to suspend and says
-    // why; xl save fails and the guest goes on serving.
-    [Fact]
-    public void A_guest_using_grants_refuses_suspend_and_keeps_running()
-    {
-        var save = _run.Step("save-refuser");
-        Assert.True(save.ExitCode != 0 && save.ExitCode != 124, $"xl save should fail on its own (124 = killed by timeout): rc={save.ExitCode}\n{save.Output}");
-        _run.AssertStepOk("refuser-echo");
-        string console = _run.GuestConsole("refuser");
-        Assert.Contains("# shutdown: refusing request 'suspend' (left unacknowledged): PV devices are in use", console);
-        _run.AssertStepOk("shutdown-refuser");
     }
 }
