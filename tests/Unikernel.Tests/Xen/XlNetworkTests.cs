@@ -15,8 +15,8 @@ public sealed class XlNetworkFixture
 {
     public const string GuestAddress = "169.254.0.2", GuestMac = "00:16:3e:00:00:12";
     public const int TransferMiB = 16;
-    // A second probe with no address anywhere gets one from udhcpd in dom0; the short lease is renewed twice
-    // while the test waits a whole lease.
+    // A second probe with no address anywhere gets one from udhcpd in dom0 (a static lease for its MAC, so
+    // dom0 knows where to reach it); the short lease is renewed twice while the test waits a whole lease.
     public const string DhcpFirst = "169.254.0.100", DhcpMac = "00:16:3e:00:00:13";
     public const int DhcpLeaseSeconds = 16;
 
@@ -42,7 +42,7 @@ public sealed class XlNetworkFixture
         step netem-off sh -c '/usr/sbin/tc qdisc del dev $0 root; /usr/sbin/tc qdisc del dev $0 ingress' $VIF
         step quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {{GuestAddress}} 7'
         step net-done wait_gone net 60
-        printf 'start {{DhcpFirst}}\nend 169.254.0.110\ninterface xenbr0\nlease_file /tmp/udhcpd.leases\noption subnet 255.255.0.0\noption router {{XlConfig.Dom0Address}}\noption lease {{DhcpLeaseSeconds}}\n' > /tmp/udhcpd.conf
+        printf 'start {{DhcpFirst}}\nend 169.254.0.110\ninterface xenbr0\nlease_file /tmp/udhcpd.leases\noption subnet 255.255.0.0\noption router {{XlConfig.Dom0Address}}\noption lease {{DhcpLeaseSeconds}}\nstatic_lease {{DhcpMac}} {{DhcpFirst}}\n' > /tmp/udhcpd.conf
         touch /tmp/udhcpd.leases
         step udhcpd busybox udhcpd /tmp/udhcpd.conf
         step create-dhcp xl create dhcp.cfg
