@@ -19,12 +19,14 @@ public sealed class XlScenario
 {
     // Shell functions a Script can start with (tests and ukbench share them):
     // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
+    // A log not there yet counts 0 (grep -c of a missing file printed nothing, `[ "" -lt 1 ]` failed and
+    // the wait returned success at once).
     // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
     // (/dev/pts/N, read from its xenstore console/tty) or else dom0 reads there, as `xl console` would.
     public const string ConsoleHelpers = """
         wait_console() {
             _i=0
-            while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
+            while [ "$(cat "/var/log/xen/console/guest-$1.log" 2>/dev/null | grep -c -F "$2")" -lt "${4:-1}" ]; do
                 _i=$((_i + 1))
                 [ $_i -gt $((${3:-60} * 10)) ] && { echo "timeout waiting for '$2' from $1"; return 1; }
                 usleep 100000
