@@ -17,7 +17,9 @@ public static class XlSession
     public static XlResult Run(XlScenario scenario, TextWriter? echo = null)
     {
         Check(scenario);
-        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, scenario.Progress ?? echo ?? TextWriter.Null);
+        var progress = scenario.Progress ?? echo ?? TextWriter.Null;
+        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, progress);
+        string? libvirt = scenario.Libvirt ? LibvirtLayer.Ensure(dom0, progress) : null;
         string work = Path.Combine(Path.GetTempPath(), "ukxl-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(work);
         try
@@ -26,6 +28,7 @@ public static class XlSession
             using (var output = File.Create(initrd))
             {
                 using (var input = File.OpenRead(dom0.BaseInitramfs)) input.CopyTo(output);
+                if (libvirt != null) using (var input = File.OpenRead(libvirt)) input.CopyTo(output);
                 using var cpio = new CpioArchive(output, inodeBase: 1_000_000);
                 WriteRunArchive(cpio, scenario);
             }
@@ -43,7 +46,10 @@ public static class XlSession
                 Icount = false,
                 // RDRAND seeds the kernel's RNG at boot (CONFIG_RANDOM_TRUST_CPU). Without it the RNG stays
                 // uninitialized and libuuid, which xl calls, sleeps about 1 s per UUID: 3 s per xl create.
-                CpuModel = "qemu64,+rdrand",
+                // libvirt's libxl driver names the host CPU after a model of its CPU map and does not start when
+                // none fits. qemu64 is an AMD CPU, on which Xen hides SEP (no SYSENTER in long mode), and every
+                // model but the 486 (which needs VME, absent) has SEP; as an Intel CPU, qemu64 keeps it.
+                CpuModel = scenario.Libvirt ? "qemu64,+rdrand,vendor=GenuineIntel" : "qemu64,+rdrand",
                 Input = scenario.Input,
                 InputAfter = scenario.InputAfter ?? XenBoot.InputToDom0,
                 EchoFilter = scenario.EchoFilter,
