@@ -49,7 +49,7 @@ public sealed class XlScenario
     public const string LibvirtHelpers = """
         export LIBVIRT_DEFAULT_URI=xen:///system PATH=$PATH:/usr/bin
         start_libvirtd() {
-            libvirtd --daemon || return 1
+            timeout 60 libvirtd --daemon || return 1 # the parent waits for the daemon's start-up report
             _i=0
             until [ -S /run/libvirt/libvirt-sock ]; do
                 _i=$((_i + 1))

@@ -75,6 +75,9 @@ public static class XlSession
             XlConfig.CheckDomainName(guest.Name);
             if (!File.Exists(guest.Image)) throw new FileNotFoundException($"guest image not found: {guest.Image}");
         }
+        // The layer's 56 MiB are unpacked in dom0 too: with 256 MiB (QEMU 512) dom0 did not reach /init in 120 s.
+        if (scenario.Libvirt && (scenario.Dom0MemoryMiB < 384 || scenario.QemuMemoryMiB < 768))
+            throw new ArgumentException("a libvirt scenario needs Dom0MemoryMiB >= 384 and QemuMemoryMiB >= 768");
         var names = scenario.Guests.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (names.Length > 0) throw new ArgumentException($"two guests share the name {names[0]}");
     }
