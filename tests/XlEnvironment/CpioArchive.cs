@@ -99,6 +99,30 @@ public sealed class CpioArchive : IDisposable
         Pad(content.Length);
     }
 
+    // The names in an archive this class wrote (newc), so an archive appended to it can leave out what it has.
+    public static HashSet<string> ReadNames(string path)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var input = File.OpenRead(path);
+        var header = new byte[110];
+        while (input.Read(header) == header.Length)
+        {
+            string text = Encoding.ASCII.GetString(header);
+            if (!text.StartsWith("070701", StringComparison.Ordinal)) throw new InvalidDataException($"{path}: no newc header at {input.Position - 110}");
+            int Field(int index) => Convert.ToInt32(text.Substring(6 + index * 8, 8), 16);
+            int size = Field(6), nameSize = Field(11);
+            var name = new byte[nameSize];
+            input.ReadExactly(name);
+            string entry = Encoding.UTF8.GetString(name, 0, nameSize - 1);
+            if (entry == "TRAILER!!!") break;
+            names.Add(entry);
+            input.Seek(Align(110 + nameSize) - (110 + nameSize) + Align(size), SeekOrigin.Current);
+        }
+        return names;
+    }
+
+    private static long Align(long length) => (length + 3) & ~3L;
+
     // Header plus name, and the data, each end on a 4-byte boundary.
     private void Pad(int length)
     {

@@ -82,19 +82,12 @@ public static class Dom0Environment
         string kernelPackage = DebianArchive.ResolveMetapackage(KernelMetapackage, "linux-image-");
         var packages = new[] { kernelPackage, BusyboxPackage, ToolsPackage, XenstorePackage, IproutePackage, RedisPackage, NetcatPackage }.Concat(Dom0Libraries.PackageOf.Values).Distinct().ToArray();
         string debs = Path.Combine(dir, "debs");
-        var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
-        var missing = packages.Where(p => !have.Contains(p)).ToArray();
-        if (missing.Length > 0)
-        {
-            progress.WriteLine($"ukxl: downloading {missing.Length} of the {packages.Length} dom0 packages with apt-get (once, into {debs})");
-            DebianArchive.Download(missing, debs, progress, "ukxl");
-        }
+        var debFiles = Download(packages, debs, "dom0", progress);
 
         // The build's stages, each with its size and time: unpack, dom0's initramfs, its kernel, the domU's.
         var stage = System.Diagnostics.Stopwatch.StartNew();
         string root = Path.Combine(dir, "root");
         if (Directory.Exists(root)) Directory.Delete(root, true);
-        var debFiles = Directory.GetFiles(debs, "*.deb").ToDictionary(f => Path.GetFileName(f).Split('_')[0]);
         string description = $"kernel {Path.GetFileName(debFiles[kernelPackage])}, tools {Path.GetFileName(debFiles[ToolsPackage])}";
         progress.WriteLine($"ukxl: building the dom0 initramfs ({description}): 1/4 unpacking {packages.Length} packages");
         foreach (var package in packages) DebianArchive.Extract(debFiles[package], root);
@@ -126,6 +119,19 @@ public static class Dom0Environment
         return files with { Description = recipe + "\n" + description };
     }
 
+    // Downloads the packages the cache folder lacks; returns package name -> .deb for all it holds.
+    internal static Dictionary<string, string> Download(string[] packages, string debs, string what, TextWriter progress)
+    {
+        var have = Directory.Exists(debs) ? Directory.GetFiles(debs, "*.deb").Select(f => Path.GetFileName(f).Split('_')[0]).ToHashSet() : new HashSet<string>();
+        var missing = packages.Where(p => !have.Contains(p)).ToArray();
+        if (missing.Length > 0)
+        {
+            progress.WriteLine($"ukxl: downloading {missing.Length} of the {packages.Length} {what} packages with apt-get (once, into {debs})");
+            DebianArchive.Download(missing, debs, progress, "ukxl");
+        }
+        return Directory.GetFiles(debs, "*.deb").ToDictionary(f => Path.GetFileName(f).Split('_')[0]);
+    }
+
     private static bool IsCurrent(string stamp, string recipe, Dom0Files files) =>
         File.Exists(stamp) && File.Exists(files.Kernel) && File.Exists(files.BaseInitramfs)
         && File.Exists(files.LinuxGuestKernel) && File.Exists(files.LinuxGuestInitramfs)
@@ -134,7 +140,7 @@ public static class Dom0Environment
     private static string Recipe() =>
         $"format={Format} init={Hash(InitScript())} block={Hash(BlockScript())} vif={Hash(VifBridgeScript())} domu={Hash(Resource("linux-guest-init.sh"))}";
 
-    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
+    internal static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
 
     public static byte[] InitScript() => Resource("dom0-init.sh");
 
@@ -144,7 +150,7 @@ public static class Dom0Environment
     // /etc/xen/scripts/vif-bridge: the hotplug script libxl runs for a PV vif (busybox sh, ours).
     public static byte[] VifBridgeScript() => Resource("dom0-vif-bridge.sh");
 
-    private static byte[] Resource(string name)
+    internal static byte[] Resource(string name)
     {
         using var stream = typeof(Dom0Environment).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"ukxl was built without its {name} resource");
@@ -190,7 +196,9 @@ public static class Dom0Environment
 
     // Puts the executables (initramfs path, file in the unpacked packages) into the initramfs with the closure
     // of shared libraries they need and the dynamic loader; both initramfs builders use it.
-    private static void AddExecutables(CpioArchive cpio, string root, IEnumerable<(string Target, string Source)> executables)
+    // modules: libraries loaded with dlopen, by path. present: libraries an archive this one is appended to already has (their closure too), left out.
+    internal static void AddExecutables(CpioArchive cpio, string root, IEnumerable<(string Target, string Source)> executables,
+        IEnumerable<string>? modules = null, IReadOnlyDictionary<string, string>? packageOf = null, IReadOnlySet<string>? present = null)
     {
         var sources = new List<string>();
         foreach (var (target, source) in executables)
@@ -200,10 +208,10 @@ public static class Dom0Environment
             cpio.AddFile(target, File.ReadAllBytes(path), 0x1ED);
             sources.Add(path);
         }
-        foreach (var (soname, path) in ResolveLibraries(root, sources))
+        foreach (var (soname, path) in ResolveLibraries(root, sources.Concat(modules ?? Array.Empty<string>()), packageOf ?? Dom0Libraries.PackageOf, present))
             cpio.AddFile($"lib/x86_64-linux-gnu/{soname}", File.ReadAllBytes(path), 0x1ED);
         // The interpreter path every executable names.
-        cpio.AddSymlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+        if (present == null) cpio.AddSymlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
     }
 
     // Modules may be found in a subfolder (xenfs/xenfs.ko) and may be xz-compressed (newer Debian kernels).
@@ -224,7 +232,8 @@ public static class Dom0Environment
 
     // Follows DT_NEEDED from the executables to the closure of shared libraries, each found in the unpacked
     // packages; fails naming the library and who needs it when the fixed package list lacks it.
-    private static SortedDictionary<string, string> ResolveLibraries(string root, IEnumerable<string> executables)
+    private static SortedDictionary<string, string> ResolveLibraries(string root, IEnumerable<string> executables,
+        IReadOnlyDictionary<string, string> packageOf, IReadOnlySet<string>? present)
     {
         var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var queue = new Queue<(string Soname, string NeededBy)>();
@@ -236,8 +245,8 @@ public static class Dom0Environment
         while (queue.Count > 0)
         {
             var (soname, neededBy) = queue.Dequeue();
-            if (found.ContainsKey(soname)) continue;
-            if (!Dom0Libraries.PackageOf.TryGetValue(soname, out var package))
+            if (found.ContainsKey(soname) || present?.Contains(soname) == true) continue;
+            if (!packageOf.TryGetValue(soname, out var package))
                 throw new InvalidOperationException($"library {soname} (needed by {neededBy}) is in no known package: add it to Dom0Libraries.PackageOf");
             string? path = Dom0Libraries.SearchPaths.Select(p => Path.Combine(root, p, soname)).FirstOrDefault(File.Exists);
             if (path == null) throw new InvalidOperationException($"library {soname} (needed by {neededBy}) is not in package {package}, which Dom0Libraries.PackageOf names");
@@ -250,7 +259,7 @@ public static class Dom0Environment
 
     // Library symlinks in a package point at a versioned file (libxenctrl.so.4.17 -> libxenctrl.so.4.17.0);
     // absolute targets are taken inside the unpacked root.
-    private static string ResolveSymlink(string path, string root)
+    internal static string ResolveSymlink(string path, string root)
     {
         for (int i = 0; i < 10; i++)
         {

@@ -19,12 +19,14 @@ public sealed class XlScenario
 {
     // Shell functions a Script can start with (tests and ukbench share them):
     // wait_console DOMAIN TEXT [SECONDS [COUNT]]: waits until the guest's console log holds TEXT (COUNT times).
+    // A log not there yet counts 0 (grep -c of a missing file printed nothing, `[ "" -lt 1 ]` failed and
+    // the wait returned success at once).
     // type_console DOMAIN TEXT: types TEXT into the guest's console pty, which the guest printed
     // (/dev/pts/N, read from its xenstore console/tty) or else dom0 reads there, as `xl console` would.
     public const string ConsoleHelpers = """
         wait_console() {
             _i=0
-            while [ "$(grep -c -F "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null)" -lt "${4:-1}" ]; do
+            while [ "$(cat "/var/log/xen/console/guest-$1.log" 2>/dev/null | grep -c -F "$2")" -lt "${4:-1}" ]; do
                 _i=$((_i + 1))
                 [ $_i -gt $((${3:-60} * 10)) ] && { echo "timeout waiting for '$2' from $1"; return 1; }
                 usleep 100000
@@ -39,9 +41,50 @@ public sealed class XlScenario
 
         """;
 
+    // Shell functions for scenarios with Libvirt (virsh talks to libvirtd's libxl driver: xen:///system):
+    // start_libvirtd: starts libvirtd and waits until virsh gets an answer from it.
+    // virsh_console DOMAIN TEXT EXPECT OUT [SECONDS]: attaches `virsh console` (under script: it refuses to run
+    // without a terminal), types TEXT once it is connected, waits until its output holds EXPECT and detaches
+    // with Ctrl-]; OUT keeps what it showed. Fails when EXPECT never came.
+    public const string LibvirtHelpers = """
+        export LIBVIRT_DEFAULT_URI=xen:///system PATH=$PATH:/usr/bin
+        start_libvirtd() {
+            timeout 60 libvirtd --daemon || return 1 # the parent waits for the daemon's start-up report
+            _i=0
+            until [ -S /run/libvirt/libvirt-sock ]; do
+                _i=$((_i + 1))
+                [ $_i -gt 600 ] && { echo "libvirtd made no socket in 60 s"; cat /var/log/libvirt/libvirtd.log; return 1; }
+                usleep 100000
+            done
+            timeout 60 virsh version
+        }
+        virsh_console() {
+            : > "$4"
+            (
+                _i=0
+                until grep -q "Escape character" "$4"; do
+                    _i=$((_i + 1)); [ $_i -gt 300 ] && break; usleep 100000
+                done
+                printf "$2"
+                _i=0
+                until grep -q -F "$3" "$4"; do
+                    _i=$((_i + 1)); [ $_i -gt $((${5:-30} * 10)) ] && break; usleep 100000
+                done
+                printf '\035'
+            ) | timeout $((${5:-30} + 45)) script -q -c "virsh console $1" /dev/null > "$4"
+            _rc=$?
+            cat "$4"
+            echo "virsh console rc=$_rc"
+            grep -q -F "$3" "$4"
+        }
+
+        """;
+
     public List<XlGuest> Guests { get; } = new();
     public List<XlFile> Files { get; } = new();
     public required string Script { get; init; }
+    // Appends LibvirtLayer (libvirtd, its libxl driver, virsh: about 60 MiB more to boot) to dom0's initramfs.
+    public bool Libvirt { get; init; }
     // Dom0 (Linux, xenstored, xenconsoled, xl) needs about 130 MiB; the guests get what Xen has left.
     public int Dom0MemoryMiB { get; init; } = 256;
     public int QemuMemoryMiB { get; init; } = 512;

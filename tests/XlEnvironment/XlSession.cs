@@ -17,7 +17,9 @@ public static class XlSession
     public static XlResult Run(XlScenario scenario, TextWriter? echo = null)
     {
         Check(scenario);
-        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, scenario.Progress ?? echo ?? TextWriter.Null);
+        var progress = scenario.Progress ?? echo ?? TextWriter.Null;
+        var dom0 = Dom0Environment.Ensure(scenario.CacheDir, progress);
+        string? libvirt = scenario.Libvirt ? LibvirtLayer.Ensure(dom0, progress) : null;
         string work = Path.Combine(Path.GetTempPath(), "ukxl-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(work);
         try
@@ -26,6 +28,7 @@ public static class XlSession
             using (var output = File.Create(initrd))
             {
                 using (var input = File.OpenRead(dom0.BaseInitramfs)) input.CopyTo(output);
+                if (libvirt != null) using (var input = File.OpenRead(libvirt)) input.CopyTo(output);
                 using var cpio = new CpioArchive(output, inodeBase: 1_000_000);
                 WriteRunArchive(cpio, scenario);
             }
@@ -43,7 +46,10 @@ public static class XlSession
                 Icount = false,
                 // RDRAND seeds the kernel's RNG at boot (CONFIG_RANDOM_TRUST_CPU). Without it the RNG stays
                 // uninitialized and libuuid, which xl calls, sleeps about 1 s per UUID: 3 s per xl create.
-                CpuModel = "qemu64,+rdrand",
+                // libvirt's libxl driver names the host CPU after a model of its CPU map and does not start when
+                // none fits. qemu64 is an AMD CPU, on which Xen hides SEP (no SYSENTER in long mode), and every
+                // model but the 486 (which needs VME, absent) has SEP; as an Intel CPU, qemu64 keeps it.
+                CpuModel = scenario.Libvirt ? "qemu64,+rdrand,vendor=GenuineIntel" : "qemu64,+rdrand",
                 Input = scenario.Input,
                 InputAfter = scenario.InputAfter ?? XenBoot.InputToDom0,
                 EchoFilter = scenario.EchoFilter,
@@ -69,6 +75,9 @@ public static class XlSession
             XlConfig.CheckDomainName(guest.Name);
             if (!File.Exists(guest.Image)) throw new FileNotFoundException($"guest image not found: {guest.Image}");
         }
+        // The layer's 56 MiB are unpacked in dom0 too: with 256 MiB (QEMU 512) dom0 did not reach /init in 120 s.
+        if (scenario.Libvirt && (scenario.Dom0MemoryMiB < 384 || scenario.QemuMemoryMiB < 768))
+            throw new ArgumentException("a libvirt scenario needs Dom0MemoryMiB >= 384 and QemuMemoryMiB >= 768");
         var names = scenario.Guests.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (names.Length > 0) throw new ArgumentException($"two guests share the name {names[0]}");
     }

@@ -19,11 +19,11 @@ public static class XlAsserts
 
     // A scenario run with the repository's cache whose serial log is kept in artifacts/ for a look after a
     // failure.
-    public static XlScenario Scenario(string script, int timeoutSeconds, string logName, int dom0MemoryMiB = 256, int qemuMemoryMiB = 512) => new()
+    public static XlScenario Scenario(string script, int timeoutSeconds, string logName, int dom0MemoryMiB = 256, int qemuMemoryMiB = 512, bool libvirt = false) => new()
     {
         Script = script, CacheDir = Repo.Cache, Timeout = System.TimeSpan.FromSeconds(timeoutSeconds),
         SerialLog = System.IO.Path.Combine(Repo.Root, "artifacts", logName),
-        Dom0MemoryMiB = dom0MemoryMiB, QemuMemoryMiB = qemuMemoryMiB,
+        Dom0MemoryMiB = dom0MemoryMiB, QemuMemoryMiB = qemuMemoryMiB, Libvirt = libvirt,
     };
 
     // The Appliance sample as shipped, with its own xl config.

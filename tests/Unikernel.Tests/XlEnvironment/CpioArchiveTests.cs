@@ -56,6 +56,34 @@ public class CpioArchiveTests
         foreach (var e in entries[..^1]) Assert.True(inodes.Add(e.Inode), $"inode {e.Inode} used twice");
     }
 
+    // ReadNames lists what an archive holds (the libvirt layer leaves out the base's libraries by it): every
+    // entry of odd-sized names and contents, and nothing after the trailer.
+    [Fact]
+    public void ReadNames_lists_every_entry_up_to_the_trailer()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            using (var output = File.Create(path))
+            {
+                using (var cpio = new CpioArchive(output))
+                {
+                    cpio.AddFile("lib/x86_64-linux-gnu/libc.so.6", new byte[] { 1, 2, 3 });
+                    cpio.AddSymlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+                    cpio.AddFile("etc/a", new byte[6]);
+                }
+                using var appended = new CpioArchive(output, inodeBase: 1000);
+                appended.AddFile("scenario/after", new byte[1]);
+            }
+            Assert.Equal(new[] { "etc", "etc/a", "lib", "lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu/libc.so.6", "lib64", "lib64/ld-linux-x86-64.so.2" },
+                new SortedSet<string>(CpioArchive.ReadNames(path), StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Equal_inputs_give_equal_archives_and_appended_archives_start_at_their_inode_base()
     {
