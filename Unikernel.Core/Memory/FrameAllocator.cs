@@ -24,6 +24,7 @@ namespace Unikernel.Core.Memory
         private ulong _populateBudget;
         private ulong _searchWord; // no free page below this word: keeps single-page allocation O(1) amortized
         private ulong _unpopulatedFrom; // no unpopulated page below this index (pages are never unpopulated again)
+        private ulong _addedEnd; // no bit is set from this index on: nothing was added there
         private delegate*<void*, ulong, ulong, ulong> _populate;
         private void* _populateContext;
 
@@ -46,6 +47,7 @@ namespace Unikernel.Core.Memory
             _populateContext = null;
             _searchWord = 0;
             _unpopulatedFrom = 0;
+            _addedEnd = 0;
         }
 
         public ulong BasePfn => _basePfn;
@@ -139,7 +141,9 @@ namespace Unikernel.Core.Memory
             if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
                 return FrameStatus.OutOfRange;
             ulong start = startPfn - _basePfn;
-            if (AnySet(_present, start, count) || AnySet(_available, start, count)) return FrameStatus.AlreadyAdded;
+            // Boot adds in address order: past everything added so far there is nothing to check.
+            if (start < _addedEnd && (AnySet(_present, start, count) || AnySet(_available, start, count))) return FrameStatus.AlreadyAdded;
+            if (start + count > _addedEnd) _addedEnd = start + count;
             SetRange(_available, start, count);
             if (present) SetRange(_present, start, count);
             if (present) _freePages += count;

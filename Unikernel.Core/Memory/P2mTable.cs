@@ -99,10 +99,15 @@ namespace Unikernel.Core.Memory
         public void SetRange(ulong start, ulong count, ulong entry)
         {
             if (start > Size || count > Size - start) throw new ArgumentOutOfRangeException(nameof(count), "range beyond the p2m table");
-            for (ulong pfn = start, end = start + count; pfn < end;)
+            Write(start, start + count, entry);
+        }
+
+        private void Write(ulong start, ulong end, ulong entry)
+        {
+            for (ulong pfn = start; pfn < end;)
             {
                 Span<ulong> piece = Piece(pfn, end - pfn);
-                piece.Fill(entry);
+                WriteRun(piece, entry, 0);
                 pfn += (ulong)piece.Length;
             }
         }
@@ -119,14 +124,28 @@ namespace Unikernel.Core.Memory
         // A PV domain's table before memory setup: Xen's start-of-day list (start_info.mfn_list) for the
         // first pfns, everything else INVALID. The first span may be the head of the list itself, in place:
         // then only what lies past it is copied.
-        public void Load(ReadOnlySpan<ulong> startOfDay)
+        public void Load(ReadOnlySpan<ulong> startOfDay) => Load(startOfDay, default);
+
+        // The same for a plan applied next: the entries past the list that its remaps write are left to them,
+        // so boot writes each entry of a remapped hole's destination once.
+        public void Load(ReadOnlySpan<ulong> startOfDay, ReadOnlySpan<MemoryOperation> plan)
         {
             int copied = (int)Page.Min((ulong)startOfDay.Length, (ulong)_low.Length);
             if (!InPlace(startOfDay.Slice(0, copied))) startOfDay.Slice(0, copied).CopyTo(_low);
-            WriteRun(_low.Slice(copied), InvalidEntry, 0);
             int tail = (int)Page.Min((ulong)(startOfDay.Length - copied), (ulong)_high.Length);
             startOfDay.Slice(copied, tail).CopyTo(_high);
-            WriteRun(_high.Slice(tail), InvalidEntry, 0);
+            for (ulong pfn = (ulong)(copied + tail); pfn < Size;)
+            {
+                ulong next = Size, nextEnd = Size; // the lowest remap destination from pfn on
+                foreach (ref readonly MemoryOperation op in plan)
+                    if (op.Kind == MemoryOperationKind.Remap && op.Count != 0 && op.Destination >= pfn && op.Destination < next)
+                    {
+                        next = op.Destination;
+                        nextEnd = op.Count < Size - next ? next + op.Count : Size;
+                    }
+                Write(pfn, next, InvalidEntry);
+                pfn = nextEnd;
+            }
         }
 
         private unsafe bool InPlace(ReadOnlySpan<ulong> head)

@@ -58,7 +58,7 @@ namespace Unikernel.Xen
         {
             ulong low = InPlacePfns(s_size);
             var table = new P2mTable(new Span<ulong>(s_table, (int)low), new Span<ulong>(high, (int)(size - low)));
-            table.Load(new ReadOnlySpan<ulong>(s_table, (int)s_size));
+            table.Load(new ReadOnlySpan<ulong>(s_table, (int)s_size), plan);
             if (table.Apply(plan) != MemoryStatus.Ok) Panic.Fail("memory setup: the plan reaches beyond the p2m");
             s_high = high;
             s_lowSize = low;

@@ -52,7 +52,7 @@ internal sealed class SetupRun
         ulong low = run.Limits.InitialPages & ~(P2mFrameLists.EntriesPerPage - 1);
         var high = new ulong[run.Summary.TopPfn - low];
         var guest = new P2mTable(startOfDay.AsSpan(0, (int)low), high);
-        guest.Load(startOfDay);
+        guest.Load(startOfDay, run.Plan);
         run.Status = guest.Apply(run.Plan);
         run.GuestP2m = startOfDay.Take((int)low).Concat(high).ToArray();
         return run;
