@@ -24,6 +24,7 @@ namespace Unikernel.Core.Memory
         private ulong _populateBudget;
         private ulong _searchWord; // no free page below this word: keeps single-page allocation O(1) amortized
         private ulong _unpopulatedFrom; // no unpopulated page below this index (pages are never unpopulated again)
+        private ulong _addedEnd; // no bit is set from this index on: nothing was added there
         private delegate*<void*, ulong, ulong, ulong> _populate;
         private void* _populateContext;
 
@@ -46,6 +47,7 @@ namespace Unikernel.Core.Memory
             _populateContext = null;
             _searchWord = 0;
             _unpopulatedFrom = 0;
+            _addedEnd = 0;
         }
 
         public ulong BasePfn => _basePfn;
@@ -64,6 +66,19 @@ namespace Unikernel.Core.Memory
 
         // Hands over backed RAM pages as free.
         public FrameStatus AddFree(ulong startPfn, ulong count) => Add(startPfn, count, present: true);
+
+        // Takes a free page back out, as if it had never been added (a hole): boot adds RAM a run at a time and
+        // then keeps each lazily mapped block's future leaf table out, instead of adding it a block at a time.
+        public FrameStatus Withdraw(ulong pfn)
+        {
+            if (!InWindow(pfn)) return FrameStatus.OutOfRange;
+            ulong index = pfn - _basePfn;
+            if (!Test(_present, index) || !Test(_available, index)) return FrameStatus.NotOwned;
+            Clear(_present, index);
+            Clear(_available, index);
+            _freePages--;
+            return FrameStatus.Ok;
+        }
 
         // Declares pfns that may be populated later (e.g. the extra regions).
         public FrameStatus AddUnpopulated(ulong startPfn, ulong count) => Add(startPfn, count, present: false);
@@ -126,7 +141,9 @@ namespace Unikernel.Core.Memory
             if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
                 return FrameStatus.OutOfRange;
             ulong start = startPfn - _basePfn;
-            if (AnySet(_present, start, count) || AnySet(_available, start, count)) return FrameStatus.AlreadyAdded;
+            // Boot adds in address order: past everything added so far there is nothing to check.
+            if (start < _addedEnd && (AnySet(_present, start, count) || AnySet(_available, start, count))) return FrameStatus.AlreadyAdded;
+            if (start + count > _addedEnd) _addedEnd = start + count;
             SetRange(_available, start, count);
             if (present) SetRange(_present, start, count);
             if (present) _freePages += count;
@@ -135,25 +152,25 @@ namespace Unikernel.Core.Memory
             return FrameStatus.Ok;
         }
 
-        // Whole words at a time: boot hands over all of RAM in a few ranges.
+        // Whole words at a time, in a tight loop between the partial first and last words: boot hands over all
+        // of RAM, a block at a time past its mapped part.
         private static bool AnySet(ulong* map, ulong start, ulong count)
         {
-            for (ulong i = start, end = start + count; i < end;)
-            {
-                ulong bits = WordMask(i, end);
-                if ((map[i >> 6] & bits) != 0) return true;
-                i = (i | 63) + 1;
-            }
+            ulong end = start + count, first = start >> 6, last = (end - 1) >> 6;
+            if (first == last) return (map[first] & WordMask(start, end)) != 0;
+            if ((map[first] & WordMask(start, end)) != 0 || (map[last] & WordMask(last << 6, end)) != 0) return true;
+            for (ulong w = first + 1; w < last; w++)
+                if (map[w] != 0) return true;
             return false;
         }
 
         private static void SetRange(ulong* map, ulong start, ulong count)
         {
-            for (ulong i = start, end = start + count; i < end;)
-            {
-                map[i >> 6] |= WordMask(i, end);
-                i = (i | 63) + 1;
-            }
+            ulong end = start + count, first = start >> 6, last = (end - 1) >> 6;
+            map[first] |= WordMask(start, end);
+            if (first == last) return;
+            map[last] |= WordMask(last << 6, end);
+            for (ulong w = first + 1; w < last; w++) map[w] = ~0UL;
         }
 
         // The bits of index i's word from i up to (not including) end.

@@ -17,13 +17,14 @@ namespace Unikernel.Xen
         public static ulong PopulatedPages => s_ready ? s_allocator.PopulatedPages : 0;
         public static ulong PopulateBudget => s_ready ? s_allocator.PopulateBudget : 0;
 
-        // What Initialize found after the mapped part: RAM already mapped (blocks with balloon space), RAM
-        // left to map on first use, and the leaf tables (donors) set aside for it.
-        public struct LazyCounts { public ulong Mapped, Deferred, Donors; }
+        // What Initialize found after the mapped part: RAM left to map on first use, and the leaf tables
+        // (donors) set aside for it.
+        public struct LazyCounts { public ulong Deferred, Donors; }
 
         // The allocator's bitmaps are in pages memory setup reserved (mapped by now). Free: the backed pfns of
-        // the mapped ranges given, then every backed pfn from the lazily mapped start on, except each unmapped
-        // block's donor (its future leaf table); balloon space (the extra regions) may be populated.
+        // the mapped ranges given, then every backed pfn from the lazily mapped start on (where no block is
+        // mapped yet), except each block's donor (its future leaf table); balloon space (the extra regions) may
+        // be populated.
         internal static void Initialize(ulong* bitmaps, ulong words, ulong topPfn, scoped ReadOnlySpan<PfnRange> free, ref ExtraMemory extra,
             ulong budget, scoped ReadOnlySpan<PfnRange> backedRuns, bool backedRunsKnown, out LazyCounts counts)
         {
@@ -40,8 +41,8 @@ namespace Unikernel.Xen
         }
 
         // Adds the runs of backed pfns in [start, end) as free: the runs given (memory setup's, from its plan) or,
-        // without them, read from the p2m. With donors, blocks not mapped yet keep their first backed pfn out
-        // (LinearMap.DonorOf) and are counted as deferred.
+        // without them, read from the p2m. With donors, every block keeps its first backed pfn out
+        // (LinearMap.DonorOf) and is counted as deferred.
         private static void AddBacked(ulong start, ulong end, bool donors, ref LazyCounts counts, scoped ReadOnlySpan<PfnRange> runs = default, bool runsKnown = false)
         {
             ulong donorBlock = ulong.MaxValue;
@@ -71,20 +72,19 @@ namespace Unikernel.Xen
                 Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
                 return;
             }
-            // Block by block: the first backed pfn of an unmapped block is its donor.
+            // The whole run at once, then block by block: the first backed pfn of a block is its donor, taken
+            // back out.
+            Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+            counts.Deferred += run - pfn;
             while (pfn < run)
             {
                 ulong block = pfn & ~(LinearMap.BlockPages - 1), segmentEnd = block + LinearMap.BlockPages < run ? block + LinearMap.BlockPages : run;
-                bool mapped = LinearMap.IsBlockMapped(block);
-                if (mapped) counts.Mapped += segmentEnd - pfn;
-                else counts.Deferred += segmentEnd - pfn;
-                if (!mapped && block != donorBlock)
+                if (block != donorBlock)
                 {
                     donorBlock = block;
                     counts.Donors++;
-                    pfn++;
+                    Check(s_allocator.Withdraw(pfn), "keep a leaf table out");
                 }
-                if (segmentEnd > pfn) Check(s_allocator.AddFree(pfn, segmentEnd - pfn), "add free RAM");
                 pfn = segmentEnd;
             }
         }
@@ -126,6 +126,8 @@ namespace Unikernel.Xen
                 for (int i = 0; i < n; i++) frames[i] = startPfn + done + (ulong)i;
                 long got = MemorySetup.ChangeReservation(MemoryOp.PopulatePhysmap, frames.Slice(0, n));
                 if (got < 0) Panic.HypercallFailed("memory_op(XENMEM_populate_physmap)", got);
+                for (ulong pfn = startPfn + done; pfn < startPfn + done + (ulong)got; pfn = (pfn | (LinearMap.BlockPages - 1)) + 1)
+                    LinearMap.EnsureBalloonTable(pfn);
                 Multicalls.EnterBulk();
                 for (int i = 0; i < (int)got; i++)
                 {

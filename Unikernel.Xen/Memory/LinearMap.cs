@@ -8,9 +8,10 @@ namespace Unikernel.Xen
 {
     // Maps RAM at virtual address = pseudo-physical address, the layout of Xen's start-of-day mapping, which
     // covers the image, Xen's pieces and the slack up to a 4 MiB boundary. The rest is mapped a 2 MiB block at
-    // a time: blocks memory setup needs (its reserve, the balloon space) at boot, every other block the first
-    // time the frame allocator hands out a page in it, so boot does not grow with memory (as Linux defers
-    // struct-page initialisation). A lazily mapped block holds its own leaf table: its first backed pfn
+    // a time: memory setup's reserve at boot, a block of balloon space when a page of it is first populated
+    // (its table waits in the reserve), every other block the first time the frame allocator hands out a page
+    // in it, so boot does not grow with memory (as Linux defers struct-page initialisation). A lazily mapped
+    // block holds its own leaf table: its first backed pfn
     // (the donor, never given to the allocator), mapped read-only by the table it becomes. Upper-level tables
     // are made at boot. A new table is filled through a scratch mapping (or, if it is mapped already, made
     // read-only first), because Xen refuses tables that are writable anywhere; the scratch window leaves it in
@@ -28,6 +29,11 @@ namespace Unikernel.Xen
         private struct RemapRanges { public fixed ulong Bounds[MaxDeferredRemaps * 2]; } // { start, end }[]
         private static RemapRanges s_remaps;
         private static int s_remapCount;
+        // Blocks of balloon space whose leaf tables wait in reserve pages until a page of theirs is populated.
+        private const int MaxBalloonRanges = ExtraMemory.DefaultCapacity;
+        private struct BalloonRanges { public fixed ulong Values[MaxBalloonRanges * 3]; } // { first block pfn, end, first table pfn }[]
+        private static BalloonRanges s_balloon;
+        private static int s_balloonCount;
 
         public static ulong DataFlags => s_dataFlags;
 
@@ -71,11 +77,19 @@ namespace Unikernel.Xen
         internal static void Unmap(ulong virtualAddress, string what) =>
             Panic.Check(Hypercall.UpdateVaMapping(virtualAddress, 0, XenConstants.UvmfInvlpg), what);
 
+        // Backed pfns below endPfn that are mapped: a leaf table at a time, not a walk per page.
         internal static ulong CountMappedBelow(ulong endPfn)
         {
             ulong n = 0;
-            for (ulong pfn = 0; pfn < endPfn; pfn++)
-                if (P2m.IsBacked(P2m.MachineFrame(pfn)) && IsMapped(pfn << XenConstants.PageShift)) n++;
+            for (ulong block = 0; block < endPfn; block += BlockPages)
+            {
+                ulong* l2Entry = L2Entry(block << XenConstants.PageShift);
+                if (l2Entry == null || !PageTableEntry.IsPresent(*l2Entry)) continue;
+                ulong* leaf = TableOf(PageTableEntry.Frame(*l2Entry));
+                ulong end = block + BlockPages < endPfn ? block + BlockPages : endPfn;
+                for (ulong pfn = block; pfn < end; pfn++)
+                    if (PageTableEntry.IsPresent(leaf[pfn - block]) && P2m.IsBacked(P2m.MachineFrame(pfn))) n++;
+            }
             return n;
         }
 
@@ -155,6 +169,33 @@ namespace Unikernel.Xen
                 for (ulong pfn = from; pfn < to; pfn++) Multicalls.QueueMachineToPhysical(P2m.MachineFrame(pfn), pfn);
             }
             Multicalls.LeaveBulk();
+        }
+
+        // Blocks [firstPfn, endPfn) of balloon space get their leaf tables in the pages from tablePfn on, one a
+        // block in order, when first populated (EnsureBalloonTable).
+        internal static void AddBalloonBlocks(ulong firstPfn, ulong endPfn, ulong tablePfn)
+        {
+            if (s_balloonCount == MaxBalloonRanges) Panic.Fail("memory setup: more ranges of balloon space than expected");
+            int at = 3 * s_balloonCount++;
+            s_balloon.Values[at] = firstPfn;
+            s_balloon.Values[at + 1] = endPfn;
+            s_balloon.Values[at + 2] = tablePfn;
+        }
+
+        // Makes the leaf table of pfn's block of balloon space if it has none yet (called before pfn is backed;
+        // its entry is written after).
+        internal static void EnsureBalloonTable(ulong pfn)
+        {
+            ulong block = pfn & ~(BlockPages - 1);
+            if (IsBlockMapped(block)) return;
+            for (int i = 0; i < s_balloonCount; i++)
+            {
+                ulong first = s_balloon.Values[3 * i], end = s_balloon.Values[3 * i + 1], table = s_balloon.Values[3 * i + 2];
+                if (block < first || block >= end) continue;
+                MapBlock(block, table + (block - first) / BlockPages, tableMapped: true);
+                return;
+            }
+            Panic.Fail("frames: balloon space without a page table");
         }
 
         // Blocks from startPfn to endPfn are mapped on first use (FramePool asks through EnsureMapped).
@@ -289,7 +330,8 @@ namespace Unikernel.Xen
         // W^X over Xen's whole start-of-day mapping, which it made writable and executable: text read-execute,
         // read-only data and the pages of string literals (ukboot literals) read-only, data no-execute, and everything else there (the low 1 MiB, start_info,
         // the p2m list, the console and xenstore rings, the bootstrap stack) no-execute with its write
-        // permission kept. Memory mapped later is no-execute from the start (DataFlags).
+        // permission kept (by the level-2 entry where a 2 MiB block holds none of the image). Memory mapped
+        // later is no-execute from the start (DataFlags).
         internal static void ProtectImage()
         {
             ulong text = (ulong)ImageStart(), rodata = (ulong)RodataStart(), data = (ulong)DataStart(), image = (ulong)ImageEnd();
@@ -298,8 +340,30 @@ namespace Unikernel.Xen
             ulong nx = s_noExecute ? PageTableEntry.NoExecute : 0;
             ulong* literals = ReadOnlyLiterals(); // { start, end } of the .data pages holding only string literals
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            const ulong BlockBytes = BlockPages * AddressTranslation.PageSize;
             ops.EnterLazyMmu();
-            for (ulong va = AddressTranslation.PageSize; va < end; va += AddressTranslation.PageSize)
+            // A 2 MiB block with no page of the image gets no-execute in its level-2 entry, which covers every
+            // page under it (the MMU ANDs permissions down the walk): one update, not 512.
+            for (ulong block = 0; block < end; block += BlockBytes)
+            {
+                bool imageBlock = block < image && text < block + BlockBytes;
+                ulong* l2Entry = L2Entry(block);
+                if (!imageBlock && l2Entry != null && PageTableEntry.IsPresent(*l2Entry))
+                {
+                    if ((*l2Entry | nx) != *l2Entry) ops.SetPte(l2Entry, *l2Entry | nx);
+                    continue;
+                }
+                ProtectPages(block == 0 ? AddressTranslation.PageSize : block, block + BlockBytes, text, rodata, data, image, literals, nx);
+            }
+            ops.LeaveLazyMmu();
+            ops.FlushTlbAll();
+        }
+
+        // ProtectImage page by page over [start, end).
+        private static void ProtectPages(ulong start, ulong end, ulong text, ulong rodata, ulong data, ulong image, ulong* literals, ulong nx)
+        {
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            for (ulong va = start; va < end; va += AddressTranslation.PageSize)
             {
                 ulong* entry = PageTableWalk.FindPte(va);
                 if (entry == null || !PageTableEntry.IsPresent(*entry)) continue; // page 0, the stack guard, identity holes
@@ -314,8 +378,6 @@ namespace Unikernel.Xen
                 else value = *entry | nx;
                 if (value != *entry) ops.SetPte(entry, value);
             }
-            ops.LeaveLazyMmu();
-            ops.FlushTlbAll();
         }
 
         [RuntimeImport("uk_scratch_page_address")] [MethodImpl(MethodImplOptions.InternalCall)] private static extern void* ScratchPage();

@@ -15,13 +15,12 @@ namespace Unikernel.Xen
     //   2. compute the page limits (maximum reservation, xen_512gb_limit) and check that what Xen placed
     //      at start of day lies in RAM;
     //   3. plan extra, identity, remap and release;
-    //   4. build the full p2m from Xen's start-of-day list and the plan, in the first pages after the
-    //      start-of-day mapping (mapped first, from that list), and install it;
-    //   5. execute the plan: M2P updates for remapped frames, decrease_reservation for released ones,
-    //      unmapping of pfns that became identity;
-    //   6. map every other RAM page at virtual = pseudo-physical (the start-of-day layout), adding page
+    //   4. execute the plan: unmapping of pfns that became identity, decrease_reservation for released
+    //      frames; then the p2m: Xen's start-of-day list in place for its whole pages, a second table for the
+    //      pfns after them (in the reserve); then M2P updates for remapped frames;
+    //   5. map every other RAM page at virtual = pseudo-physical (the start-of-day layout), adding page
     //      tables only where none exist (LinearMap);
-    //   7. give free RAM and the extra (balloon) space to the frame allocator, and protect the image (text
+    //   6. give free RAM and the extra (balloon) space to the frame allocator, and protect the image (text
     //      read-execute, rodata read-only, data no-execute).
     internal static unsafe class MemorySetup
     {
@@ -82,13 +81,13 @@ namespace Unikernel.Xen
 
         // Where setup's own pages go, and what becomes of the rest:
         //   - the slack of Xen's start-of-day mapping (after its bootstrap stack, up to the 4 MiB boundary,
-        //     mapped already) takes the upper-level tables, then the reserve: the p2m (unless Xen's list serves
-        //     as it is: no plan to carry out, nothing beyond it), the allocator's bitmaps and a leaf table per
+        //     mapped already) takes the upper-level tables, then the reserve: the p2m's second part (unless Xen's
+        //     list serves alone: no plan to carry out, nothing beyond it), the allocator's bitmaps and a leaf table per
         //     block of balloon space. A reserve too big for the slack goes right after the mapping instead,
         //     mapped from Xen's list through leaf tables in the slack.
         //   - every other block is mapped on first use (LinearMap.EnsureMapped);
         //   - free for the allocator: the pages below the image (page 0 stays unmapped), the rest of the
-        //     slack, the bootstrap stack, a copied-away start-of-day list, and all RAM after the mapping.
+        //     slack, the bootstrap stack, and all RAM after the mapping.
         private static void Lay(StartInfo* startInfo, ref ExtraMemory extra, ReadOnlySpan<MemoryOperation> operations, long maxReservation)
         {
             const ulong Block = LinearMap.BlockPages;
@@ -99,9 +98,8 @@ namespace Unikernel.Xen
             if (slackStart > mappingEnd) Panic.Fail("memory setup: Xen's bootstrap stack lies beyond its start-of-day mapping");
 
             bool inPlace = operations.Length == 0 && topPfn <= InitialPages;
-            ulong listPages = PagesFor(InitialPages * sizeof(ulong)); // Xen's start-of-day list
             ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
-            ulong p2mPages = inPlace ? 0 : PagesFor(topPfn * sizeof(ulong));
+            ulong p2mPages = inPlace ? 0 : PagesFor((topPfn - P2m.InPlacePfns(InitialPages)) * sizeof(ulong)); // the p2m's second part
             ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
             ulong bitmapPages = PagesFor(bitmapWords * sizeof(ulong));
             ulong balloonTables = BalloonBlocks(ref extra, 0);
@@ -136,10 +134,11 @@ namespace Unikernel.Xen
                 LinearMap.MapBlock(b, slackStart + uppers + (b - mappingEnd) / Block, tableMapped: true);
 
             ulong bitmapStart = reserveStart + p2mPages, balloonTableStart = bitmapStart + bitmapPages;
+            // The reserve after the mapping was mapped from Xen's list: the plan must leave its pfns alone.
+            if (PlanTouches(operations, mappingEnd, reserveBlocksEnd)) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
+            UnmapAndRelease(operations);
             if (!inPlace) P2m.Build((ulong*)(reserveStart << XenConstants.PageShift), topPfn, operations);
-            for (ulong pfn = mappingEnd; pfn < reserveBlocksEnd; pfn++)
-                if (P2m.MachineFrame(pfn) != InitialP2m[pfn]) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
-            Execute(operations, reserveBlocksEnd);
+            UpdateRemapped(operations, reserveBlocksEnd);
             ReturnUnmappedPages();
             BalloonBlocks(ref extra, balloonTableStart);
             LinearMap.DeferFrom(reserveBlocksEnd, topPfn);
@@ -152,7 +151,6 @@ namespace Unikernel.Xen
             free[n++] = new PfnRange(stackPfn, 1);
             free[n++] = new PfnRange(slackStart + slackUsed, mappingEnd - (slackStart + slackUsed));
             if (reserveBlocksEnd > mappingEnd) free[n++] = new PfnRange(reserveStart + reservePages, reserveBlocksEnd - (reserveStart + reservePages));
-            if (!inPlace) free[n++] = new PfnRange(startInfo->MfnList >> XenConstants.PageShift, listPages);
             if (afterImage != 0) free[n++] = new PfnRange(imageEnd, afterImage);
             // The backed runs after the plan, from the plan itself: the allocator gets them without a read of
             // the p2m per page (host-tested against the table the plan makes).
@@ -161,9 +159,9 @@ namespace Unikernel.Xen
             FramePool.Initialize((ulong*)(bitmapStart << XenConstants.PageShift), bitmapWords, topPfn, free.Slice(0, n), ref extra,
                 PopulateBudget(maxReservation), runs.Slice(0, runsKnown ? runCount : 0), runsKnown, out s_lazy);
             s_parts.Image = imageEnd - imageStart - s_returnedFromImage;
-            // Xen's pieces between the image and the slack (start_info, rings, its page tables, the list when it
-            // serves as the p2m, a module), less what went to the allocator.
-            s_parts.Xen = stackPfn - imageEnd - (inPlace ? 0 : listPages) - afterImage;
+            // Xen's pieces between the image and the slack (start_info, rings, its page tables, the list, which
+            // stays the p2m's first part, a module), less what went to the allocator.
+            s_parts.Xen = stackPfn - imageEnd - afterImage;
             s_parts.Mapped = LinearMap.CountMappedBelow(reserveBlocksEnd);
         }
 
@@ -215,23 +213,24 @@ namespace Unikernel.Xen
             return m;
         }
 
-        // Blocks of balloon space (each gets a leaf table in the reserve, so populating a page only writes its
-        // entry): counted when firstTablePfn is 0, else mapped with tables from there on.
+        // Blocks of balloon space, each with a leaf table page in the reserve (populating a page never needs a
+        // page it has not got yet): counted when firstTablePfn is 0, else handed to LinearMap with their table
+        // pages from there on, to be made when a page of the block is first populated.
         private static ulong BalloonBlocks(ref ExtraMemory extra, ulong firstTablePfn)
         {
-            ulong count = 0, lastBlock = ulong.MaxValue;
+            const ulong Block = LinearMap.BlockPages;
+            ulong count = 0, blocksEnd = 0;
             ReadOnlySpan<PfnRange> slots = extra.Slots;
             // Slots in address order: the planner adds them as it walks the map; a block shared by two counts once.
             for (int i = 0; i < slots.Length; i++)
             {
                 if (slots[i].Count == 0) continue;
-                for (ulong block = slots[i].Start & ~(LinearMap.BlockPages - 1); block < slots[i].End; block += LinearMap.BlockPages)
-                {
-                    if (block == lastBlock) continue;
-                    lastBlock = block;
-                    if (firstTablePfn != 0) LinearMap.MapBlock(block, firstTablePfn + count, tableMapped: true);
-                    count++;
-                }
+                ulong first = slots[i].Start & ~(Block - 1), end = (slots[i].End + Block - 1) & ~(Block - 1);
+                if (first < blocksEnd) first = blocksEnd;
+                if (first >= end) continue;
+                if (firstTablePfn != 0) LinearMap.AddBalloonBlocks(first, end, firstTablePfn + count);
+                count += (end - first) / Block;
+                blocksEnd = end;
             }
             return count;
         }
@@ -311,20 +310,22 @@ namespace Unikernel.Xen
                 Panic.Fail("memory map: the initial module is not in RAM of the memory map, and moving it is not supported");
         }
 
-        // Remapped frames change owner pfn in the M2P; pages that became identity lose their start-of-day
-        // mapping; released frames go back to Xen (after their mapping is gone, or Xen keeps them).
-        // The M2P updates of remapped frames whose new pfns are mapped on first use wait until then
-        // (LinearMap.MapBlock): nothing maps those frames before, and boot does not grow with the hole.
-        private static void Execute(ReadOnlySpan<MemoryOperation> operations, ulong deferFrom)
+        // Whether an operation of the plan changes the entry of a pfn in [start, end).
+        private static bool PlanTouches(ReadOnlySpan<MemoryOperation> operations, ulong start, ulong end)
+        {
+            foreach (ref readonly MemoryOperation op in operations)
+                if (op.Source < end && start < op.Source + op.Count) return true;
+            return false;
+        }
+
+        // Before the p2m changes (Xen's list is its first part, changed in place): pages that became identity
+        // lose their start-of-day mapping; released frames, read from the list, go back to Xen (after their
+        // mapping is gone, or Xen keeps them).
+        private static void UnmapAndRelease(ReadOnlySpan<MemoryOperation> operations)
         {
             Multicalls.EnterBulk();
             for (int i = 0; i < operations.Length; i++)
-            {
-                ref readonly MemoryOperation op = ref operations[i];
-                if (op.Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(op.Source, op.Count);
-                else if (op.Kind == MemoryOperationKind.Remap && !(op.Destination >= deferFrom && LinearMap.DeferRemap(op.Destination, op.Count)))
-                    for (ulong k = 0; k < op.Count; k++) Multicalls.QueueMachineToPhysical(InitialP2m[op.Source + k], op.Destination + k);
-            }
+                if (operations[i].Kind == MemoryOperationKind.Identity) LinearMap.UnmapInitial(operations[i].Source, operations[i].Count);
             Multicalls.LeaveBulk();
             Paravirt.Ops.FlushTlbAll(); // mmu_update leaves stale translations of what it unmapped
 
@@ -349,6 +350,21 @@ namespace Unikernel.Xen
                     done += (ulong)n;
                 }
             }
+        }
+
+        // After the p2m changed: remapped frames change owner pfn in the M2P. Those whose new pfns are mapped
+        // on first use wait until then (LinearMap.MapBlock): nothing maps those frames before, and boot does
+        // not grow with the hole.
+        private static void UpdateRemapped(ReadOnlySpan<MemoryOperation> operations, ulong deferFrom)
+        {
+            Multicalls.EnterBulk();
+            for (int i = 0; i < operations.Length; i++)
+            {
+                ref readonly MemoryOperation op = ref operations[i];
+                if (op.Kind == MemoryOperationKind.Remap && !(op.Destination >= deferFrom && LinearMap.DeferRemap(op.Destination, op.Count)))
+                    for (ulong k = 0; k < op.Count; k++) Multicalls.QueueMachineToPhysical(P2m.MachineFrame(op.Destination + k), op.Destination + k);
+            }
+            Multicalls.LeaveBulk();
         }
 
         internal static long ChangeReservation(ulong command, Span<ulong> frames)
@@ -380,7 +396,7 @@ namespace Unikernel.Xen
             var text = new TextBuilder(stackalloc char[320]);
             text.Append($"memory: map={s_rawEntries} entries ({s.MapEntries} sanitized, {s_ramPages} RAM pages) nr_pages={s.NrPages} max_pages={s.MaxPages} extra={s.ExtraPages} identity={s.IdentityPages} released={s.ReleasedPages} remapped={s.RemappedPages}");
             if (s_notReleased != 0) text.Append($" ({s_notReleased} not released: their M2P entry was not ours)");
-            ulong free = FramePool.FreePageCount, mapped = s_parts.Mapped + s_lazy.Mapped;
+            ulong free = FramePool.FreePageCount, mapped = s_parts.Mapped;
             text.Append($" returned={s_returned} mapped={mapped} pages ({mapped >> 8} MiB) deferred={s_lazy.Deferred} pages free={free} pages ({free >> 8} MiB)");
             XenConsole.WriteLine(text.Text);
 

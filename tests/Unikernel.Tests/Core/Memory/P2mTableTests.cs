@@ -1,3 +1,5 @@
+using System;
+using System.Linq;
 using Unikernel.Core.Memory;
 
 namespace Unikernel.Tests.Core.Memory;
@@ -96,6 +98,46 @@ public class P2mTableTests
         Assert.Equal(recorded, unrecorded);
         var remapOut = new[] { new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 0, Destination = 15, Count = 2 } };
         Assert.Equal(MemoryStatus.OutOfRange, new P2mTable(unrecorded).Apply(remapOut));
+    }
+
+    [Fact]
+    public void A_split_table_keeps_the_list_head_in_place_and_matches_one_table()
+    {
+        ulong[] List() => new ulong[] { 0x500, 0x501, 0x502, 0x503, 0x504, 0x505, 0x506, 0x507, 0x508, 0x509 };
+        var plan = new[]
+        {
+            new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 2, Destination = 12, Count = 4 }, // head to second part
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 2, Count = 4 },
+            new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 6, Destination = 16, Count = 2 }, // head to second part, source left invalid
+            new MemoryOperation { Kind = MemoryOperationKind.Release, Source = 9, Count = 2 },
+            new MemoryOperation { Kind = MemoryOperationKind.Identity, Source = 16, Count = 10 },
+        };
+        var whole = new ulong[20];
+        var one = new P2mTable(whole);
+        one.Load(List());
+        Assert.Equal(MemoryStatus.Ok, one.Apply(plan));
+
+        var list = List();
+        var high = new ulong[12];
+        System.Array.Fill(high, 0x77UL);
+        var split = new P2mTable(list.AsSpan(0, 8), high);
+        split.Load(list); // the head is the list itself: nothing copied over it
+        Assert.Equal(20UL, split.Size);
+        Assert.Equal(MemoryStatus.Ok, split.Apply(plan));
+        Assert.Equal(whole, list[..8].Concat(high).ToArray());
+        for (ulong pfn = 0; pfn < 22; pfn++) Assert.Equal(one.Get(pfn), split.Get(pfn));
+        Assert.Equal(0x502UL, split.Get(12));
+        Assert.Equal(P2mTable.IdentityFrame(3), split.Get(3));
+        Assert.Equal(P2mTable.InvalidEntry, split.Get(6));
+
+        var overlapping = new[] { new MemoryOperation { Kind = MemoryOperationKind.Remap, Source = 0, Destination = 1, Count = 2 } };
+        Assert.Equal(MemoryStatus.Overlap, split.Apply(overlapping));
+
+        Assert.True(split.Set(15, 0x900));
+        Assert.Equal(0x900UL, high[7]);
+        split.SetRange(6, 4, 0x11);
+        Assert.Equal(new ulong[] { 0x11, 0x11 }, list[6..8]);
+        Assert.Equal(new ulong[] { 0x11, 0x11 }, high[..2]);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal sealed class SetupRun
     public MemoryOperation[] Plan = Array.Empty<MemoryOperation>();
     public PfnRange[] Extra = Array.Empty<PfnRange>();
     public ulong[] P2m = Array.Empty<ulong>();
-    public ulong[] GuestP2m = Array.Empty<ulong>(); // built as the Xen layer builds it: loaded, then applied without recording
+    public ulong[] GuestP2m = Array.Empty<ulong>(); // built as the Xen layer builds it: split, loaded, then applied without recording
     public ulong[] Released = Array.Empty<ulong>();
 
     public static SetupRun Execute(MemoryRegion[] raw, ulong nrPages, ulong maxReservation, bool initialDomain,
@@ -46,12 +46,15 @@ internal sealed class SetupRun
         run.Released = released.Take(releasedCount).ToArray();
         if (run.Status != MemoryStatus.Ok) return run;
 
+        // As the Xen layer does: the list's whole pages in place, the rest in a second table.
         var startOfDay = new ulong[run.Limits.InitialPages];
         for (ulong i = 0; i < run.Limits.InitialPages; i++) startOfDay[i] = FirstMfn + i;
-        run.GuestP2m = new ulong[run.Summary.TopPfn];
-        var guest = new P2mTable(run.GuestP2m);
-        guest.Load(startOfDay);
+        ulong low = run.Limits.InitialPages & ~(P2mFrameLists.EntriesPerPage - 1);
+        var high = new ulong[run.Summary.TopPfn - low];
+        var guest = new P2mTable(startOfDay.AsSpan(0, (int)low), high);
+        guest.Load(startOfDay, run.Plan);
         run.Status = guest.Apply(run.Plan);
+        run.GuestP2m = startOfDay.Take((int)low).Concat(high).ToArray();
         return run;
     }
 
