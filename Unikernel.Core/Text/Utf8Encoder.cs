@@ -14,14 +14,10 @@ namespace Unikernel.Core.Text
             int n = 0;
             for (int i = 0; i < text.Length;)
             {
-                if (output.Length - n >= MaxBytesPerChar) n += EncodeNext(text, ref i, output.Slice(n));
-                else
-                {
-                    int k = EncodeNext(text, ref i, one);
-                    if (k > output.Length - n) return -1;
-                    one.Slice(0, k).CopyTo(output.Slice(n));
-                    n += k;
-                }
+                int k = EncodeNext(text, ref i, one);
+                if (k > output.Length - n) return -1;
+                one.Slice(0, k).CopyTo(output.Slice(n));
+                n += k;
             }
             return n;
         }

@@ -23,6 +23,9 @@ namespace Unikernel.Xen
         }
 
         private static Hooks s_hooks;
+        // The grant table's, set when it is first used: a domain without devices links none of it.
+        private static delegate*<void> s_unmapGrants;
+        private static delegate*<bool, void> s_remapGrants;
         private static ulong s_restored, s_cancelled;
 
         public static ulong RestoredCount => s_restored;
@@ -45,6 +48,13 @@ namespace Unikernel.Xen
                 for (int i = 0; i < MaxHooks; i++)
                     if (slots[i] == 0) { slots[i] = hook; return; }
             Panic.Fail(what);
+        }
+
+        // Unmap runs just before the suspend hypercall, remap(newDomain) just after the p2m is current again.
+        public static void SetGrantTableHooks(delegate*<void> unmap, delegate*<bool, void> remap)
+        {
+            s_unmapGrants = unmap;
+            s_remapGrants = remap;
         }
 
         // Why this domain cannot be suspended now, or null. Checked before the request is acknowledged, so a
@@ -77,7 +87,7 @@ namespace Unikernel.Xen
             startInfo->StoreMfn = AddressTranslation.MachineToPhysicalFrame(storeMfn);
             startInfo->ConsoleMfn = AddressTranslation.MachineToPhysicalFrame(consoleMfn);
             SharedInfoPage.StandIn();
-            GrantTable.Unmap();
+            if (s_unmapGrants != null) s_unmapGrants();
 
             uint reason = XenConstants.ShutdownSuspend; // struct sched_shutdown
             ulong startInfoMfn = AddressTranslation.VirtualToMachine((ulong)startInfo) >> XenConstants.PageShift;
@@ -96,7 +106,7 @@ namespace Unikernel.Xen
                 P2m.PublishFrameLists(); // the restore cleared the list's frame; every mfn in it is new
                 EventChannels.ForgetAll();
             }
-            GrantTable.Remap(newDomain); // after the p2m: a new domain's grants name the new frames
+            if (s_remapGrants != null) s_remapGrants(newDomain); // after the p2m: a new domain's grants name the new frames
             PvClock.ContinueFrom(before);
             VcpuTimer.Resume(newDomain);
             if (newDomain)

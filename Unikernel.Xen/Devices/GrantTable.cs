@@ -55,6 +55,7 @@ namespace Unikernel.Xen
             fixed (ulong* bitmap = s_bitmap.Words)
                 s_refs = new GrantRefAllocator(bitmap, MaxFrames * GrantEntryV1.PerPage, 0);
             s_ready = true;
+            SuspendResume.SetGrantTableHooks(&Unmap, &Remap);
             uint initial = query.NrFrames == 0 ? 1 : query.NrFrames;
             if (!MapFrames(initial > s_frameLimit ? s_frameLimit : initial))
                 Panic.Fail("grant table: no page to map its first frame");

@@ -10,8 +10,10 @@ public class ImageBuildTests
     // The whole platform (memory setup, events, timers, xenstore, console both ways) and the function-name
     // table are in the default image: 51,401 bytes self-extracting when measured (issue 16; Mini-OS minimal
     // is 75,864). The bound leaves a margin for growth, not a size class. Save/restore (issue 17: suspend,
-    // resume, the p2m frame lists) took it from 61,148 to 63,688 bytes, past the old 62 KiB.
-    public const int MaxHelloBytes = 64 * 1024;
+    // resume, the p2m frame lists) took it from 61,148 to 63,688 bytes, past the old 62 KiB; suspend with
+    // devices (grant table unmapped and restored) and dom0 boot without the p2m copy (a two-part p2m, lazy
+    // balloon tables, allocator withdrawals) to 66,615, past 64 KiB: still 12% under Mini-OS.
+    public const int MaxHelloBytes = 68 * 1024;
 
     [Fact]
     public void Stripped_hello_image_fits_in_64_KiB()
