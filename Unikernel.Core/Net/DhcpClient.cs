@@ -34,15 +34,7 @@ namespace Unikernel.Core.Net
         public uint Server => _server;
 
         // The netmask's prefix length (a mask with holes counts its leading ones).
-        public int PrefixLength
-        {
-            get
-            {
-                int n = 0;
-                while (n < 32 && (_mask & (0x80000000u >> n)) != 0) n++;
-                return n;
-            }
-        }
+        public int PrefixLength => NetworkInterface.PrefixOf(_mask);
 
         // xid: a number other clients on the link are unlikely to pick (from the clock and the MAC).
         public void Start(MacAddress mac, uint xid, ulong now)

@@ -87,6 +87,14 @@ namespace Unikernel.Core.Net
             _gateway = gateway;
         }
 
+        // The leading ones of a netmask: its prefix length (a mask with holes counts only those).
+        public static int PrefixOf(uint netmask)
+        {
+            int n = 0;
+            while (n < 32 && (netmask & (0x80000000u >> n)) != 0) n++;
+            return n;
+        }
+
         public MacAddress Mac => _mac;
 
         // The device's address changed (a restore on a host that gave the vif another MAC): frames are sent

@@ -134,9 +134,7 @@ namespace Unikernel.Xen
         private static void AppendAddress(ref TextBuilder line)
         {
             Ipv4Text.Append(ref line, s_interface->Address);
-            int prefix = 0;
-            while (prefix < 32 && (s_interface->Netmask & (0x80000000u >> prefix)) != 0) prefix++;
-            line.Append($"/{prefix}");
+            line.Append($"/{NetworkInterface.PrefixOf(s_interface->Netmask)}");
             if (s_interface->Gateway != 0)
             {
                 line.Append(", gateway ");
