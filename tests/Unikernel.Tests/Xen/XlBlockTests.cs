@@ -58,7 +58,7 @@ public sealed class XlBlockFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlBlockTests(XlBlockFixture fixture) : IClassFixture<XlBlockFixture>
 {
     private readonly XlResult _run = fixture.Run;

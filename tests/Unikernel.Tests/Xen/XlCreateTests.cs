@@ -46,7 +46,7 @@ public sealed class XlCreateFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlCreateTests(XlCreateFixture fixture, ITestOutputHelper output) : IClassFixture<XlCreateFixture>
 {
     private readonly XlResult _run = fixture.Run;

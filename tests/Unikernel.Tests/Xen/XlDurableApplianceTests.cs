@@ -92,7 +92,7 @@ public sealed class XlDurableApplianceFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlDurableApplianceTests(XlDurableApplianceFixture fixture, ITestOutputHelper output) : IClassFixture<XlDurableApplianceFixture>
 {
     private readonly XlResult _run = fixture.Run;

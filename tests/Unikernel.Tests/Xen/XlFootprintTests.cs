@@ -49,7 +49,7 @@ public sealed class XlFootprintFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlFootprintTests(XlFootprintFixture fixture, ITestOutputHelper output) : IClassFixture<XlFootprintFixture>
 {
     private readonly XlResult _run = fixture.Run;

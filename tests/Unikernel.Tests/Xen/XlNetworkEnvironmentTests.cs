@@ -76,7 +76,7 @@ public sealed class XlNetworkEnvironmentFixture
         """;
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlNetworkEnvironmentTests(XlNetworkEnvironmentFixture fixture) : IClassFixture<XlNetworkEnvironmentFixture>
 {
     private readonly XlResult _run = fixture.Run;

@@ -74,7 +74,7 @@ public sealed class XlNetworkFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlNetworkTests(XlNetworkFixture fixture) : IClassFixture<XlNetworkFixture>
 {
     private readonly XlResult _run = fixture.Run;

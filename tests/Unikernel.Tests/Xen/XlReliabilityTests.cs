@@ -43,7 +43,7 @@ public sealed class XlReliabilityFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlReliabilityTests(XlReliabilityFixture fixture) : IClassFixture<XlReliabilityFixture>
 {
     private readonly XlResult _run = fixture.Run;

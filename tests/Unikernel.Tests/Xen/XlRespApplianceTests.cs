@@ -41,7 +41,7 @@ public sealed class XlRespApplianceFixture
     }
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlRespApplianceTests(XlRespApplianceFixture fixture) : IClassFixture<XlRespApplianceFixture>
 {
     private readonly XlResult _run = fixture.Run;

@@ -134,7 +134,7 @@ public sealed class XlSaveDeviceFixture
     public string Console(string name) => XlSaveFixture.Logs(Run, name);
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlSaveDeviceTests(XlSaveDeviceFixture fixture) : IClassFixture<XlSaveDeviceFixture>
 {
     private readonly XlResult _run = fixture.Run;

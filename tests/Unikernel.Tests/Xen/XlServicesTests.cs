@@ -68,7 +68,7 @@ public sealed class XlServicesFixture
 
 }
 
-[Collection(XenCollection.Name)]
+[Collection(XlScenarioCollection.Name)]
 public class XlServicesTests(XlServicesFixture fixture) : IClassFixture<XlServicesFixture>
 {
     private readonly XlResult _run = fixture.Run;
