@@ -11,7 +11,6 @@ namespace Unikernel.Xen
     internal static unsafe partial class NetworkService
     {
         public const ulong DhcpTimeoutNanoseconds = 20_000_000_000; // udhcpd first checks the address is free (ARP, 2 s)
-        private const ulong DhcpWaitStep = 20_000_000;
 
         private static DhcpClient s_dhcp;
         private static bool s_dhcpOn;
@@ -28,15 +27,15 @@ namespace Unikernel.Xen
             ulong now = PvClock.Now;
             s_dhcp.Start(mac, (uint)(PvClock.ReadTsc() ^ mac.Value ^ (mac.Value >> 32)), now);
             s_dhcpOn = true;
-            ulong deadline = now + DhcpTimeoutNanoseconds;
             Idle.Kick(); // the poller sends the first DISCOVER
-            while (s_interface->Address == 0 && PvClock.Now < deadline) Idle.Sleep(DhcpWaitStep);
-            if (s_interface->Address != 0) return true;
+            if (BoundedWait.Until(&HasAddress, 0, DhcpTimeoutNanoseconds, "DHCP lease")) return true;
             s_dhcpOn = false;
             UdpUnbind(DhcpMessage.ClientPort);
             failure.Append($"no address: no ip= on the command line or in the vif, and no DHCP server answered in {DhcpTimeoutNanoseconds / 1_000_000_000} s (offers {s_dhcp.Offers}, naks {s_dhcp.Naks}, malformed {s_dhcp.Malformed})");
             return false;
         }
+
+        private static bool HasAddress(ulong unused) => s_interface->Address != 0;
 
         // Replies in, then what is due out; the interface and TCP take a new address, or lose an ended one.
         private static void PollDhcp(ulong now)
