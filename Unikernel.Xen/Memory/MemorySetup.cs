@@ -104,7 +104,7 @@ namespace Unikernel.Xen
             ulong bitmapPages = PagesFor(bitmapWords * sizeof(ulong));
             ulong balloonTables = BalloonBlocks(ref extra, 0);
             ulong reservePages = p2mPages + bitmapPages + balloonTables;
-            ulong uppers = LinearMap.UpperTables(mappingEnd, topPfn, 0);
+            ulong uppers = LinearMap.UpperTables(mappingEnd, topPfn);
             ulong slack = mappingEnd - slackStart;
 
             ulong reserveStart, reserveBlocksEnd, slackUsed;
@@ -129,7 +129,7 @@ namespace Unikernel.Xen
                 // Mapped from Xen's list before anything moves: it must be ours and stay RAM after the plan.
                 if (reserveBlocksEnd > InitialPages) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
             }
-            LinearMap.UpperTables(mappingEnd, topPfn, slackStart);
+            LinearMap.ReserveUpperTables(slackStart, uppers); // made on first use
             for (ulong b = mappingEnd; b < reserveBlocksEnd; b += Block)
                 LinearMap.MapBlock(b, slackStart + uppers + (b - mappingEnd) / Block, tableMapped: true);
 

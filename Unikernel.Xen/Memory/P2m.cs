@@ -108,13 +108,24 @@ namespace Unikernel.Xen
                 if (s_lists == null) Panic.Fail("p2m: no pages for the frame lists");
             }
             ulong* top = s_lists, mids = s_lists + P2mFrameLists.EntriesPerPage;
-            for (ulong i = 0; i < (1 + lists.MidPages) * P2mFrameLists.EntriesPerPage; i++) s_lists[i] = P2mTable.InvalidEntry;
-            // Leaves: the list's own pages, or the directory's (a shared leaf is listed once per place it serves).
-            ulong firstLeaf = (ulong)s_table >> XenConstants.PageShift;
-            for (ulong leaf = 0; leaf < lists.LeafPages; leaf++)
-                mids[leaf] = FrameOf(s_directory == null ? firstLeaf + leaf : P2mLeaves.PublishedLeaf(s_directory, s_identityLeaf, leaf) >> XenConstants.PageShift, "p2m: a page of the p2m has no machine frame");
+            ulong leaves = lists.LeafPages, midPages = lists.MidPages; // properties that divide: out of the loops
+            // Leaves: the list's own pages, or the directory's (a shared leaf is listed once per place it serves);
+            // past them INVALID. One check for all: a boot-sized loop.
+            ulong* directory = s_directory, table = s_table;
+            ulong identity = (ulong)s_identityLeaf, low = s_lowSize, firstLeaf = (ulong)table >> XenConstants.PageShift, unbacked = 0;
+            for (ulong leaf = 0; leaf < leaves; leaf++)
+            {
+                ulong page = directory == null ? firstLeaf + leaf : directory[leaf] >> XenConstants.PageShift;
+                if (directory != null && P2mLeaves.IsMissing(directory[leaf])) page = identity >> XenConstants.PageShift;
+                ulong mfn = page < low ? table[page] : MachineFrame(page);
+                unbacked |= mfn & (P2mTable.IdentityFrameBit | P2mTable.ForeignFrameBit); // INVALID has both
+                mids[leaf] = mfn;
+            }
+            if (unbacked != 0) Panic.Fail("p2m: a page of the p2m has no machine frame");
+            for (ulong i = leaves; i < midPages * P2mFrameLists.EntriesPerPage; i++) mids[i] = P2mTable.InvalidEntry;
+            for (ulong i = midPages; i < P2mFrameLists.EntriesPerPage; i++) top[i] = P2mTable.InvalidEntry;
             ulong firstMid = (ulong)mids >> XenConstants.PageShift;
-            for (ulong mid = 0; mid < lists.MidPages; mid++) top[mid] = FrameOf(firstMid + mid, "p2m: a frame list page has no machine frame");
+            for (ulong mid = 0; mid < midPages; mid++) top[mid] = FrameOf(firstMid + mid, "p2m: a frame list page has no machine frame");
             SharedInfo* shared = SharedInfoPage.Page;
             shared->MaxPfn = s_size;
             Volatile.Write(ref shared->PfnToMfnFrameListList, FrameOf((ulong)top >> XenConstants.PageShift, "p2m: the frame list list page has no machine frame"));
