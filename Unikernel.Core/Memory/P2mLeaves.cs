@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Unikernel.Core.Memory
 {
@@ -144,6 +145,7 @@ namespace Unikernel.Core.Memory
                         break;
                 }
             }
+            if (!copy) source = pfn; // Initial reads the list where it is
             if (identity) state = State.Identity;
             else if (copy) state = State.Copy;
             else if (moved) state = State.Invalid;
@@ -176,6 +178,7 @@ namespace Unikernel.Core.Memory
                 _state = State.Initial;
             }
 
+            [MethodImpl(MethodImplOptions.NoInlining)] // a few calls a run: one copy keeps the guest image small
             public State At(ulong pfn, out ulong source, out ulong end)
             {
                 if (pfn < _start || pfn >= _end)
@@ -262,6 +265,7 @@ namespace Unikernel.Core.Memory
             return count;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
         private static void Fresh(ref Cursor at, ulong* list, ulong k, ulong* directory, ref ulong* fresh, bool write, ref ulong count)
         {
             count++;
@@ -289,22 +293,20 @@ namespace Unikernel.Core.Memory
                     case State.Identity:
                         for (ulong i = 0; i < n; i++) to[i] = P2mTable.IdentityFrame(pfn + i);
                         break;
+                    case State.Initial:
                     case State.Copy:
+                        if (state == State.Initial && onlyChanged) break;
                         for (ulong i = 0; i < n; i++) to[i] = source + i < nrPages ? list[source + i] : P2mTable.InvalidEntry;
                         break;
                     case State.Invalid:
                         for (ulong i = 0; i < n; i++) to[i] = P2mTable.InvalidEntry;
                         break;
-                    case State.Release:
+                    default: // Release
                         for (ulong i = 0; i < n; i++)
                         {
                             ulong initial = pfn + i < nrPages ? list[pfn + i] : P2mTable.InvalidEntry;
                             to[i] = P2mTable.IsBacked(initial) ? P2mTable.InvalidEntry : initial;
                         }
-                        break;
-                    default:
-                        if (!onlyChanged)
-                            for (ulong i = 0; i < n; i++) to[i] = pfn + i < nrPages ? list[pfn + i] : P2mTable.InvalidEntry;
                         break;
                 }
                 pfn = end;

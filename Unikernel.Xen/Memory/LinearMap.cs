@@ -129,13 +129,15 @@ namespace Unikernel.Xen
         // The level-2 entry of va, making the L3 and L2 tables above it that are missing.
         private static ulong* EnsureL2Entry(ulong va)
         {
-            ulong* l4Entry = &Root()[PageTableEntry.Index(va, 4)];
-            if (!PageTableEntry.IsPresent(*l4Entry))
-                LinkNow(AddressTranslation.VirtualToMachine((ulong)l4Entry), PageTableEntry.Make(NewMappedTable(NextUpperTable()), s_l4Flags));
-            ulong* l3Entry = TableOf(PageTableEntry.Frame(*l4Entry)) + PageTableEntry.Index(va, 3);
-            if (!PageTableEntry.IsPresent(*l3Entry))
-                LinkNow(AddressTranslation.VirtualToMachine((ulong)l3Entry), PageTableEntry.Make(NewMappedTable(NextUpperTable()), s_l3Flags));
-            return TableOf(PageTableEntry.Frame(*l3Entry)) + PageTableEntry.Index(va, 2);
+            ulong* table = Root();
+            for (int level = 4; level > 2; level--)
+            {
+                ulong* entry = table + PageTableEntry.Index(va, level);
+                if (!PageTableEntry.IsPresent(*entry))
+                    LinkNow(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(NewMappedTable(NextUpperTable()), level == 4 ? s_l4Flags : s_l3Flags));
+                table = TableOf(PageTableEntry.Frame(*entry));
+            }
+            return table + PageTableEntry.Index(va, 2);
         }
 
         private static ulong NextUpperTable()

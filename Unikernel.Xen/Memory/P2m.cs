@@ -109,15 +109,11 @@ namespace Unikernel.Xen
             }
             ulong* top = s_lists, mids = s_lists + P2mFrameLists.EntriesPerPage;
             ulong leaves = lists.LeafPages, midPages = lists.MidPages; // properties that divide: out of the loops
-            // Leaves: the list's own pages, or the directory's (a shared leaf is listed once per place it serves);
-            // past them INVALID. One check for all: a boot-sized loop.
-            ulong* directory = s_directory, table = s_table;
-            ulong identity = (ulong)s_identityLeaf, low = s_lowSize, firstLeaf = (ulong)table >> XenConstants.PageShift, unbacked = 0;
+            // Leaves (LeafPfn), past them INVALID. One check for all: a boot-sized loop.
+            ulong unbacked = 0;
             for (ulong leaf = 0; leaf < leaves; leaf++)
             {
-                ulong page = directory == null ? firstLeaf + leaf : directory[leaf] >> XenConstants.PageShift;
-                if (directory != null && P2mLeaves.IsMissing(directory[leaf])) page = identity >> XenConstants.PageShift;
-                ulong mfn = page < low ? table[page] : MachineFrame(page);
+                ulong mfn = MachineFrame(LeafPfn(leaf));
                 unbacked |= mfn & (P2mTable.IdentityFrameBit | P2mTable.ForeignFrameBit); // INVALID has both
                 mids[leaf] = mfn;
             }
@@ -130,6 +126,11 @@ namespace Unikernel.Xen
             shared->MaxPfn = s_size;
             Volatile.Write(ref shared->PfnToMfnFrameListList, FrameOf((ulong)top >> XenConstants.PageShift, "p2m: the frame list list page has no machine frame"));
         }
+
+        // The page frame lists name for leaf: the list's own, or the directory's (a shared leaf is listed once
+        // per place it serves; an unfilled one as the all-INVALID identity leaf).
+        private static ulong LeafPfn(ulong leaf) =>
+            (s_directory == null ? (ulong)(s_table + leaf * P2mLeaves.EntriesPerLeaf) : P2mLeaves.PublishedLeaf(s_directory, s_identityLeaf, leaf)) >> XenConstants.PageShift;
 
         private static ulong FrameOf(ulong pfn, string what)
         {
