@@ -19,7 +19,7 @@ namespace Unikernel.Core.Memory
         // How many unpopulated pages a single-page allocation asks the hook for at once.
         public const ulong PopulateBatch = 64;
         // Pages a donor is kept out of (AddFreeKeepingDonors) and the bitmaps are written by: a leaf table's reach.
-        public const ulong BlockPages = 512;
+        public const ulong BlockPages = PageTableEntry.EntriesPerTable;
         private const ulong BlockWords = BlockPages / 64;
         private const int MaxPending = 32;
         private const ulong PendingFree = 1, PendingDonors = 2; // flags; neither: unpopulated

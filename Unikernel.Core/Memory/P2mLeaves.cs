@@ -11,8 +11,8 @@ namespace Unikernel.Core.Memory
     //     that reads it should see no frames; lookups read identity from the directory, not from it);
     //   - alias: a whole remapped leaf whose source is a whole list page that became identity: that page
     //     itself, so the entries move without a copy;
-    //   - fresh: a page of the caller's, filled (the list's tail, ragged edges); all INVALID (balloon space),
-    //     left missing until first written.
+    //   - missing: all INVALID (balloon space): a page of the caller's set aside, filled when first written;
+    //   - fresh: a page of the caller's, filled (the list's tail, ragged edges).
     // The result reads exactly as P2mTable.Load + Apply for the plans the planner makes (host-tested).
     public static unsafe class P2mLeaves
     {
@@ -24,7 +24,7 @@ namespace Unikernel.Core.Memory
         // Pages of the directory (a leaf's address per leaf).
         public static ulong DirectoryPages(ulong size) => (LeafCount(size) * sizeof(ulong) + Page.Size - 1) / Page.Size;
 
-        // Pages Build needs from its caller: the directory, the shared identity leaf and the fresh leaves.
+        // Pages Build needs from its caller: the directory, the shared identity leaf, the fresh and missing leaves.
         public static MemoryStatus StoragePages(ReadOnlySpan<MemoryOperation> plan, ulong nrPages, ulong size, out ulong pages)
         {
             pages = 0;
@@ -47,7 +47,6 @@ namespace Unikernel.Core.Memory
             MemoryStatus status = Check(plan, size);
             if (status != MemoryStatus.Ok) return status;
             for (ulong i = 0; i < EntriesPerLeaf; i++) identityLeaf[i] = P2mTable.InvalidEntry;
-            ulong* fresh = identityLeaf + EntriesPerLeaf;
             // Fresh leaves first: they copy remapped entries from the list before in-place leaves change it.
             Walk(list, nrPages, size, plan, directory, identityLeaf, identityLeaf + EntriesPerLeaf, fixups: false, out inPlaceEnd);
             Walk(list, nrPages, size, plan, directory, identityLeaf, null, fixups: true, out _);
@@ -192,7 +191,7 @@ namespace Unikernel.Core.Memory
             }
         }
 
-        // Decides every leaf, a run of leaves of one state at a time; returns how many are fresh. With a
+        // Decides every leaf, a run of leaves of one state at a time; returns how many are fresh or missing. With a
         // directory, fills it and the fresh leaves (from fresh on); with fixups, only rewrites the entries the
         // plan changes in the in-place leaves it changes in part. inPlaceEnd: the end of the leading in-place leaves.
         private static ulong Walk(ulong* list, ulong nrPages, ulong size, ReadOnlySpan<MemoryOperation> plan, ulong* directory, ulong* identityLeaf,
