@@ -238,6 +238,7 @@ namespace Unikernel.Core.Memory
                     k = inPlace;
                     if (inPlaceEnd == size && k < runEnd) inPlaceEnd = k << LeafShift;
                 }
+                ulong sourceEnd = 0; // the source run known to be 1:1 up to here (from source on)
                 for (; k < runEnd; k++, source += EntriesPerLeaf)
                 {
                     first = k << LeafShift;
@@ -252,8 +253,7 @@ namespace Unikernel.Core.Memory
                         }
                     }
                     else if (state == State.Copy && first + EntriesPerLeaf <= size && (source & (EntriesPerLeaf - 1)) == 0
-                        && (source >> LeafShift) < wholeListLeaves && sources.At(source, out _, out ulong sourceEnd) == State.Identity
-                        && sourceEnd >= source + EntriesPerLeaf)
+                        && (source >> LeafShift) < wholeListLeaves && SourceIdentityEnd(ref sources, source, ref sourceEnd) >= source + EntriesPerLeaf)
                     {
                         // The source page is free to take: all of its pfns became identity.
                         if (write) directory[k] = (ulong)(list + source);
@@ -262,6 +262,14 @@ namespace Unikernel.Core.Memory
                 }
             }
             return count;
+        }
+
+        // How far from source the pfns are 1:1 (source itself if it is not), asking the cursor once per run.
+        private static ulong SourceIdentityEnd(ref Cursor sources, ulong source, ref ulong known)
+        {
+            if (source < known) return known;
+            known = sources.At(source, out _, out ulong end) == State.Identity ? end : source;
+            return known;
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -109,11 +109,16 @@ namespace Unikernel.Xen
             }
             ulong* top = s_lists, mids = s_lists + P2mFrameLists.EntriesPerPage;
             ulong leaves = lists.LeafPages, midPages = lists.MidPages; // properties that divide: out of the loops
-            // Leaves (LeafPfn), past them INVALID. One check for all: a boot-sized loop.
-            ulong unbacked = 0;
+            // Leaves: the list's own pages, or the directory's (a shared leaf is listed once per place it serves);
+            // past them INVALID. One check for all, statics read once: a loop of a leaf per 2 MiB of pfns.
+            ulong* directory = s_directory, table = s_table;
+            ulong identity = (ulong)s_identityLeaf, low = s_lowSize, unbacked = 0;
             for (ulong leaf = 0; leaf < leaves; leaf++)
             {
-                ulong mfn = MachineFrame(LeafPfn(leaf));
+                ulong page = directory == null ? (ulong)(table + leaf * P2mLeaves.EntriesPerLeaf) : directory[leaf];
+                if (P2mLeaves.IsMissing(page)) page = identity; // an unfilled leaf reads as the all-INVALID one
+                page >>= XenConstants.PageShift;
+                ulong mfn = page < low ? table[page] : MachineFrame(page);
                 unbacked |= mfn & (P2mTable.IdentityFrameBit | P2mTable.ForeignFrameBit); // INVALID has both
                 mids[leaf] = mfn;
             }
@@ -126,11 +131,6 @@ namespace Unikernel.Xen
             shared->MaxPfn = s_size;
             Volatile.Write(ref shared->PfnToMfnFrameListList, FrameOf((ulong)top >> XenConstants.PageShift, "p2m: the frame list list page has no machine frame"));
         }
-
-        // The page frame lists name for leaf: the list's own, or the directory's (a shared leaf is listed once
-        // per place it serves; an unfilled one as the all-INVALID identity leaf).
-        private static ulong LeafPfn(ulong leaf) =>
-            (s_directory == null ? (ulong)(s_table + leaf * P2mLeaves.EntriesPerLeaf) : P2mLeaves.PublishedLeaf(s_directory, s_identityLeaf, leaf)) >> XenConstants.PageShift;
 
         private static ulong FrameOf(ulong pfn, string what)
         {
