@@ -117,6 +117,24 @@ namespace Unikernel.Core.Memory
             return end;
         }
 
+        // Regions in address order, free slots last (insertion sort: a few regions).
+        public void Sort()
+        {
+            for (int i = 1; i < _slots.Length; i++)
+            {
+                PfnRange region = _slots[i];
+                int j = i - 1;
+                while (j >= 0 && Before(region, _slots[j]))
+                {
+                    _slots[j + 1] = _slots[j];
+                    j--;
+                }
+                _slots[j + 1] = region;
+            }
+        }
+
+        private static bool Before(PfnRange a, PfnRange b) => a.Count != 0 && (b.Count == 0 || a.Start < b.Start);
+
         private int FreeSlot()
         {
             for (int i = 0; i < _slots.Length; i++)

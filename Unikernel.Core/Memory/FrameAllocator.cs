@@ -10,10 +10,19 @@ namespace Unikernel.Core.Memory
     // XENMEM_populate_physmap) is asked for unpopulated pfns, never more in total than the budget, which
     // the Xen layer derives from the maximum reservation.
     // It is a value holding counters: keep one instance (e.g. a static field) and use it by reference.
+    // The bitmaps are written on first use, as Linux defers struct-page initialisation: words from _readyWords
+    // on hold nothing yet, and what was added there is kept as a few pending ranges, written a block of
+    // 512 pages at a time when a lookup reaches it (or InitializeSome runs, from an idle loop), so boot
+    // costs no work per page of RAM.
     public unsafe struct FrameAllocator
     {
         // How many unpopulated pages a single-page allocation asks the hook for at once.
         public const ulong PopulateBatch = 64;
+        // Pages a donor is kept out of (AddFreeKeepingDonors) and the bitmaps are written by: a leaf table's reach.
+        public const ulong BlockPages = PageTableEntry.EntriesPerTable;
+        private const ulong BlockWords = BlockPages / 64;
+        private const int MaxPending = 32;
+        private const ulong PendingFree = 1, PendingDonors = 2; // flags; neither: unpopulated
 
         private ulong* _present;
         private ulong* _available;
@@ -27,6 +36,10 @@ namespace Unikernel.Core.Memory
         private ulong _addedEnd; // no bit is set from this index on: nothing was added there
         private delegate*<void*, ulong, ulong, ulong> _populate;
         private void* _populateContext;
+        private ulong _readyWords; // words below are written; the rest are the pending ranges
+        private int _pendingCount;
+        private fixed ulong _pending[3 * MaxPending]; // { start index, end index, flags }
+        private ulong _lastDonorBlock; // the highest block a donor was kept out of, plus one (0: none)
 
         // Words of storage for a window of pages (two bitmaps).
         public static ulong StorageWords(ulong pages) => 2 * ((pages + 63) / 64);
@@ -37,7 +50,9 @@ namespace Unikernel.Core.Memory
             if (storage == null || storageWords < 2 * words) throw new System.ArgumentException("frame allocator storage too small");
             _present = storage;
             _available = storage + words;
-            for (ulong i = 0; i < 2 * words; i++) storage[i] = 0;
+            _readyWords = 0; // nothing written yet: the storage may hold anything
+            _pendingCount = 0;
+            _lastDonorBlock = 0;
             _basePfn = basePfn;
             _pages = pages;
             _freePages = 0;
@@ -65,14 +80,30 @@ namespace Unikernel.Core.Memory
         }
 
         // Hands over backed RAM pages as free.
-        public FrameStatus AddFree(ulong startPfn, ulong count) => Add(startPfn, count, present: true);
+        public FrameStatus AddFree(ulong startPfn, ulong count) => Add(startPfn, count, PendingFree);
 
-        // Takes a free page back out, as if it had never been added (a hole): boot adds RAM a run at a time and
-        // then keeps each lazily mapped block's future leaf table out, instead of adding it a block at a time.
+        // Hands over backed RAM pages as free but for the first pfn of each block (BlockPages, aligned) that no
+        // earlier call reached: a lazily mapped block's future leaf table (its donor), kept out as a hole. Runs
+        // come in address order. donors: how many were kept out.
+        public FrameStatus AddFreeKeepingDonors(ulong startPfn, ulong count, out ulong donors)
+        {
+            donors = 0;
+            if (count == 0) return FrameStatus.InvalidCount;
+            if (!InWindow(startPfn) || count > _pages - (startPfn - _basePfn)) return FrameStatus.OutOfRange;
+            if (_basePfn % BlockPages != 0 || startPfn / BlockPages + 1 < _lastDonorBlock) return FrameStatus.InvalidCount;
+            ulong firstBlock = startPfn / BlockPages, lastBlock = (startPfn + count - 1) / BlockPages;
+            donors = lastBlock - firstBlock + 1 - (firstBlock + 1 == _lastDonorBlock ? 1UL : 0UL);
+            FrameStatus status = Add(startPfn, count, PendingFree | PendingDonors);
+            if (status != FrameStatus.Ok) donors = 0;
+            return status;
+        }
+
+        // Takes a free page back out, as if it had never been added (a hole).
         public FrameStatus Withdraw(ulong pfn)
         {
             if (!InWindow(pfn)) return FrameStatus.OutOfRange;
             ulong index = pfn - _basePfn;
+            Ready(index);
             if (!Test(_present, index) || !Test(_available, index)) return FrameStatus.NotOwned;
             Clear(_present, index);
             Clear(_available, index);
@@ -80,8 +111,19 @@ namespace Unikernel.Core.Memory
             return FrameStatus.Ok;
         }
 
+        // Writes the bitmaps for up to blocks more blocks; false once all are written (for an idle loop).
+        public bool InitializeSome(ulong blocks)
+        {
+            ulong words = (_pages + 63) / 64;
+            if (_readyWords >= words) return false;
+            WriteTo(_readyWords + blocks * BlockWords);
+            return _readyWords < words;
+        }
+
+        public bool FullyInitialized => _readyWords >= (_pages + 63) / 64;
+
         // Declares pfns that may be populated later (e.g. the extra regions).
-        public FrameStatus AddUnpopulated(ulong startPfn, ulong count) => Add(startPfn, count, present: false);
+        public FrameStatus AddUnpopulated(ulong startPfn, ulong count) => Add(startPfn, count, 0);
 
         public FrameStatus Allocate(out ulong pfn)
         {
@@ -120,6 +162,7 @@ namespace Unikernel.Core.Memory
             if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
                 return FrameStatus.OutOfRange;
             ulong start = startPfn - _basePfn;
+            Ready(start + count - 1);
             for (ulong i = start; i < start + count; i++)
             {
                 if (!Test(_present, i)) return FrameStatus.NotOwned;
@@ -131,25 +174,120 @@ namespace Unikernel.Core.Memory
             return FrameStatus.Ok;
         }
 
-        public bool IsFree(ulong pfn) => InWindow(pfn) && Test(_present, pfn - _basePfn) && Test(_available, pfn - _basePfn);
+        public bool IsFree(ulong pfn)
+        {
+            if (!InWindow(pfn)) return false;
+            Ready(pfn - _basePfn);
+            return Test(_present, pfn - _basePfn) && Test(_available, pfn - _basePfn);
+        }
 
         private bool InWindow(ulong pfn) => pfn >= _basePfn && pfn - _basePfn < _pages;
 
-        private FrameStatus Add(ulong startPfn, ulong count, bool present)
+        private FrameStatus Add(ulong startPfn, ulong count, ulong flags)
         {
             if (count == 0) return FrameStatus.InvalidCount;
             if (startPfn < _basePfn || startPfn - _basePfn >= _pages || count > _pages - (startPfn - _basePfn))
                 return FrameStatus.OutOfRange;
-            ulong start = startPfn - _basePfn;
+            ulong start = startPfn - _basePfn, end = start + count;
+            bool present = (flags & PendingFree) != 0;
             // Boot adds in address order: past everything added so far there is nothing to check.
-            if (start < _addedEnd && (AnySet(_present, start, count) || AnySet(_available, start, count))) return FrameStatus.AlreadyAdded;
-            if (start + count > _addedEnd) _addedEnd = start + count;
-            SetRange(_available, start, count);
-            if (present) SetRange(_present, start, count);
+            if (start < _addedEnd && (Overlaps(Page.Max(start, _readyWords * 64), end) || (start < _readyWords * 64 && (AnySet(_present, start, Page.Min(end, _readyWords * 64) - start)
+                || AnySet(_available, start, Page.Min(end, _readyWords * 64) - start)))))
+                return FrameStatus.AlreadyAdded;
+            if (end > _addedEnd) _addedEnd = end;
+            if (start >= _readyWords * 64 && _pendingCount < MaxPending)
+            {
+                // Past the written words: kept as a range, written when first needed.
+                _pending[3 * _pendingCount] = start;
+                _pending[3 * _pendingCount + 1] = end;
+                _pending[3 * _pendingCount + 2] = flags;
+                _pendingCount++;
+                if ((flags & PendingDonors) != 0)
+                {
+                    ulong firstBlock = (start + _basePfn) / BlockPages, lastBlock = (end - 1 + _basePfn) / BlockPages;
+                    count -= lastBlock - firstBlock + 1 - (firstBlock + 1 == _lastDonorBlock ? 1UL : 0UL);
+                    _lastDonorBlock = lastBlock + 1;
+                }
+            }
+            else
+            {
+                Ready(end - 1);
+                SetRange(_available, start, count);
+                if (present) SetRange(_present, start, count);
+                if ((flags & PendingDonors) != 0)
+                    for (ulong block = (start + _basePfn) / BlockPages; block * BlockPages < end + _basePfn; block++)
+                    {
+                        if (block + 1 == _lastDonorBlock) continue;
+                        ulong donor = Page.Max(block * BlockPages - _basePfn, start);
+                        Clear(_present, donor);
+                        Clear(_available, donor);
+                        count--;
+                        _lastDonorBlock = block + 1;
+                    }
+            }
             if (present) _freePages += count;
             if (start / 64 < _searchWord) _searchWord = start / 64;
             if (!present && start < _unpopulatedFrom) _unpopulatedFrom = start;
             return FrameStatus.Ok;
+        }
+
+        // Whether [start, end) meets a pending range.
+        private bool Overlaps(ulong start, ulong end)
+        {
+            for (int i = 0; i < _pendingCount; i++)
+                if (_pending[3 * i] < end && start < _pending[3 * i + 1]) return true;
+            return false;
+        }
+
+        // Makes sure the word of index is written.
+        private void Ready(ulong index)
+        {
+            if ((index >> 6) >= _readyWords) WriteTo((index >> 6) + 1);
+        }
+
+        private bool Ready(ulong index, bool result)
+        {
+            Ready(index);
+            return result;
+        }
+
+        // Writes the words below wordEnd (rounded up to a block) from the pending ranges; each block's donor
+        // is the lowest pfn of the donor ranges in it.
+        private void WriteTo(ulong wordEnd)
+        {
+            ulong words = (_pages + 63) / 64;
+            wordEnd = Page.Min((wordEnd + BlockWords - 1) / BlockWords * BlockWords, words);
+            for (ulong w = _readyWords; w < wordEnd; w = (w / BlockWords + 1) * BlockWords)
+            {
+                ulong blockEnd = Page.Min((w / BlockWords + 1) * BlockWords, words);
+                for (ulong i = w; i < blockEnd; i++) _present[i] = _available[i] = 0;
+                ulong first = w * 64, last = Page.Min(blockEnd * 64, _pages), donor = ulong.MaxValue;
+                for (int p = 0; p < _pendingCount; p++)
+                {
+                    ulong from = Page.Max(_pending[3 * p], first), to = Page.Min(_pending[3 * p + 1], last), flags = _pending[3 * p + 2];
+                    if (from >= to) continue;
+                    SetRange(_available, from, to - from);
+                    if ((flags & PendingFree) != 0) SetRange(_present, from, to - from);
+                    if ((flags & PendingDonors) != 0 && from < donor) donor = from;
+                }
+                if (donor != ulong.MaxValue)
+                {
+                    Clear(_present, donor);
+                    Clear(_available, donor);
+                }
+                _readyWords = blockEnd;
+            }
+            // Ranges written in full are done with.
+            int kept = 0;
+            for (int p = 0; p < _pendingCount; p++)
+            {
+                if (_pending[3 * p + 1] <= _readyWords * 64) continue;
+                _pending[3 * kept] = _pending[3 * p];
+                _pending[3 * kept + 1] = _pending[3 * p + 1];
+                _pending[3 * kept + 2] = _pending[3 * p + 2];
+                kept++;
+            }
+            _pendingCount = kept;
         }
 
         // Whole words at a time, in a tight loop between the partial first and last words: boot hands over all
@@ -188,6 +326,7 @@ namespace Unikernel.Core.Memory
             ulong words = (_pages + 63) / 64;
             for (ulong w = _searchWord; w < words; w++)
             {
+                if (w >= _readyWords) WriteTo(w + 1);
                 ulong bits = _present[w] & _available[w];
                 if (bits == 0) { _searchWord = w + 1; continue; }
                 _searchWord = w;
@@ -208,6 +347,7 @@ namespace Unikernel.Core.Memory
             ulong length = 0, unpopulated = 0;
             for (ulong i = 0; i < _pages; i++)
             {
+                Ready(i);
                 bool free = Test(_present, i) && Test(_available, i);
                 bool populatable = allowUnpopulated && !Test(_present, i) && Test(_available, i);
                 if (!free && !populatable)
@@ -251,10 +391,11 @@ namespace Unikernel.Core.Memory
             if (_populate == null || _populateBudget == 0) return false;
             for (ulong i = _unpopulatedFrom; i < _pages; i++)
             {
+                Ready(i);
                 if (Test(_present, i) || !Test(_available, i)) continue;
                 _unpopulatedFrom = i;
                 ulong end = i;
-                while (end < _pages && end - i < max && !Test(_present, end) && Test(_available, end)) end++;
+                while (end < _pages && end - i < max && Ready(end, true) && !Test(_present, end) && Test(_available, end)) end++;
                 return PopulateAt(i, end - i) != 0;
             }
             return false;

@@ -47,6 +47,7 @@ namespace Unikernel.Core.Memory
             if (topPfn > previousRamEnd) PlanHole(previousRamEnd, topPfn, initialPages, ref extra, ref plan, ref totals);
 
             if (plan.Overflowed || totals.ExtraFull) return MemoryStatus.OutputFull;
+            extra.Sort(); // a remap may have split a region: callers walk the slots in address order
 
             summary = new MemorySetupSummary
             {
@@ -101,11 +102,16 @@ namespace Unikernel.Core.Memory
                     pfn = backedEnd;
                     break;
                 }
-                ulong size = Page.Min(backedEnd - pfn, destination.Count);
-                plan.Remap(pfn, destination.Start, size);
+                // A move of a leaf or more keeps the source's place within a p2m leaf when the region has room
+                // for all of it, so the p2m takes the source's whole leaves over instead of copying them
+                // (P2mLeaves); the pfns skipped stay balloon space.
+                ulong skew = (pfn - destination.Start) & (P2mLeaves.EntriesPerLeaf - 1), left = backedEnd - pfn;
+                if (left < P2mLeaves.EntriesPerLeaf || skew > destination.Count || left > destination.Count - skew) skew = 0;
+                ulong size = Page.Min(backedEnd - pfn, destination.Count - skew);
+                plan.Remap(pfn, destination.Start + skew, size);
                 plan.Identity(pfn, size);
                 // The destination is now backed RAM, no longer balloon space (xen_del_extra_mem in xen_remap_memory).
-                if (!extra.Remove(destination.Start, size))
+                if (!extra.Remove(destination.Start + skew, size))
                 {
                     totals.ExtraFull = true;
                     break;

@@ -5,8 +5,8 @@ namespace Unikernel.Core.Memory
     // The pfn -> mfn table of a PV guest over caller storage, with Linux's entry encoding
     // (arch/x86/include/asm/xen/page.h): INVALID_P2M_ENTRY for no backing, IDENTITY_FRAME for 1:1
     // pfns, FOREIGN_FRAME for grants mapped from other domains. The table may be split in two spans, pfns
-    // [0, low) in the first and [low, Size) in the second: boot keeps Xen's start-of-day list in place as the
-    // first (no copy of a list of every page) and puts only what lies past its whole pages in the second.
+    // [0, low) in the first and [low, Size) in the second. It writes every entry: the reference the boot's
+    // P2mLeaves, which does not, is tested against.
     public readonly ref struct P2mTable
     {
         public const ulong InvalidEntry = ~0UL;                    // INVALID_P2M_ENTRY

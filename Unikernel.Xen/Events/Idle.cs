@@ -72,6 +72,12 @@ namespace Unikernel.Xen
                 }
                 if (!polled && done(data)) break;
                 polled = true;
+                // Idle time first finishes the allocator's deferred bitmaps, a slice at a time, events masked.
+                if (FramePool.InitializeSome())
+                {
+                    ops.IrqEnable();
+                    continue;
+                }
                 Block();
             }
             ops.RestoreFlags(flags);

@@ -45,13 +45,12 @@ namespace Unikernel.Xen
         // (LinearMap.DonorOf) and is counted as deferred.
         private static void AddBacked(ulong start, ulong end, bool donors, ref LazyCounts counts, scoped ReadOnlySpan<PfnRange> runs = default, bool runsKnown = false)
         {
-            ulong donorBlock = ulong.MaxValue;
             if (runsKnown)
             {
                 for (int i = 0; i < runs.Length; i++)
                 {
                     ulong from = runs[i].Start > start ? runs[i].Start : start, to = runs[i].End < end ? runs[i].End : end;
-                    if (from < to) AddRun(from, to, donors, ref donorBlock, ref counts);
+                    if (from < to) AddRun(from, to, donors, ref counts);
                 }
                 return;
             }
@@ -60,34 +59,27 @@ namespace Unikernel.Xen
             {
                 ulong run = P2m.BackedRunEnd(pfn, end);
                 if (run == pfn) { pfn = P2m.UnbackedRunEnd(pfn, end); continue; }
-                AddRun(pfn, run, donors, ref donorBlock, ref counts);
+                AddRun(pfn, run, donors, ref counts);
                 pfn = run;
             }
         }
 
-        private static void AddRun(ulong pfn, ulong run, bool donors, ref ulong donorBlock, ref LazyCounts counts)
+        private static void AddRun(ulong pfn, ulong run, bool donors, ref LazyCounts counts)
         {
             if (!donors)
             {
                 Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
                 return;
             }
-            // The whole run at once, then block by block: the first backed pfn of a block is its donor, taken
-            // back out.
-            Check(s_allocator.AddFree(pfn, run - pfn), "add free RAM");
+            // The first backed pfn of each block is its donor, kept out; the allocator writes its bitmaps for
+            // the run when first needed.
+            Check(s_allocator.AddFreeKeepingDonors(pfn, run - pfn, out ulong kept), "add free RAM");
             counts.Deferred += run - pfn;
-            while (pfn < run)
-            {
-                ulong block = pfn & ~(LinearMap.BlockPages - 1), segmentEnd = block + LinearMap.BlockPages < run ? block + LinearMap.BlockPages : run;
-                if (block != donorBlock)
-                {
-                    donorBlock = block;
-                    counts.Donors++;
-                    Check(s_allocator.Withdraw(pfn), "keep a leaf table out");
-                }
-                pfn = segmentEnd;
-            }
+            counts.Donors += kept;
         }
+
+        // Writes a slice of the allocator's deferred bitmaps (16 blocks of 512 pages); false when none is left.
+        internal static bool InitializeSome() => s_ready && s_allocator.InitializeSome(16);
 
         // One page, or null when memory (including what Xen may still give us) is exhausted.
         public static void* AllocatePage() => AllocatePages(1);

@@ -13,7 +13,7 @@ namespace Unikernel.Xen
     // in it, so boot does not grow with memory (as Linux defers struct-page initialisation). A lazily mapped
     // block holds its own leaf table: its first backed pfn
     // (the donor, never given to the allocator), mapped read-only by the table it becomes. Upper-level tables
-    // are made at boot. A new table is filled through a scratch mapping (or, if it is mapped already, made
+    // are counted at boot, their pages set aside, and made with the first block under them. A new table is filled through a scratch mapping (or, if it is mapped already, made
     // read-only first), because Xen refuses tables that are writable anywhere; the scratch window leaves it in
     // the same multicall that links it.
     internal static unsafe class LinearMap
@@ -93,12 +93,11 @@ namespace Unikernel.Xen
             return n;
         }
 
-        // Upper-level tables (L3, L2) that mapping [startPfn, endPfn) needs and Xen's tables lack: counted
-        // when firstTablePfn is 0, else made in the pages from there on (mapped, writable: made read-only).
-        internal static ulong UpperTables(ulong startPfn, ulong endPfn, ulong firstTablePfn)
+        // Upper-level tables (L3, L2) that mapping [startPfn, endPfn) needs and Xen's tables lack (made on
+        // first use: EnsureL2Entry).
+        internal static ulong UpperTables(ulong startPfn, ulong endPfn)
         {
-            bool make = firstTablePfn != 0;
-            ulong made = 0;
+            ulong count = 0;
             ulong* root = Root();
             ulong gib = PageTableEntry.Span(3);
             ulong start = (startPfn << XenConstants.PageShift) & ~(gib - 1), end = endPfn << XenConstants.PageShift;
@@ -109,30 +108,51 @@ namespace Unikernel.Xen
                 if (va == start || PageTableEntry.Index(va, 3) == 0)
                 {
                     l3New = !PageTableEntry.IsPresent(*l4Entry);
-                    if (l3New)
-                    {
-                        if (make) LinkNow(AddressTranslation.VirtualToMachine((ulong)l4Entry), PageTableEntry.Make(NewMappedTable(firstTablePfn + made), s_l4Flags));
-                        made++;
-                    }
+                    if (l3New) count++;
                 }
-                // A new L3 made in a count has nothing under it yet.
-                if (!make && l3New) { made++; continue; }
-                ulong* l3Entry = TableOf(PageTableEntry.Frame(*l4Entry)) + PageTableEntry.Index(va, 3);
-                if (PageTableEntry.IsPresent(*l3Entry)) continue;
-                if (make) LinkNow(AddressTranslation.VirtualToMachine((ulong)l3Entry), PageTableEntry.Make(NewMappedTable(firstTablePfn + made), s_l3Flags));
-                made++;
+                // A new L3 has nothing under it yet.
+                if (l3New || !PageTableEntry.IsPresent(TableOf(PageTableEntry.Frame(*l4Entry))[PageTableEntry.Index(va, 3)])) count++;
             }
-            return made;
+            return count;
+        }
+
+        // Upper tables are made when a block under them is first mapped (each Xen validates, a few ms under
+        // TCG), in count pages set aside from firstTablePfn on (UpperTables counted them).
+        private static ulong s_upperNext, s_upperEnd;
+
+        internal static void ReserveUpperTables(ulong firstTablePfn, ulong count)
+        {
+            s_upperNext = firstTablePfn;
+            s_upperEnd = firstTablePfn + count;
+        }
+
+        // The level-2 entry of va, making the L3 and L2 tables above it that are missing.
+        private static ulong* EnsureL2Entry(ulong va)
+        {
+            ulong* table = Root();
+            for (int level = 4; level > 2; level--)
+            {
+                ulong* entry = table + PageTableEntry.Index(va, level);
+                if (!PageTableEntry.IsPresent(*entry))
+                    LinkNow(AddressTranslation.VirtualToMachine((ulong)entry), PageTableEntry.Make(NewMappedTable(NextUpperTable()), level == 4 ? s_l4Flags : s_l3Flags));
+                table = TableOf(PageTableEntry.Frame(*entry));
+            }
+            return table + PageTableEntry.Index(va, 2);
+        }
+
+        private static ulong NextUpperTable()
+        {
+            if (s_upperNext >= s_upperEnd) Panic.Fail("memory: a block to map needs more upper page tables than memory setup set aside");
+            return s_upperNext++;
         }
 
         // Maps the backed pfns of the 2 MiB block at firstPfn with a leaf table in the page at tablePfn, which
-        // is either mapped already (tableMapped: a reserve page) or a pfn of this block (the donor). Upper
-        // tables must exist.
+        // is either mapped already (tableMapped: a reserve page) or a pfn of this block (the donor).
         internal static void MapBlock(ulong firstPfn, ulong tablePfn, bool tableMapped)
         {
             ulong va = firstPfn << XenConstants.PageShift;
             ulong* l2Entry = L2Entry(va);
-            if (l2Entry == null) Panic.Fail("memory setup: a block to map has no level-2 table");
+            if (l2Entry == null) l2Entry = EnsureL2Entry(va);
             if (PageTableEntry.IsPresent(*l2Entry)) return;
             ulong tableMfn = P2m.MachineFrame(tablePfn);
             if (!P2m.IsBacked(tableMfn)) Panic.Fail("memory setup: a page-table page is not backed RAM");

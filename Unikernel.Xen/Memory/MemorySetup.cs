@@ -16,8 +16,8 @@ namespace Unikernel.Xen
     //      at start of day lies in RAM;
     //   3. plan extra, identity, remap and release;
     //   4. execute the plan: unmapping of pfns that became identity, decrease_reservation for released
-    //      frames; then the p2m: Xen's start-of-day list in place for its whole pages, a second table for the
-    //      pfns after them (in the reserve); then M2P updates for remapped frames;
+    //      frames; then the p2m: a directory of leaves, Xen's start-of-day list's whole pages in place or taken
+    //      over by the remap, the rest new (in the reserve); then M2P updates for remapped frames;
     //   5. map every other RAM page at virtual = pseudo-physical (the start-of-day layout), adding page
     //      tables only where none exist (LinearMap);
     //   6. give free RAM and the extra (balloon) space to the frame allocator, and protect the image (text
@@ -81,7 +81,7 @@ namespace Unikernel.Xen
 
         // Where setup's own pages go, and what becomes of the rest:
         //   - the slack of Xen's start-of-day mapping (after its bootstrap stack, up to the 4 MiB boundary,
-        //     mapped already) takes the upper-level tables, then the reserve: the p2m's second part (unless Xen's
+        //     mapped already) takes the upper-level tables, then the reserve: the p2m's directory and new leaves (unless Xen's
         //     list serves alone: no plan to carry out, nothing beyond it), the allocator's bitmaps and a leaf table per
         //     block of balloon space. A reserve too big for the slack goes right after the mapping instead,
         //     mapped from Xen's list through leaf tables in the slack.
@@ -99,12 +99,12 @@ namespace Unikernel.Xen
 
             bool inPlace = operations.Length == 0 && topPfn <= InitialPages;
             ulong imageStart = (ulong)LinearMap.ImageStart() >> XenConstants.PageShift, imageEnd = (ulong)LinearMap.ImageEnd() >> XenConstants.PageShift;
-            ulong p2mPages = inPlace ? 0 : PagesFor((topPfn - P2m.InPlacePfns(InitialPages)) * sizeof(ulong)); // the p2m's second part
+            ulong p2mPages = inPlace ? 0 : P2m.BuildPages(topPfn, operations); // the p2m's directory and new leaves
             ulong bitmapWords = FrameAllocator.StorageWords(topPfn);
             ulong bitmapPages = PagesFor(bitmapWords * sizeof(ulong));
             ulong balloonTables = BalloonBlocks(ref extra, 0);
             ulong reservePages = p2mPages + bitmapPages + balloonTables;
-            ulong uppers = LinearMap.UpperTables(mappingEnd, topPfn, 0);
+            ulong uppers = LinearMap.UpperTables(mappingEnd, topPfn);
             ulong slack = mappingEnd - slackStart;
 
             ulong reserveStart, reserveBlocksEnd, slackUsed;
@@ -129,7 +129,7 @@ namespace Unikernel.Xen
                 // Mapped from Xen's list before anything moves: it must be ours and stay RAM after the plan.
                 if (reserveBlocksEnd > InitialPages) Panic.Fail("memory setup: no room for the p2m and bitmaps after the start-of-day mapping");
             }
-            LinearMap.UpperTables(mappingEnd, topPfn, slackStart);
+            LinearMap.ReserveUpperTables(slackStart, uppers); // made on first use
             for (ulong b = mappingEnd; b < reserveBlocksEnd; b += Block)
                 LinearMap.MapBlock(b, slackStart + uppers + (b - mappingEnd) / Block, tableMapped: true);
 

@@ -8,13 +8,16 @@ namespace Unikernel.Xen
 {
     // The domain's p2m: the machine frame of each pseudo-physical frame, in Linux's encoding (Core's
     // P2mTable: INVALID for no backing, IDENTITY_FRAME for 1:1). A lookup only reads a table. From entry
-    // that is Xen's start-of-day list (start_info.mfn_list, nr_pages entries); memory setup then carries
-    // out its plan on the table, in two parts: the list's whole pages in place (pfns below s_lowSize) and a
-    // second table for the pfns after them (the list's tail, remapped pages, balloon space), so no list of
-    // every page is copied. Past the table a pfn reads as identity, as in Linux's __pfn_to_mfn.
+    // that is Xen's start-of-day list (start_info.mfn_list, nr_pages entries); when memory setup has a plan
+    // to carry out, it becomes a directory of 512-entry leaves (Core's P2mLeaves): the list's whole pages in
+    // place, remapped whole pages taken over without a copy, one shared leaf for 1:1 ranges, fresh pages for
+    // the rest, so no list of every page is copied or written. Pfns below s_lowSize (whose leaves are all
+    // the list's own pages) read the list directly. Past the table a pfn reads as identity, as in Linux's
+    // __pfn_to_mfn.
     internal static unsafe class P2m
     {
-        private static ulong* s_table, s_high; // s_high: entries from pfn s_lowSize on (null: none)
+        private static ulong* s_table; // the start-of-day list
+        private static ulong* s_directory, s_identityLeaf; // null: the list alone is the p2m
         private static ulong s_lowSize, s_size;
         public static ulong Size => s_size;
 
@@ -42,25 +45,29 @@ namespace Unikernel.Xen
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ulong MachineFrame(ulong pfn) => pfn < s_lowSize ? s_table[pfn] : HighFrame(pfn);
 
-        // Past the start-of-day list's whole pages: out of line, so the inlined lookup stays small.
+        // Past the list's leading in-place leaves: out of line, so the inlined lookup stays small.
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static ulong HighFrame(ulong pfn) => pfn < s_size ? s_high[pfn - s_lowSize] : P2mTable.IdentityFrame(pfn);
+        private static ulong HighFrame(ulong pfn) =>
+            s_directory == null ? (pfn < s_size ? s_table[pfn] : P2mTable.IdentityFrame(pfn)) : P2mLeaves.Get(s_directory, s_identityLeaf, s_size, pfn);
 
         public static bool IsBacked(ulong entry) => P2mTable.IsBacked(entry);
 
-        // Pfns the start-of-day list keeps in place: its whole pages (each a leaf of the published frame list).
-        internal static ulong InPlacePfns(ulong nrPages) => nrPages & ~(P2mFrameLists.EntriesPerPage - 1);
+        // Pages Build needs in the reserve for a table of size entries.
+        internal static ulong BuildPages(ulong size, ReadOnlySpan<MemoryOperation> plan)
+        {
+            if (P2mLeaves.StoragePages(plan, s_size, size, out ulong pages) != MemoryStatus.Ok) Panic.Fail("memory setup: the plan reaches beyond the p2m");
+            return pages;
+        }
 
         // Memory setup: the start-of-day list with the plan carried out on it (remapped frames at their new
-        // pfns, holes identity, balloon space INVALID), size entries in all; pfns from InPlacePfns on go to
-        // high (mapped, page-aligned, size - InPlacePfns entries).
-        internal static void Build(ulong* high, ulong size, ReadOnlySpan<MemoryOperation> plan)
+        // pfns, holes identity, balloon space INVALID), size entries in all, its directory and new leaves in
+        // storage (BuildPages pages, mapped).
+        internal static void Build(ulong* storage, ulong size, ReadOnlySpan<MemoryOperation> plan)
         {
-            ulong low = InPlacePfns(s_size);
-            var table = new P2mTable(new Span<ulong>(s_table, (int)low), new Span<ulong>(high, (int)(size - low)));
-            table.Load(new ReadOnlySpan<ulong>(s_table, (int)s_size), plan);
-            if (table.Apply(plan) != MemoryStatus.Ok) Panic.Fail("memory setup: the plan reaches beyond the p2m");
-            s_high = high;
+            if (P2mLeaves.Build(s_table, s_size, size, plan, storage, out ulong* directory, out ulong* identity, out ulong low) != MemoryStatus.Ok)
+                Panic.Fail("memory setup: the plan reaches beyond the p2m");
+            s_directory = directory;
+            s_identityLeaf = identity;
             s_lowSize = low;
             s_size = size;
         }
@@ -68,7 +75,20 @@ namespace Unikernel.Xen
         internal static void Set(ulong pfn, ulong mfn)
         {
             if (pfn < s_lowSize) s_table[pfn] = mfn;
-            else s_high[pfn - s_lowSize] = mfn;
+            else SetHigh(pfn, mfn);
+        }
+
+        private static void SetHigh(ulong pfn, ulong mfn)
+        {
+            if (s_directory == null || pfn >= s_size) Panic.Fail("p2m: a write to a pfn it does not cover");
+            ulong k = pfn / P2mLeaves.EntriesPerLeaf;
+            bool missing = P2mLeaves.IsMissing(s_directory[k]);
+            ulong* leaf = P2mLeaves.Writable(s_directory, s_identityLeaf, s_size, pfn);
+            if (leaf == null) Panic.Fail("p2m: a write to a pfn it keeps 1:1");
+            leaf[pfn % P2mLeaves.EntriesPerLeaf] = mfn;
+            // A leaf filled on first write replaces the all-INVALID page the frame list named for it.
+            if (missing && s_lists != null)
+                s_lists[P2mFrameLists.EntriesPerPage + k] = FrameOf((ulong)leaf >> XenConstants.PageShift, "p2m: a page of the p2m has no machine frame");
         }
 
         private static ulong* s_lists; // the top page, then the mid pages (P2mFrameLists)
@@ -88,14 +108,25 @@ namespace Unikernel.Xen
                 if (s_lists == null) Panic.Fail("p2m: no pages for the frame lists");
             }
             ulong* top = s_lists, mids = s_lists + P2mFrameLists.EntriesPerPage;
-            for (ulong i = 0; i < (1 + lists.MidPages) * P2mFrameLists.EntriesPerPage; i++) s_lists[i] = P2mTable.InvalidEntry;
-            // Leaves: the list's pages kept in place, then the second table's.
-            ulong firstLeaf = (ulong)s_table >> XenConstants.PageShift, lowLeaves = s_high == null ? lists.LeafPages : s_lowSize / P2mFrameLists.EntriesPerPage;
-            ulong firstHighLeaf = (ulong)s_high >> XenConstants.PageShift;
-            for (ulong leaf = 0; leaf < lists.LeafPages; leaf++)
-                mids[leaf] = FrameOf(leaf < lowLeaves ? firstLeaf + leaf : firstHighLeaf + (leaf - lowLeaves), "p2m: a page of the p2m has no machine frame");
+            ulong leaves = lists.LeafPages, midPages = lists.MidPages; // properties that divide: out of the loops
+            // Leaves: the list's own pages, or the directory's (a shared leaf is listed once per place it serves);
+            // past them INVALID. One check for all, statics read once: a loop of a leaf per 2 MiB of pfns.
+            ulong* directory = s_directory, table = s_table;
+            ulong identity = (ulong)s_identityLeaf, low = s_lowSize, unbacked = 0;
+            for (ulong leaf = 0; leaf < leaves; leaf++)
+            {
+                ulong page = directory == null ? (ulong)(table + leaf * P2mLeaves.EntriesPerLeaf) : directory[leaf];
+                if (P2mLeaves.IsMissing(page)) page = identity; // an unfilled leaf reads as the all-INVALID one
+                page >>= XenConstants.PageShift;
+                ulong mfn = page < low ? table[page] : MachineFrame(page);
+                unbacked |= mfn & (P2mTable.IdentityFrameBit | P2mTable.ForeignFrameBit); // INVALID has both
+                mids[leaf] = mfn;
+            }
+            if (unbacked != 0) Panic.Fail("p2m: a page of the p2m has no machine frame");
+            for (ulong i = leaves; i < midPages * P2mFrameLists.EntriesPerPage; i++) mids[i] = P2mTable.InvalidEntry;
+            for (ulong i = midPages; i < P2mFrameLists.EntriesPerPage; i++) top[i] = P2mTable.InvalidEntry;
             ulong firstMid = (ulong)mids >> XenConstants.PageShift;
-            for (ulong mid = 0; mid < lists.MidPages; mid++) top[mid] = FrameOf(firstMid + mid, "p2m: a frame list page has no machine frame");
+            for (ulong mid = 0; mid < midPages; mid++) top[mid] = FrameOf(firstMid + mid, "p2m: a frame list page has no machine frame");
             SharedInfo* shared = SharedInfoPage.Page;
             shared->MaxPfn = s_size;
             Volatile.Write(ref shared->PfnToMfnFrameListList, FrameOf((ulong)top >> XenConstants.PageShift, "p2m: the frame list list page has no machine frame"));

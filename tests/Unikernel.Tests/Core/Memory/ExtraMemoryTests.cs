@@ -68,4 +68,18 @@ public class ExtraMemoryTests
         Assert.Equal(300UL, lowest.Start);
         Assert.False(new ExtraMemory(new PfnRange[2]).TryGetLowest(out _));
     }
+
+    [Fact]
+    public void Sorting_puts_regions_in_address_order_and_free_slots_last()
+    {
+        var storage = new PfnRange[5];
+        var extra = new ExtraMemory(storage);
+        extra.Add(500, 10);
+        extra.Add(100, 10);
+        extra.Add(300, 200); // a middle part removed below: the upper part lands in a free slot
+        Assert.True(extra.Remove(100, 10));
+        Assert.True(extra.Remove(350, 10));
+        extra.Sort();
+        Assert.Equal(new[] { new PfnRange(300, 50), new PfnRange(360, 140), new PfnRange(500, 10), default, default }, storage);
+    }
 }

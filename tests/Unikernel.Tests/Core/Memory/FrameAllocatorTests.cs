@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.InteropServices;
 using Unikernel.Core.Memory;
 
@@ -18,7 +19,7 @@ public unsafe class FrameAllocatorTests : IDisposable
     {
         ulong words = FrameAllocator.StorageWords(pages);
         var storage = (ulong*)NativeMemory.Alloc((nuint)(words * 8));
-        new Span<ulong>(storage, (int)words).Fill(ulong.MaxValue); // the constructor must clear it
+        new Span<ulong>(storage, (int)words).Fill(ulong.MaxValue); // garbage: the allocator writes words before it reads them
         _buffers.Add((IntPtr)storage);
         return new FrameAllocator(storage, words, basePfn, pages);
     }
@@ -210,5 +211,87 @@ public unsafe class FrameAllocatorTests : IDisposable
         Assert.Equal(0x101UL, first);
         Assert.Equal(FrameStatus.NotOwned, allocator.Withdraw(first));      // allocated, not free
         Assert.Equal(FrameStatus.Ok, allocator.AddFree(0x140, 1));          // a hole can be added again
+    }
+
+    // Boot's lazily mapped RAM: the bitmaps are written when first needed, each block's first page is kept
+    // out (a leaf table), and the counts are right before anything is written.
+    [Fact]
+    public void Runs_added_keeping_donors_hand_out_everything_else()
+    {
+        var allocator = Create(0, 8 * FrameAllocator.BlockPages);
+        Assert.Equal(FrameStatus.Ok, allocator.AddFree(1, 100));
+        Assert.Equal(FrameStatus.Ok, allocator.AddFreeKeepingDonors(1024, 1000, out ulong donors));
+        Assert.Equal(2UL, donors); // blocks 2 and 3
+        Assert.Equal(FrameStatus.Ok, allocator.AddFreeKeepingDonors(2100, 500, out donors));
+        Assert.Equal(2UL, donors); // blocks 4 (its first RAM page, 2100) and 5
+        Assert.Equal(FrameStatus.Ok, allocator.AddFreeKeepingDonors(2600, 10, out donors));
+        Assert.Equal(0UL, donors); // block 5 has its donor
+        Assert.Equal(FrameStatus.Ok, allocator.AddUnpopulated(3500, 100));
+        Assert.Equal(FrameStatus.AlreadyAdded, allocator.AddFree(1500, 10));
+        Assert.Equal(FrameStatus.InvalidCount, allocator.AddFreeKeepingDonors(1000, 10, out _)); // out of order
+        ulong expected = 100 + 1000 - 2 + 500 - 2 + 10;
+        Assert.Equal(expected, allocator.FreePages);
+        Assert.False(allocator.FullyInitialized);
+        Assert.False(allocator.IsFree(1536));
+        Assert.True(allocator.IsFree(1537));
+        var handed = new HashSet<ulong>();
+        while (allocator.Allocate(out ulong pfn) == FrameStatus.Ok) Assert.True(handed.Add(pfn));
+        Assert.Equal((int)expected, handed.Count);
+        foreach (ulong donor in new ulong[] { 1024, 1536, 2100, 2560 }) Assert.DoesNotContain(donor, handed);
+        Assert.Equal(0UL, allocator.FreePages);
+        while (allocator.InitializeSome(1)) { }
+        Assert.True(allocator.FullyInitialized);
+        foreach (ulong pfn in handed) Assert.Equal(FrameStatus.Ok, allocator.Free(pfn));
+        Assert.Equal(expected, allocator.FreePages);
+    }
+
+    // Random ranges in address order, some keeping donors, more of them than the allocator keeps pending, the
+    // bitmaps written now and then: every pfn reads as a model says, and exactly the model's pages come out.
+    [Fact]
+    public void Deferred_bitmaps_agree_with_a_model()
+    {
+        for (int seed = 0; seed < 300; seed++)
+        {
+            var random = new Random(seed);
+            ulong pages = (ulong)random.Next(1, 12) * FrameAllocator.BlockPages + (ulong)random.Next(0, 600);
+            var allocator = Create(0, pages);
+            var free = new HashSet<ulong>();
+            var unpopulated = new HashSet<ulong>();
+            ulong lastDonorBlock = ulong.MaxValue, expectedDonors = 0, reportedDonors = 0;
+            for (ulong p = (ulong)random.Next(0, 300); p < pages;)
+            {
+                ulong length = Math.Min(pages - p, (ulong)random.Next(1, random.Next(2) == 0 ? 40 : 900));
+                switch (random.Next(4))
+                {
+                    case 0:
+                        Assert.Equal(FrameStatus.Ok, allocator.AddFree(p, length));
+                        for (ulong k = 0; k < length; k++) free.Add(p + k);
+                        break;
+                    case 1:
+                        Assert.Equal(FrameStatus.Ok, allocator.AddFreeKeepingDonors(p, length, out ulong donors));
+                        reportedDonors += donors;
+                        for (ulong k = 0; k < length; k++)
+                        {
+                            ulong block = (p + k) / FrameAllocator.BlockPages;
+                            if (block != lastDonorBlock) { lastDonorBlock = block; expectedDonors++; continue; }
+                            free.Add(p + k);
+                        }
+                        break;
+                    case 2:
+                        Assert.Equal(FrameStatus.Ok, allocator.AddUnpopulated(p, length));
+                        for (ulong k = 0; k < length; k++) unpopulated.Add(p + k);
+                        break;
+                }
+                if (random.Next(8) == 0) allocator.InitializeSome((ulong)random.Next(1, 3));
+                p += length + (ulong)random.Next(0, 3);
+            }
+            Assert.Equal(expectedDonors, reportedDonors);
+            Assert.Equal((ulong)free.Count, allocator.FreePages);
+            for (ulong pfn = 0; pfn < pages; pfn += (ulong)random.Next(1, 50)) Assert.Equal(free.Contains(pfn), allocator.IsFree(pfn));
+            var handed = new HashSet<ulong>();
+            while (allocator.Allocate(out ulong pfn) == FrameStatus.Ok) Assert.True(handed.Add(pfn), $"seed {seed}");
+            Assert.True(handed.SetEquals(free), $"seed {seed}");
+            foreach (ulong pfn in unpopulated.Take(5)) Assert.Equal(FrameStatus.NotOwned, allocator.Free(pfn));
+        }
     }
 }

@@ -145,7 +145,7 @@ public class RandomizedMemorySetupTests
                 isExtra[p] = true;
             }
 
-        // The guest's way to the table (Xen's list loaded, the plan applied) gives the same table.
+        // The guest's way to the table (a directory of leaves over Xen's list, P2mLeaves) gives the same table.
         if (!run.GuestP2m.AsSpan().SequenceEqual(run.P2m)) Fail($"the guest's p2m differs; {run.Describe()}");
 
         // The backed runs computed from the plan alone (what boot gives its allocator) are the table's.

@@ -46,16 +46,37 @@ internal sealed class SetupRun
         run.Released = released.Take(releasedCount).ToArray();
         if (run.Status != MemoryStatus.Ok) return run;
 
-        // As the Xen layer does: the list's whole pages in place, the rest in a second table.
-        var startOfDay = new ulong[run.Limits.InitialPages];
-        for (ulong i = 0; i < run.Limits.InitialPages; i++) startOfDay[i] = FirstMfn + i;
-        ulong low = run.Limits.InitialPages & ~(P2mFrameLists.EntriesPerPage - 1);
-        var high = new ulong[run.Summary.TopPfn - low];
-        var guest = new P2mTable(startOfDay.AsSpan(0, (int)low), high);
-        guest.Load(startOfDay, run.Plan);
-        run.Status = guest.Apply(run.Plan);
-        run.GuestP2m = startOfDay.Take((int)low).Concat(high).ToArray();
+        // As the Xen layer does: a directory of leaves over the start-of-day list (P2mLeaves).
+        run.GuestP2m = BuildLeaves(run.Limits.InitialPages, run.Summary.TopPfn, run.Plan, out run.Status);
         return run;
+    }
+
+    // The p2m as P2mLeaves builds it over a start-of-day list of consecutive frames, read back pfn by pfn.
+    public static unsafe ulong[] BuildLeaves(ulong nrPages, ulong size, MemoryOperation[] plan, out MemoryStatus status)
+    {
+        ulong* list = (ulong*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Math.Max(nrPages, 1), sizeof(ulong));
+        ulong* storage = null;
+        try
+        {
+            for (ulong i = 0; i < nrPages; i++) list[i] = FirstMfn + i;
+            status = P2mLeaves.StoragePages(plan, nrPages, size, out ulong pages);
+            if (status != MemoryStatus.Ok) return Array.Empty<ulong>();
+            storage = (ulong*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(pages * Page.Size));
+            status = P2mLeaves.Build(list, nrPages, size, plan, storage, out ulong* directory, out ulong* identity, out ulong low);
+            if (status != MemoryStatus.Ok) return Array.Empty<ulong>();
+            var table = new ulong[size];
+            for (ulong pfn = 0; pfn < size; pfn++)
+            {
+                table[pfn] = P2mLeaves.Get(directory, identity, size, pfn);
+                if (pfn < low && list[pfn] != table[pfn]) throw new InvalidOperationException($"pfn {pfn:x} below the in-place end {low:x} reads another entry than the list's");
+            }
+            return table;
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(list);
+            System.Runtime.InteropServices.NativeMemory.Free(storage);
+        }
     }
 
     public ulong Sum(MemoryOperationKind kind) => Plan.Where(o => o.Kind == kind).Aggregate(0UL, (s, o) => s + o.Count);
