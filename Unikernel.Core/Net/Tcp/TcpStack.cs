@@ -278,10 +278,15 @@ namespace Unikernel.Core.Net.Tcp
             {
                 if (destination.Length == 0) return 0;
                 int n = c.Receive.Read(destination);
-                // Announce the window again once it has opened by a useful amount (RFC 9293 3.8.6.2.2).
-                int gain = ReceiveWindow(ref c) - c.LastAdvertised;
-                if (gain >= Min(c.Receive.Capacity / 2, 2 * _s->Config.Mss) && c.State != TcpState.SynSent)
+                // Announce the window again once its right edge would move by a useful amount (RFC 9293
+                // 3.8.6.2.2) and the peer has less than half of it left: while it still has more, it keeps
+                // sending and the ACKs of that data carry the new window, so a window update of its own would
+                // only be one more packet for the peer to take in (Linux's tcp_cleanup_rbuf does the same).
+                int window = ReceiveWindow(ref c), left = Gt(c.RcvEdge, c.RcvNxt) ? (int)(c.RcvEdge - c.RcvNxt) : 0;
+                int gain = window - left;
+                if (gain >= Min(c.Receive.Capacity / 2, 2 * _s->Config.Mss) && window >= 2 * left && c.State != TcpState.SynSent)
                 {
+                    if (!c.AckPending) _s->Counters.WindowUpdates++;
                     c.AckPending = true;
                     _s->OutputPending = true;
                 }
