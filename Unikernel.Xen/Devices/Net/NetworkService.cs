@@ -250,8 +250,8 @@ namespace Unikernel.Xen
         {
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
-            var vif = new TextBuilder(stackalloc char[256]); // interpolating into a ref parameter could let it escape
-            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications} blocks={Idle.BlockCount} blocked-ms={Idle.BlockedNanoseconds / 1_000_000} up-ms={PvClock.Now / 1_000_000}; ");
+            var vif = new TextBuilder(stackalloc char[320]); // interpolating into a ref parameter could let it escape
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large, {c.RxInPlace} in place, {c.RxMoved}B moved) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications} blocks={Idle.BlockCount} blocked-ms={Idle.BlockedNanoseconds / 1_000_000} up-ms={PvClock.Now / 1_000_000}; ");
             text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");
