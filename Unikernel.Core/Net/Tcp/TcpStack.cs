@@ -128,6 +128,19 @@ namespace Unikernel.Core.Net.Tcp
             return true;
         }
 
+        // Segments are built in buffer from now on instead of the stack's own scratch memory (buffer must hold
+        // at least ScratchSize bytes and stay put): a platform points it where its IP layer's large frames
+        // carry their payload, so a large segment is not copied once more on its way to the device. False, and
+        // nothing changes, if it is too small.
+        public bool UseScratch(byte* buffer, int bytes)
+        {
+            if (buffer == null || bytes < _s->ScratchLength) return false;
+            _s->Scratch = buffer;
+            return true;
+        }
+
+        public int ScratchSize => _s->ScratchLength;
+
         public ref TcpCounters Counters => ref _s->Counters;
         public uint LocalAddress => _s->LocalAddress;
 

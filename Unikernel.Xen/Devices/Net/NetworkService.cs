@@ -17,6 +17,7 @@ namespace Unikernel.Xen
 
         private static NetFront* s_front;
         private static NetworkInterface* s_interface;
+        private static byte* s_largeSend; // the interface's large-send buffer, LargePages + 1 pages
         private static bool s_started, s_failed, s_timerArmed, s_wired; // s_wired: packets flow (DHCP may still run)
         private static TimerHandle s_timer;
         private static ulong s_timerAt;
@@ -105,9 +106,11 @@ namespace Unikernel.Xen
             iface->AcceptLargeTcp(); // netfront gathers dom0's GSO segments (feature-gso-tcpv4)
             if (front->LargeSend)
             {
-                // Large segments are built here, then copied into one of netfront's granted buffers.
-                var large = (byte*)FramePool.AllocatePages(NetFront.LargePages);
+                // Large segments are built here (TCP's scratch, one page more for its largest header), then
+                // copied into one of netfront's granted buffers.
+                var large = (byte*)FramePool.AllocatePages(NetFront.LargePages + 1);
                 if (large != null) iface->EnableLargeSend(large, NetFront.MaxLargeSendFrame);
+                s_largeSend = large;
             }
             s_interface = iface;
             if (!StartTcp(address, ref failure)) return false;
