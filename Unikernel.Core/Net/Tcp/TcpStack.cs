@@ -32,6 +32,7 @@ namespace Unikernel.Core.Net.Tcp
             public ushort NextEphemeralPort;
             public bool OutputPending;
             public bool DeferOutput;
+            public bool AckNow;   // the segment being taken must be answered even while output is deferred
             public ulong RetryAt; // when output the device refused is tried again; 0: nothing refused
             public byte RcvShift;
             public TcpConnection* Connections;
