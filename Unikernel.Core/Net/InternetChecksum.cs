@@ -8,15 +8,28 @@ namespace Unikernel.Core.Net
     // an even length.
     public static class InternetChecksum
     {
-        // Adds data's 16-bit words to sum (not folded).
-        public static uint Add(uint sum, ReadOnlySpan<byte> data)
+        // Adds data's 16-bit words to sum (not folded). Eight bytes a step: the ones' complement sum does not
+        // depend on byte order (RFC 1071 2(B)), so the words are summed as they lie in memory (little-endian),
+        // folded, and the result swapped once; two bytes a step cost four times the instructions.
+        public static unsafe uint Add(uint sum, ReadOnlySpan<byte> data)
         {
-            ulong total = sum;
-            int i = 0;
-            for (; i + 1 < data.Length; i += 2) total += (uint)(data[i] << 8 | data[i + 1]);
-            if (i < data.Length) total += (uint)(data[i] << 8);
-            while ((total >> 32) != 0) total = (total & 0xFFFFFFFF) + (total >> 32);
-            return (uint)total;
+            ulong total = 0;
+            int i = 0, n = data.Length;
+            fixed (byte* p = data)
+            {
+                for (; i + 8 <= n; i += 8)
+                {
+                    ulong v = *(ulong*)(p + i);
+                    total += (v & 0xFFFFFFFF) + (v >> 32); // at most 2^33 a step: no overflow below 2^31 steps
+                }
+                for (; i + 1 < n; i += 2) total += (uint)(p[i] | p[i + 1] << 8);
+                if (i < n) total += p[i]; // an odd last byte is the high byte of a zero-padded big-endian word
+            }
+            while ((total >> 16) != 0) total = (total & 0xFFFF) + (total >> 16);
+            ulong swapped = (total >> 8 | total << 8) & 0xFFFF;
+            ulong result = (ulong)sum + swapped;
+            while ((result >> 32) != 0) result = (result & 0xFFFFFFFF) + (result >> 32);
+            return (uint)result;
         }
 
         // Folds a sum to 16 bits and complements it: the value to store in a checksum field (big-endian).

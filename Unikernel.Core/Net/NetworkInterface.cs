@@ -78,6 +78,10 @@ namespace Unikernel.Core.Net
         // The largest TCP payload (header included) one large segment may carry; 0 without EnableLargeSend.
         public int MaxLargeSendPayload => _large == null ? 0 : _largeBytes - TransportOffset;
 
+        // Where a large segment's payload goes in the large-send buffer (null without EnableLargeSend): a
+        // payload built there already is sent without being copied (TcpStack.UseScratch).
+        public byte* LargeSendPayload => _large == null ? null : _large + TransportOffset;
+
         // The address may come later (DHCP, with address 0 until then: only broadcast UDP is received) or go
         // (a lease that ended). Neighbours learnt stay: they are the link's, not the address's.
         public void SetAddress(uint address, int prefixLength, uint gateway)
@@ -175,7 +179,7 @@ namespace Unikernel.Core.Net
         // place of any held before (it leaves when the answer comes): true, as for a packet sent, since a
         // caller that retried would only send it twice. False, counted, when there is no route, the payload
         // exceeds MaxIpv4Payload, or the platform did not take it (its ring full: the caller tries again).
-        // payload must not lie in this interface's own frame buffers.
+        // payload must not lie in this interface's own frame buffers (but at LargeSendPayload, see there).
         public bool SendIpv4(uint destination, byte protocol, ReadOnlySpan<byte> payload, ulong now) =>
             SendIpv4(destination, protocol, payload, 0, now);
 
@@ -218,7 +222,7 @@ namespace Unikernel.Core.Net
             fixed (byte* buffer = _frame) // an ARP request goes out of the small buffer
                 status = NextHop(new Span<byte>(buffer, EthernetFrame.MaxFrameBytes), destination, now, out to, out _);
             if (status != SendStatus.Sent) return false;
-            payload.CopyTo(tx.Slice(TransportOffset));
+            payload.CopyTo(tx.Slice(TransportOffset)); // nothing to do when it was built in place (a move onto itself)
             return SendIpv4Built(tx, to, destination, protocol, payload.Length, segmentSize) == SendStatus.Sent;
         }
 

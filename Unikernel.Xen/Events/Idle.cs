@@ -10,13 +10,14 @@ namespace Unikernel.Xen
     {
         public const int MaxPollers = 4;
 
-        private static ulong s_blocks;
+        private static ulong s_blocks, s_blockedNanoseconds;
         private static bool s_kicked, s_polling;
         private static Pollers s_pollers;
 
         private struct Pollers { public fixed ulong Functions[MaxPollers]; } // delegate*<void>
 
         public static ulong BlockCount => s_blocks;
+        public static ulong BlockedNanoseconds => s_blockedNanoseconds; // time spent blocked: what the domain left to others
 
         // Work an event handler cannot do itself (it runs with events masked, on the interrupted stack):
         // the handler calls Kick, and every poller runs at the next idle point with events enabled.
@@ -104,7 +105,9 @@ namespace Unikernel.Xen
         public static void Block()
         {
             s_blocks++;
+            ulong start = PvClock.Now;
             Panic.Check(Hypercall.SchedOp(XenConstants.SchedOpBlock, null), "sched_op(block)");
+            s_blockedNanoseconds += PvClock.Now - start;
         }
 
         private static void SetFlag(ulong address) => *(ulong*)address = 1;

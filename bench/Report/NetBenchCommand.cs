@@ -28,12 +28,13 @@ public static partial class NetBenchCommand
     public static Command Create()
     {
         var parts = new Option<string>("--parts") { Description = "Which systems to measure: dom0, ours, linux (comma-separated)", DefaultValueFactory = _ => "dom0,ours,linux" };
+        var jobs = new Option<string>("--jobs") { Description = "Which jobs to run: redis, tcp, pingpong (comma-separated; a shorter run while tuning)", DefaultValueFactory = _ => "redis,tcp,pingpong" };
         return XlBenchCommand.Create<Row>("net",
             "Run the network benchmark (the Appliance and the probe against a Linux domU, dom0 loopback) in the xl environment and report",
             "Folder with appliance.elf and probe.elf", "clang that builds tcp-pingpong for dom0 (static)", "who,metric,value",
             r => $"{r.Who},{r.Metric},{r.Value.ToString("R", CultureInfo.InvariantCulture)}",
             f => new Row(f[0], f[1], double.Parse(f[2], CultureInfo.InvariantCulture)),
-            s => Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang, Parts(s.Result.GetValue(parts)!)), Markdown, parts);
+            s => Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang, Parts(s.Result.GetValue(parts)!), Jobs(s.Result.GetValue(jobs)!)), Markdown, parts, jobs);
     }
 
     // Metric names: redis-<set|get>-p<N>-<rps|p50|p99> (latencies in ms), tcp-<to|from>-guest (MiB/s, median of
@@ -67,8 +68,16 @@ public static partial class NetBenchCommand
         return chosen;
     }
 
-    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang, IReadOnlyCollection<string> parts)
+    private static string[] Jobs(string text)
     {
+        var chosen = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (chosen.Length == 0 || chosen.Any(c => c is not ("redis" or "tcp" or "pingpong"))) throw new ArgumentException($"--jobs takes redis, tcp and pingpong, not '{text}'");
+        return chosen;
+    }
+
+    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang, IReadOnlyCollection<string> parts, IReadOnlyCollection<string>? jobs = null)
+    {
+        jobs ??= new[] { "redis", "tcp", "pingpong" };
         string pingpong = StaticTool.Build("tcp-pingpong", clang, outDir);
         var dom0 = Dom0Environment.Ensure(cacheDir, Console.Out);
         // Dom0 to itself first, with busybox nc as the echo server.
@@ -78,12 +87,12 @@ public static partial class NetBenchCommand
             """;
         if (parts.Contains("dom0")) script += $"""
             nc -ll -p 7107 -e cat &
-            for i in $(seq {Repeats}); do
+            for i in $(seq {(jobs.Contains("tcp") ? Repeats : 0)}); do
                 (nc.openbsd -l 7100 >/dev/null &)
                 usleep 300000
                 step dom0-to-$i {Timed("dom0", "tcp-to-guest", Send("127.0.0.1", 7100))}
             done
-            step dom0-pingpong timeout 300 /tmp/tcp-pingpong 127.0.0.1 7107 {RoundTrips}
+            {(jobs.Contains("pingpong") ? "" : ": ")}step dom0-pingpong timeout 300 /tmp/tcp-pingpong 127.0.0.1 7107 {RoundTrips}
 
             """;
         // Ours: the Appliance serves the Redis jobs, the probe (mode=net) the TCP ones; Linux's domU both.
@@ -102,25 +111,25 @@ public static partial class NetBenchCommand
             """;
         for (int round = 1; round <= Repeats; round++)
         {
-            if (ours) script += RedisRound("ours", Ours, round);
-            if (linux) script += RedisRound("linux", Linux, round);
+            if (ours && jobs.Contains("redis")) script += RedisRound("ours", Ours, round);
+            if (linux && jobs.Contains("redis")) script += RedisRound("linux", Linux, round);
         }
         for (int round = 1; round <= Repeats; round++)
         {
-            if (ours) script += TcpRound("ours", Probe, 9, 19, round);
-            if (linux) script += TcpRound("linux", Linux, 7001, 7002, round);
+            if (ours && jobs.Contains("tcp")) script += TcpRound("ours", Probe, 9, 19, round);
+            if (linux && jobs.Contains("tcp")) script += TcpRound("linux", Linux, 7001, 7002, round);
         }
         if (ours) script += $"""
-            step ours-pingpong timeout 300 /tmp/tcp-pingpong {Probe} 7 {RoundTrips}
+            {(jobs.Contains("pingpong") ? "" : ": ")}step ours-pingpong timeout 300 /tmp/tcp-pingpong {Probe} 7 {RoundTrips}
             step ours-redis-info timeout 30 redis-cli -h {Ours} info
-            step ours-sinks wait_console probe "net: sink {TransferMiB << 20} bytes" 30 {Repeats}
+            step ours-sinks wait_console probe "net: sink {TransferMiB << 20} bytes" 30 {(jobs.Contains("tcp") ? Repeats : 0)}
             step probe-quit sh -c 'printf quit | timeout 10 nc.openbsd -u -w 1 {Probe} 7'
             step probe-gone wait_gone probe 60
             step ours-destroy xl destroy app
 
             """;
         if (linux) script += $"""
-            step linux-pingpong timeout 300 /tmp/tcp-pingpong {Linux} 7007 {RoundTrips}
+            {(jobs.Contains("pingpong") ? "" : ": ")}step linux-pingpong timeout 300 /tmp/tcp-pingpong {Linux} 7007 {RoundTrips}
             step linux-redis-info timeout 30 redis-cli -h {Linux} info
             xl destroy linux 2>/dev/null
             """;
@@ -153,36 +162,36 @@ public static partial class NetBenchCommand
         foreach (string guest in new[] { "app", "probe" }.Where(_ => parts.Contains("ours")))
             try { File.WriteAllText(Path.Combine(outDir, $"net-console-{guest}.log"), run.GuestConsole(guest)); }
             catch (InvalidOperationException) { } // not handed over: the table does not need it
-        return Collect(run, parts);
+        return Collect(run, parts, jobs);
     }
 
-    private static List<Row> Collect(XlResult run, IReadOnlyCollection<string> parts)
+    private static List<Row> Collect(XlResult run, IReadOnlyCollection<string> parts, IReadOnlyCollection<string> jobs)
     {
         var rows = new List<Row>();
         foreach (var (ready, part) in new[] { ("ours-ready", "ours"), ("probe-ready", "ours"), ("linux-ready", "linux") })
             if (parts.Contains(part) && run.Step(ready).ExitCode != 0)
                 throw new InvalidOperationException($"step {ready} failed: {run.Step(ready).Output}\n{run.Describe()}");
-        if (parts.Contains("ours") && run.Step("ours-sinks").ExitCode != 0)
+        if (parts.Contains("ours") && jobs.Contains("tcp") && run.Step("ours-sinks").ExitCode != 0)
             throw new InvalidOperationException($"the probe did not receive {Repeats} x {TransferMiB} MiB: {run.Step("ours-sinks").Output}");
         foreach (string who in new[] { "ours", "linux" }.Where(parts.Contains))
         {
-            foreach (int pipeline in new[] { 1, 16 })
+            foreach (int pipeline in new[] { 1, 16 }.Where(_ => jobs.Contains("redis")))
                 rows.AddRange(Enumerable.Range(1, Repeats).SelectMany(round => RedisRows(who, pipeline, run.Step($"{who}-redis-p{pipeline}-{round}")))
                     .GroupBy(r => r.Metric).Select(g => g.OrderBy(r => r.Value).ElementAt(Repeats / 2)));
-            for (int i = 1; i <= Repeats; i++)
+            for (int i = 1; i <= Repeats && jobs.Contains("tcp"); i++)
             {
                 var from = run.Step($"{who}-from-{i}");
                 if (!Regex.IsMatch(from.Output, $@"^\s*{TransferMiB << 20}\s*$", RegexOptions.Multiline))
                     throw new InvalidOperationException($"{who}: a receive did not bring {TransferMiB << 20} bytes: {from.Output}");
                 if (run.Step($"{who}-to-{i}").ExitCode != 0) throw new InvalidOperationException($"{who}: a send failed: {run.Step($"{who}-to-{i}").Output}");
             }
-            rows.AddRange(ThroughputRows(who, run));
-            rows.AddRange(PingPongRows(who, run.Step($"{who}-pingpong")));
+            if (jobs.Contains("tcp")) rows.AddRange(ThroughputRows(who, run));
+            if (jobs.Contains("pingpong")) rows.AddRange(PingPongRows(who, run.Step($"{who}-pingpong")));
         }
         if (parts.Contains("dom0"))
         {
-            rows.AddRange(ThroughputRows("dom0", run));
-            rows.AddRange(PingPongRows("dom0", run.Step("dom0-pingpong")));
+            if (jobs.Contains("tcp")) rows.AddRange(ThroughputRows("dom0", run));
+            if (jobs.Contains("pingpong")) rows.AddRange(PingPongRows("dom0", run.Step("dom0-pingpong")));
         }
         return rows;
     }

@@ -30,7 +30,7 @@ namespace Unikernel.Core.Net.Tcp
 
         // Receive sequence space.
         public uint Irs, RcvNxt;
-        public int LastAdvertised; // the window last sent, in bytes
+        public uint RcvEdge;       // RCV.NXT + the window last sent: the right edge the peer may send up to
         public bool AckPending;
         public ulong AckDeadline;      // a delayed ACK is due; 0: none
         public int FullSegmentsUnacked;

@@ -11,6 +11,7 @@ namespace Unikernel.Core.Net.Tcp
         public ulong DropNoResources, DropOutOfOrderFull, DropOther;
         public ulong ResetsSent, ResetsReceived, OutOfOrderSegments;
         public ulong ConnectionsOpened, ConnectionsReset, ConnectionsTimedOut, TimeWaitReused;
+        public ulong AcksOut, WindowUpdates, SmallWindows; // segments without data or SYN/FIN; ACKs a read made due; windows below one MSS advertised
 
         // One status line: name=value pairs separated by spaces.
         public void AppendTo(ref TextBuilder text)
@@ -40,6 +41,9 @@ namespace Unikernel.Core.Net.Tcp
             Field(ref text, " reset=", ConnectionsReset);
             Field(ref text, " timed-out=", ConnectionsTimedOut);
             Field(ref text, " tw-reused=", TimeWaitReused);
+            Field(ref text, " acks-out=", AcksOut);
+            Field(ref text, " window-updates=", WindowUpdates);
+            Field(ref text, " small-windows=", SmallWindows);
         }
 
         private static void Field(ref TextBuilder text, string name, ulong value)

@@ -32,26 +32,24 @@ namespace Unikernel.Core.Net.Tcp
             return n;
         }
 
-        // Copies data to offset bytes past Start without changing Count; offset + length <= Capacity.
+        // Copies data to offset bytes past Start without changing Count; offset + length <= Capacity. At most
+        // two block copies (the part before the end of the buffer, then the rest from its start): a byte loop
+        // costs several instructions a byte, and under emulation each of those is many.
         public void WriteAt(int offset, ReadOnlySpan<byte> data)
         {
             int at = Wrap(_start + offset);
-            for (int i = 0; i < data.Length; i++)
-            {
-                _buffer[at] = data[i];
-                if (++at == _capacity) at = 0;
-            }
+            int first = _capacity - at < data.Length ? _capacity - at : data.Length;
+            data.Slice(0, first).CopyTo(new Span<byte>(_buffer + at, first));
+            if (first < data.Length) data.Slice(first).CopyTo(new Span<byte>(_buffer, data.Length - first));
         }
 
         // Copies destination.Length bytes from offset bytes past Start; offset + length <= Count.
         public void CopyOut(int offset, Span<byte> destination)
         {
             int at = Wrap(_start + offset);
-            for (int i = 0; i < destination.Length; i++)
-            {
-                destination[i] = _buffer[at];
-                if (++at == _capacity) at = 0;
-            }
+            int first = _capacity - at < destination.Length ? _capacity - at : destination.Length;
+            new ReadOnlySpan<byte>(_buffer + at, first).CopyTo(destination);
+            if (first < destination.Length) new ReadOnlySpan<byte>(_buffer, destination.Length - first).CopyTo(destination.Slice(first));
         }
 
         // Takes up to destination.Length bytes from the front.

@@ -45,8 +45,11 @@ namespace Unikernel.Core.Net.Tcp
                 else if (Conn(i).State == TcpState.Closed) NoConnection(source, ref h, data.Length, now);
                 else SynchronizedInput(i, ref h, data, now);
                 if (!Conn(i).Used) return;
-                if (_s->DeferOutput) _s->OutputPending = true;
+                // A segment out of order, or one that filled a gap, is answered at once even in a batch (RFC
+                // 5681 4.2): each duplicate ACK counts towards the peer's fast retransmit.
+                if (_s->DeferOutput && !_s->AckNow) _s->OutputPending = true;
                 else Output(i, now);
+                _s->AckNow = false;
                 return;
             }
             int listener = FindListener(h.DestinationPort);
@@ -404,10 +407,15 @@ namespace Unikernel.Core.Net.Tcp
                 c.RcvNxt += (uint)data.Length;
                 _s->Counters.BytesIn += (ulong)data.Length;
                 if (c.OutOfOrderCount == 0 && whole && !ackWasPending) DelayAck(ref c, data.Length, now);
-                else TakeOutOfOrder(ref c); // filling a gap is acknowledged at once (RFC 5681 4.2)
+                else
+                {
+                    if (c.OutOfOrderCount > 0) _s->AckNow = true; // filling a gap is acknowledged at once (RFC 5681 4.2)
+                    TakeOutOfOrder(ref c);
+                }
                 return whole;
             }
             _s->Counters.OutOfOrderSegments++;
+            _s->AckNow = true;
             if (!AddOutOfOrder(ref c, seq, seq + (uint)data.Length))
             {
                 _s->Counters.DropOutOfOrderFull++;

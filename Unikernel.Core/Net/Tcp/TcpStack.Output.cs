@@ -419,12 +419,14 @@ namespace Unikernel.Core.Net.Tcp
             c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
             if (!Transmit(c.RemoteAddress, scratch.Slice(0, headerLength + length), length > c.SendMss ? c.SendMss : 0, now))
                 return false; // an ACK that was due still is: its state changes only once one has left
+            if ((flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && length == 0) _s->Counters.AcksOut++;
+            if ((flags & TcpFlags.Syn) == 0 && window < c.RcvMss) _s->Counters.SmallWindows++;
             if (ack)
             {
                 c.AckPending = false;
                 c.AckDeadline = 0;
                 c.FullSegmentsUnacked = 0;
-                c.LastAdvertised = window;
+                c.RcvEdge = c.RcvNxt + (uint)window;
             }
             _s->Counters.BytesOut += (ulong)length;
             return true;

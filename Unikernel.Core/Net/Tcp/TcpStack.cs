@@ -32,6 +32,7 @@ namespace Unikernel.Core.Net.Tcp
             public ushort NextEphemeralPort;
             public bool OutputPending;
             public bool DeferOutput;
+            public bool AckNow;   // the segment being taken must be answered even while output is deferred
             public ulong RetryAt; // when output the device refused is tried again; 0: nothing refused
             public byte RcvShift;
             public TcpConnection* Connections;
@@ -127,6 +128,19 @@ namespace Unikernel.Core.Net.Tcp
             stack = new TcpStack(s);
             return true;
         }
+
+        // Segments are built in buffer from now on instead of the stack's own scratch memory (buffer must hold
+        // at least ScratchSize bytes and stay put): a platform points it where its IP layer's large frames
+        // carry their payload, so a large segment is not copied once more on its way to the device. False, and
+        // nothing changes, if it is too small.
+        public bool UseScratch(byte* buffer, int bytes)
+        {
+            if (buffer == null || bytes < _s->ScratchLength) return false;
+            _s->Scratch = buffer;
+            return true;
+        }
+
+        public int ScratchSize => _s->ScratchLength;
 
         public ref TcpCounters Counters => ref _s->Counters;
         public uint LocalAddress => _s->LocalAddress;
@@ -278,10 +292,15 @@ namespace Unikernel.Core.Net.Tcp
             {
                 if (destination.Length == 0) return 0;
                 int n = c.Receive.Read(destination);
-                // Announce the window again once it has opened by a useful amount (RFC 9293 3.8.6.2.2).
-                int gain = ReceiveWindow(ref c) - c.LastAdvertised;
-                if (gain >= Min(c.Receive.Capacity / 2, 2 * _s->Config.Mss) && c.State != TcpState.SynSent)
+                // Announce the window again once its right edge would move by a useful amount (RFC 9293
+                // 3.8.6.2.2) and the peer has less than half of it left: while it still has more, it keeps
+                // sending and the ACKs of that data carry the new window, so a window update of its own would
+                // only be one more packet for the peer to take in (Linux's tcp_cleanup_rbuf does the same).
+                int window = ReceiveWindow(ref c), left = Gt(c.RcvEdge, c.RcvNxt) ? (int)(c.RcvEdge - c.RcvNxt) : 0;
+                int gain = window - left;
+                if (gain >= Min(c.Receive.Capacity / 2, 2 * _s->Config.Mss) && window >= 2 * left && c.State != TcpState.SynSent)
                 {
+                    if (!c.AckPending) _s->Counters.WindowUpdates++;
                     c.AckPending = true;
                     _s->OutputPending = true;
                 }

@@ -13,7 +13,11 @@ namespace Unikernel.Xen
     // down segments of up to 64 KiB, sent from one of LargeBuffers granted 16-page buffers as a slot per page
     // with a GSO extra_info (netback cuts them at the MSS: one request instead of 44). We receive with
     // feature-sg and feature-gso-tcpv4 too, so dom0 hands us TCP segments of up to 64 KiB (one packet, one
-    // event, one ACK instead of 45 of each) in several slots, gathered into one buffer before the stack sees them.
+    // event, one ACK instead of 45 of each) in several slots. The receive pages are one run, each posted again
+    // at its own ring index modulo RxBuffers, and netback fills every slot of a packet but the last to the page
+    // end: a packet's pages are consecutive, so it is handed to the stack where it lies. Only its first slot
+    // moves (into the unused page of the GSO extra_info slot after it) and what wrapped past the run's end
+    // (into the overflow pages after it); anything else is gathered into one buffer by copying.
     internal unsafe struct NetFront
     {
         public const int RxBuffers = 64;    // pages posted for the backend to fill (the ring holds 256)
@@ -22,6 +26,8 @@ namespace Unikernel.Xen
         public const int MaxFrame = 1514;   // Ethernet header + a 1500-byte MTU
         public const int MaxLargeFrame = 14 + 65535; // a GSO packet: Ethernet header + the largest IPv4 packet
         public const int AssemblyPages = (MaxLargeFrame + 4095) / 4096;
+        public const int MaxPacketSlots = 24;  // slots held for one packet (netback uses at most 18 data slots and its extras)
+        public const int OverflowPages = MaxPacketSlots; // after the receive run: a packet that wrapped continues here
         public const int LargeBuffers = 8;   // large segments in flight towards the backend (netback answers each once its skb is freed)
         public const int LargePages = 16;    // a frame's size is 16 bits in netif_tx_request: below 64 KiB
         public const int MaxLargeSendFrame = 0xFFFF;
@@ -46,10 +52,15 @@ namespace Unikernel.Xen
         public fixed ulong RxPages[RxBuffers];
         public fixed uint RxRefs[RxBuffers];
         public fixed ushort RxIdAtSlot[RingSlots]; // which page was posted at each ring index (an extra_info slot answers by index)
-        public byte* Assembly;                     // a multi-slot packet gathered
-        public int AssemblyLength;                 // bytes gathered so far; -1 while dropping the rest of a bad packet
-        public bool InPacket, AssemblyValidated;
+        public byte* RxRun;                        // RxBuffers pages, then OverflowPages: page i is RxPages[i]
+        public byte* Assembly;                     // a multi-slot packet gathered when its pages do not line up
+        public bool InPacket, PacketValidated, PacketBad;
         public int ExtrasPending;                  // extra_info slots due before the packet's next data slot
+        public uint PacketStart;                   // the ring index of the packet's first slot
+        public int PacketSlots;                    // slots of the packet taken so far (their pages are not posted again yet)
+        public fixed short SlotLength[MaxPacketSlots]; // per slot of the packet: bytes, or -1 for an extra_info slot
+        public fixed ushort SlotOffset[MaxPacketSlots];
+        public fixed ushort SlotId[MaxPacketSlots];
         public fixed ulong TxPages[TxSlots / 2];
         public fixed uint TxRefs[TxSlots];
         public fixed ushort TxFree[TxSlots];
@@ -93,11 +104,11 @@ namespace Unikernel.Xen
                 if (rc >= 0) rc = AllocateRef(out n->TxRefs[2 * i + 1]);
                 if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting transmit pages", rc);
             }
+            n->RxRun = (byte*)FramePool.AllocatePages(RxBuffers + OverflowPages);
+            if (n->RxRun == null) return XenbusFrontend.Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
             for (int i = 0; i < RxBuffers; i++)
             {
-                byte* page = (byte*)FramePool.AllocatePage();
-                if (page == null) return XenbusFrontend.Fail(ref failure, "allocating receive pages", XenError.ENOMEM);
-                n->RxPages[i] = (ulong)page;
+                n->RxPages[i] = (ulong)(n->RxRun + 4096 * i);
                 rc = AllocateRef(out n->RxRefs[i]);
                 if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting receive pages", rc);
             }
@@ -145,7 +156,7 @@ namespace Unikernel.Xen
             SetUpLargeSend(n, backend);
             n->InPacket = false;
             n->ExtrasPending = 0;
-            n->AssemblyLength = 0;
+            n->PacketSlots = 0;
             for (int i = 0; i < RxBuffers; i++)
             {
                 GrantTable.GrantAccess(n->RxRefs[i], backend, (void*)n->RxPages[i], false);
@@ -252,9 +263,10 @@ namespace Unikernel.Xen
             Idle.Kick();
         }
 
-        // Takes every received packet, hands each to Deliver and posts its page again; takes the transmit
+        // Takes every received packet, hands each to Deliver and posts its pages again; takes the transmit
         // completions. Returns the packets received. A response that does not fit what we posted breaks the
-        // device: a backend we cannot trust gets no more requests.
+        // device: a backend we cannot trust gets no more requests. A packet's pages are posted again only once
+        // it was delivered, in ring order, so page i is always the one posted at ring indices i mod RxBuffers.
         public static int Poll(NetFront* n)
         {
             if (!n->Connected || n->Broken != 0) return 0;
@@ -270,67 +282,144 @@ namespace Unikernel.Xen
                     continue;
                 }
                 uint slot = n->Rx.ResponsesConsumed;
+                if (n->PacketSlots == 0)
+                {
+                    n->PacketStart = slot;
+                    n->PacketBad = false;
+                }
+                if (n->PacketSlots == MaxPacketSlots)
+                {
+                    // Longer than any packet netback makes: dropped, and its pages go back now.
+                    if (!n->PacketBad) n->Counters.RxOverlong++;
+                    n->PacketBad = true;
+                    posted += Repost(n);
+                    n->PacketStart = slot;
+                }
+                int k = n->PacketSlots;
                 if (n->ExtrasPending > 0)
                 {
                     // An extra_info slot: its page was not used; GSO's is informational (the packet comes whole).
                     var extra = (NetifExtraInfo*)n->Rx.PeekResponse();
                     if ((extra->Flags & Netif.ExtraFlagMore) == 0) n->ExtrasPending = 0;
                     n->Rx.ConsumeResponse();
-                    PostRx(n, n->RxIdAtSlot[slot & (RingSlots - 1)]);
-                    posted++;
-                    continue;
-                }
-                var response = (NetifRxResponse*)n->Rx.PeekResponse();
-                ushort id = response->Id, offset = response->Offset, flags = response->Flags;
-                short status = response->Status;
-                n->Rx.ConsumeResponse();
-                if (id >= RxBuffers) { Break(n, "a receive response for a buffer we never posted"); return received; }
-                if ((flags & Netif.RxGsoPrefix) != 0) { Break(n, "a GSO prefix slot we did not ask for (no feature-gso-tcpv4-prefix)"); return received; }
-                bool first = !n->InPacket, more = (flags & Netif.RxMoreData) != 0;
-                if (first)
-                {
-                    n->AssemblyValidated = (flags & (Netif.RxDataValidated | Netif.RxCsumBlank)) != 0;
-                    n->AssemblyLength = 0;
-                    if ((flags & Netif.RxExtraInfo) != 0) n->ExtrasPending = 1;
-                }
-                bool bad = status < 0 || (status == 0 && first && !more) || offset + status > 4096;
-                if (bad) { if (status < 0) n->Counters.RxErrors++; else n->Counters.RxMalformed++; }
-                if (bad && !first) n->Counters.RxBadFragment++;
-                if (bad) { n->Counters.LastBadStatus = status; n->Counters.LastBadOffset = offset; n->Counters.LastBadFlags = flags; }
-                if (first && !more)
-                {
-                    // One slot, the common case: delivered from the page itself (a small GSO packet may exceed
-                    // the MTU here too; the interface takes an oversized frame only if it is TCP).
-                    if (!bad) received += DeliverFrame(n, (byte*)n->RxPages[id] + offset, status, n->AssemblyValidated);
+                    n->SlotId[k] = n->RxIdAtSlot[slot & (RingSlots - 1)];
+                    n->SlotLength[k] = -1;
+                    n->PacketSlots++;
                 }
                 else
                 {
+                    var response = (NetifRxResponse*)n->Rx.PeekResponse();
+                    ushort id = response->Id, offset = response->Offset, flags = response->Flags;
+                    short status = response->Status;
+                    n->Rx.ConsumeResponse();
+                    if (id >= RxBuffers || id != n->RxIdAtSlot[slot & (RingSlots - 1)]) { Break(n, "a receive response for a buffer we did not post there"); return received; }
+                    if ((flags & Netif.RxGsoPrefix) != 0) { Break(n, "a GSO prefix slot we did not ask for (no feature-gso-tcpv4-prefix)"); return received; }
+                    bool first = !n->InPacket, more = (flags & Netif.RxMoreData) != 0;
+                    if (first)
+                    {
+                        n->PacketValidated = (flags & (Netif.RxDataValidated | Netif.RxCsumBlank)) != 0;
+                        if ((flags & Netif.RxExtraInfo) != 0) n->ExtrasPending = 1;
+                    }
+                    bool bad = status < 0 || (status == 0 && first && !more) || offset + status > 4096;
+                    if (bad) { if (status < 0) n->Counters.RxErrors++; else n->Counters.RxMalformed++; }
+                    if (bad && !first) n->Counters.RxBadFragment++;
+                    if (bad) { n->Counters.LastBadStatus = status; n->Counters.LastBadOffset = offset; n->Counters.LastBadFlags = flags; }
+                    n->PacketBad |= bad;
+                    n->SlotId[k] = id;
+                    n->SlotLength[k] = bad ? (short)0 : status;
+                    n->SlotOffset[k] = offset;
+                    n->PacketSlots++;
                     n->InPacket = more;
-                    if (n->AssemblyLength >= 0)
-                    {
-                        if (bad || n->AssemblyLength + status > MaxLargeFrame)
-                        {
-                            if (!bad) n->Counters.RxOverlong++;
-                            n->AssemblyLength = -1; // drop the rest of this packet's slots
-                        }
-                        else
-                        {
-                            new ReadOnlySpan<byte>((byte*)n->RxPages[id] + offset, status).CopyTo(new Span<byte>(n->Assembly + n->AssemblyLength, status));
-                            n->AssemblyLength += status;
-                        }
-                    }
-                    if (!more && n->AssemblyLength > 0)
-                    {
-                        n->Counters.RxLarge++;
-                        received += DeliverFrame(n, n->Assembly, n->AssemblyLength, n->AssemblyValidated);
-                    }
                 }
-                PostRx(n, id);
-                posted++;
-                if (posted >= 16) { Notify(n, n->Rx.PushRequests()); posted = 0; } // keep the backend supplied in a burst
+                // Complete once its last data slot and its extra_info slots are in (a GSO packet that fits
+                // one slot still has its extra_info after it).
+                if (!n->InPacket && n->ExtrasPending == 0)
+                {
+                    if (!n->PacketBad) received += DeliverPacket(n);
+                    posted += Repost(n);
+                    if (posted >= 16) { Notify(n, n->Rx.PushRequests()); posted = 0; } // keep the backend supplied in a burst
+                }
             }
             if (posted > 0) Notify(n, n->Rx.PushRequests());
             return received;
+        }
+
+        // Posts the held slots' pages again, in the order they were taken.
+        private static int Repost(NetFront* n)
+        {
+            int count = n->PacketSlots;
+            for (int k = 0; k < count; k++) PostRx(n, n->SlotId[k]);
+            n->PacketSlots = 0;
+            return count;
+        }
+
+        // The held slots make one packet: one slot is delivered from its page; several are delivered where
+        // they lie when their pages line up, else gathered into the assembly buffer.
+        private static int DeliverPacket(NetFront* n)
+        {
+            int count = n->PacketSlots, data = 0;
+            for (int k = 0; k < count; k++) if (n->SlotLength[k] >= 0) data++;
+            if (data == 1 && n->SlotLength[0] > 0)
+                return DeliverFrame(n, (byte*)n->RxPages[n->SlotId[0]] + n->SlotOffset[0], n->SlotLength[0], n->PacketValidated);
+            n->Counters.RxLarge++;
+            byte* frame = LineUp(n, out int length);
+            if (frame != null)
+            {
+                n->Counters.RxInPlace++;
+                return DeliverFrame(n, frame, length, n->PacketValidated);
+            }
+            length = 0;
+            for (int k = 0; k < count; k++)
+            {
+                int bytes = n->SlotLength[k];
+                if (bytes <= 0) continue;
+                if (length + bytes > MaxLargeFrame) { n->Counters.RxOverlong++; return 0; }
+                new ReadOnlySpan<byte>((byte*)n->RxPages[n->SlotId[k]] + n->SlotOffset[k], bytes).CopyTo(new Span<byte>(n->Assembly + length, bytes));
+                length += bytes;
+            }
+            n->Counters.RxMoved += (ulong)length;
+            return length > 0 ? DeliverFrame(n, n->Assembly, length, n->PacketValidated) : 0;
+        }
+
+        // Where the packet's bytes run on without a gap, or null. Slot k of the packet lies at run page
+        // (start + k) mod RxBuffers; counted on without the modulo (v = start + k), pages from RxBuffers on
+        // are the overflow pages, into which what wrapped is copied. Every data slot after the first must
+        // start its page and every one before the last fill it; extra_info slots may only follow the first.
+        // The first data slot is copied to end where the second begins (into the extra_info slot's page,
+        // which netback left unused) unless it already does.
+        private static byte* LineUp(NetFront* n, out int length)
+        {
+            length = 0;
+            int count = n->PacketSlots, startPage = (int)(n->PacketStart & (RxBuffers - 1));
+            if (n->SlotLength[0] <= 0 || n->SlotOffset[0] + n->SlotLength[0] != 4096) return null;
+            int second = 1;
+            while (second < count && n->SlotLength[second] < 0) second++;
+            if (second == count) return null;
+            for (int k = second; k < count; k++)
+            {
+                int bytes = n->SlotLength[k];
+                if (bytes <= 0 || n->SlotOffset[k] != 0 || (k + 1 < count && bytes != 4096)) return null;
+                if (n->SlotId[k] != (startPage + k) % RxBuffers) return null;
+                length += bytes;
+            }
+            length += n->SlotLength[0];
+            if (length > MaxLargeFrame) return null;
+            for (int k = second; k < count; k++)
+            {
+                int v = startPage + k;
+                if (v < RxBuffers) continue;
+                new ReadOnlySpan<byte>(n->RxRun + 4096 * (v - RxBuffers), n->SlotLength[k]).CopyTo(new Span<byte>(n->RxRun + 4096 * v, n->SlotLength[k]));
+                n->Counters.RxMoved += (ulong)n->SlotLength[k];
+            }
+            int firstBytes = n->SlotLength[0];
+            byte* begin = n->RxRun + 4096 * (startPage + second) - firstBytes;
+            byte* from = (byte*)n->RxPages[n->SlotId[0]] + n->SlotOffset[0];
+            if (from != begin)
+            {
+                new ReadOnlySpan<byte>(from, firstBytes).CopyTo(new Span<byte>(begin, firstBytes));
+                n->Counters.RxMoved += (ulong)firstBytes;
+            }
+            return begin;
         }
 
         private static int DeliverFrame(NetFront* n, byte* frame, int length, bool validated)
@@ -494,6 +583,7 @@ namespace Unikernel.Xen
     {
         public ulong RxPackets, RxBytes, RxErrors, RxMalformed, RxLarge; // RxLarge: packets gathered from several slots
         public ulong RxBadFragment, RxOverlong; // a bad slot after a packet's first; more than 64 KiB gathered
+        public ulong RxInPlace, RxMoved;        // multi-slot packets handed over where they lay; bytes moved to line them up
         public short LastBadStatus;                // the latest bad slot, for telling a backend's fault from ours
         public ushort LastBadOffset, LastBadFlags;
         public ulong TxPackets, TxBytes, TxLarge, TxErrors, TxBusy, TxDown, TxOversize; // TxLarge: segments the backend cut

@@ -17,6 +17,7 @@ namespace Unikernel.Xen
 
         private static NetFront* s_front;
         private static NetworkInterface* s_interface;
+        private static byte* s_largeSend; // the interface's large-send buffer, LargePages + 1 pages
         private static bool s_started, s_failed, s_timerArmed, s_wired; // s_wired: packets flow (DHCP may still run)
         private static TimerHandle s_timer;
         private static ulong s_timerAt;
@@ -105,9 +106,11 @@ namespace Unikernel.Xen
             iface->AcceptLargeTcp(); // netfront gathers dom0's GSO segments (feature-gso-tcpv4)
             if (front->LargeSend)
             {
-                // Large segments are built here, then copied into one of netfront's granted buffers.
-                var large = (byte*)FramePool.AllocatePages(NetFront.LargePages);
+                // Large segments are built here (TCP's scratch, one page more for its largest header), then
+                // copied into one of netfront's granted buffers.
+                var large = (byte*)FramePool.AllocatePages(NetFront.LargePages + 1);
                 if (large != null) iface->EnableLargeSend(large, NetFront.MaxLargeSendFrame);
+                s_largeSend = large;
             }
             s_interface = iface;
             if (!StartTcp(address, ref failure)) return false;
@@ -250,8 +253,8 @@ namespace Unikernel.Xen
         {
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
-            var vif = new TextBuilder(stackalloc char[256]); // interpolating into a ref parameter could let it escape
-            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications}; ");
+            var vif = new TextBuilder(stackalloc char[320]); // interpolating into a ref parameter could let it escape
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large, {c.RxInPlace} in place, {c.RxMoved}B moved) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications} blocks={Idle.BlockCount} blocked-ms={Idle.BlockedNanoseconds / 1_000_000} up-ms={PvClock.Now / 1_000_000}; ");
             text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");

@@ -47,6 +47,7 @@ public sealed unsafe class TcpEndToEndTests
         private readonly byte* _memory;
         private readonly IntPtr[] _blocks = Array.Empty<IntPtr>();
         private readonly GCHandle _self;
+        private readonly byte* _scratch;
 
         public Side(Wire wire, uint address, ulong seed, int largeSend = 0)
         {
@@ -60,6 +61,13 @@ public sealed unsafe class TcpEndToEndTests
                 nuint bytes = TcpStack.BytesNeeded(config);
                 _memory = (byte*)NativeMemory.AlignedAlloc(bytes, 16);
                 Assert.True(TcpStack.Init(_memory, bytes, config, &Output, (ulong)GCHandle.ToIntPtr(_self), out Stack));
+                if (largeSend > 0 && (seed & 1) != 0)
+                {
+                    // Segments built in memory of the platform's (as the guest's IP layer's large-send buffer).
+                    _scratch = (byte*)NativeMemory.Alloc((nuint)Stack.ScratchSize);
+                    Assert.False(Stack.UseScratch(_scratch, Stack.ScratchSize - 1));
+                    Assert.True(Stack.UseScratch(_scratch, Stack.ScratchSize));
+                }
                 return;
             }
             // The other side lays its rings out in blocks of three connections, as the guest does (its page
@@ -94,6 +102,7 @@ public sealed unsafe class TcpEndToEndTests
             _self.Free();
             NativeMemory.AlignedFree(_memory);
             foreach (var block in _blocks) NativeMemory.AlignedFree((void*)block);
+            if (_scratch != null) NativeMemory.Free(_scratch);
         }
     }
 

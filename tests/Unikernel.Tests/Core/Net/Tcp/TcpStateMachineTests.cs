@@ -138,6 +138,28 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(400, Stack.Read(conn, buffer));
     }
 
+    // RFC 5681 4.2: out-of-order segments draw a duplicate ACK each, and the one filling the gap its ACK at
+    // once, batch or not: the peer's fast retransmit counts them.
+    [Fact]
+    public void Deferred_output_still_answers_each_segment_out_of_order_and_the_one_filling_the_gap()
+    {
+        int conn = PassiveOpen();
+        TcpStack stack = Stack;
+        stack.DeferOutput = true;
+        for (int k = 1; k <= 3; k++)
+        {
+            Peer(_peerSeq + (uint)(k * 100), _iss + 1, TcpFlags.Ack, Bytes(100, k));
+            Assert.Equal(_peerSeq, One().Header.Acknowledgment); // a duplicate ACK each
+        }
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, Bytes(100, 0));
+        Assert.Equal(_peerSeq + 400, One().Header.Acknowledgment);
+        stack.DeferOutput = false;
+        Stack.Poll(_now);
+        NothingSent();
+        var buffer = new byte[400];
+        Assert.Equal(400, Stack.Read(conn, buffer));
+    }
+
     [Fact]
     public void Output_the_device_refuses_is_tried_again_a_millisecond_later_from_the_same_sequence()
     {
