@@ -58,6 +58,16 @@ namespace Unikernel.Core.Paravirt
         // whole calling method unoptimized.
         public static ParavirtOps Ops;
 
+        // SaveFlags then IrqDisable (Linux's local_irq_save), one call for every section that masks events;
+        // RestoreFlags ends it.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static ulong IrqSave()
+        {
+            ulong flags = Ops.SaveFlags();
+            Ops.IrqDisable();
+            return flags;
+        }
+
         // Before Install the table is empty (the platform's earliest code runs with events masked).
         public static bool IsInstalled => Ops.SaveFlags != null;
 

@@ -77,8 +77,7 @@ namespace Unikernel.Xen
             XenConsole.WriteLine("# suspend: suspending");
 
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = ops.SaveFlags();
-            ops.IrqDisable();
+            ulong flags = Paravirt.IrqSave();
             ulong before = PvClock.Now;
             StartInfo* startInfo = Domain.StartInfo;
             // The restore finds the rings by pfn and writes their new frames back (xg_sr_restore_x86_pv.c

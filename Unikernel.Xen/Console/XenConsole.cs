@@ -261,8 +261,7 @@ namespace Unikernel.Xen
         {
             if (!Paravirt.IsInstalled) return 0;
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = ops.SaveFlags();
-            ops.IrqDisable();
+            ulong flags = Paravirt.IrqSave();
             return flags;
         }
 

@@ -101,8 +101,7 @@ namespace Unikernel.Xen
         {
             CheckPort(port);
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = ops.SaveFlags();
-            ops.IrqDisable();
+            ulong flags = Paravirt.IrqSave();
             s_events.Unmask(port);
             ops.RestoreFlags(flags);
         }

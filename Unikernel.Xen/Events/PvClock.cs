@@ -50,6 +50,20 @@ namespace Unikernel.Xen
             }
         }
 
+        // A TSC interval in nanoseconds, at the scale Xen publishes now.
+        public static ulong CyclesToNanoseconds(ulong cycles)
+        {
+            VcpuTimeInfo* info = &SharedInfoPage.Page->Vcpu0.Time;
+            while (true)
+            {
+                uint version = Volatile.Read(ref info->Version);
+                if ((version & 1) != 0) continue;
+                uint multiplier = info->TscToSystemMul;
+                sbyte shift = info->TscShift;
+                if (Volatile.Read(ref info->Version) == version) return TscScale.ToNanoseconds(cycles, multiplier, shift);
+            }
+        }
+
         // Nanoseconds since the Unix epoch.
         public static ulong WallClock
         {

@@ -40,8 +40,7 @@ namespace Unikernel.Xen
         private static TimerHandle Start(ulong deadline, ulong period, delegate*<ulong, void> callback, ulong data)
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = ops.SaveFlags();
-            ops.IrqDisable();
+            ulong flags = Paravirt.IrqSave();
             if (!s_queue.TryStart(deadline, period, callback, data, out TimerHandle handle))
                 Panic.Fail("timers: all 32 timer slots are in use");
             Arm();
@@ -55,8 +54,7 @@ namespace Unikernel.Xen
         public static bool Cancel(TimerHandle handle)
         {
             ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = ops.SaveFlags();
-            ops.IrqDisable();
+            ulong flags = Paravirt.IrqSave();
             bool cancelled = s_queue.Cancel(handle);
             Arm();
             ops.RestoreFlags(flags);

@@ -1,5 +1,6 @@
 using System;
 using Unikernel.Core.Memory;
+using Unikernel.Core.Paravirt;
 using Unikernel.Core.Text;
 using Unikernel.Xen.Abi;
 
@@ -87,10 +88,15 @@ namespace Unikernel.Xen
         public static void* AllocatePages(ulong count)
         {
             if (!s_ready) Panic.Fail("frames: used before memory setup");
+            // Events masked: a handler that allocates must not enter the allocator halfway through a call (its
+            // bitmaps are written on first use, and a nested call would write them again under the outer one).
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ulong flags = Paravirt.IrqSave();
             FrameStatus status = count == 1 ? s_allocator.Allocate(out ulong pfn) : s_allocator.AllocateRun(count, out pfn);
+            if (status == FrameStatus.Ok) LinearMap.EnsureMapped(pfn, count);
+            ops.RestoreFlags(flags);
             if (status == FrameStatus.OutOfMemory) return null;
             Check(status, "allocate");
-            LinearMap.EnsureMapped(pfn, count);
             return (void*)(pfn << XenConstants.PageShift);
         }
 
@@ -101,7 +107,10 @@ namespace Unikernel.Xen
         {
             ulong address = (ulong)first;
             if ((address & (AddressTranslation.PageSize - 1)) != 0) Fail("free of an unaligned address ", address);
+            ref readonly ParavirtOps ops = ref Paravirt.Ops;
+            ulong flags = Paravirt.IrqSave(); // as in AllocatePages
             FrameStatus status = s_allocator.FreeRun(address >> XenConstants.PageShift, count);
+            ops.RestoreFlags(flags);
             if (status == FrameStatus.DoubleFree) Fail("double free of the page at ", address);
             if (status != FrameStatus.Ok) Fail("free of a page that is not ours at ", address);
         }

@@ -44,7 +44,7 @@ namespace Unikernel.Core.Net.Tcp
                 if (Conn(i).State == TcpState.SynSent) SynSentInput(i, ref h, now);
                 else if (Conn(i).State == TcpState.Closed) NoConnection(source, ref h, data.Length, now);
                 else SynchronizedInput(i, ref h, data, now);
-                if (!Conn(i).Used) return;
+                if (!Conn(i).Used) { _s->AckNow = false; return; }
                 // A segment out of order, or one that filled a gap, is answered at once even in a batch (RFC
                 // 5681 4.2): each duplicate ACK counts towards the peer's fast retransmit.
                 if (_s->DeferOutput && !_s->AckNow) _s->OutputPending = true;

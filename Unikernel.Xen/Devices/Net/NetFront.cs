@@ -391,7 +391,7 @@ namespace Unikernel.Xen
         {
             length = 0;
             int count = n->PacketSlots, startPage = (int)(n->PacketStart & (RxBuffers - 1));
-            if (n->SlotLength[0] <= 0 || n->SlotOffset[0] + n->SlotLength[0] != 4096) return null;
+            if (n->SlotLength[0] <= 0 || n->SlotOffset[0] + n->SlotLength[0] != 4096 || n->SlotId[0] != startPage) return null;
             int second = 1;
             while (second < count && n->SlotLength[second] < 0) second++;
             if (second == count) return null;
