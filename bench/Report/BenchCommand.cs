@@ -24,7 +24,7 @@ public static class BenchCommand
         var sections = new Option<string>("--sections") { Description = "Which sections to run: hypercalls, boot or both (comma-separated)", DefaultValueFactory = _ => "hypercalls,boot" };
         var repeats = new Option<int>("--boot-repeats") { Description = "Boots per memory size in the boot section", DefaultValueFactory = _ => 3 };
         var xlSizes = new Option<string>("--xl-sizes") { Description = "MiB of memory= for the xl boots", DefaultValueFactory = _ => "4,8,32,256" };
-        var dom0Sizes = new Option<string>("--dom0-sizes") { Description = "MiB of QEMU memory for the dom0 boots", DefaultValueFactory = _ => "128,1024,4096" };
+        var dom0Sizes = new Option<string>("--dom0-sizes") { Description = "MiB of QEMU memory for the dom0 boots", DefaultValueFactory = _ => "32,128,1024,4096" };
         var dom0Timeout = new Option<int>("--dom0-boot-timeout") { Description = "Seconds per dom0 boot before it counts as a timeout", DefaultValueFactory = _ => 900 };
         var dom0Budget = new Option<int>("--dom0-size-budget") { Description = "Seconds of dom0 boots per size after which no further repeat starts", DefaultValueFactory = _ => 300 };
         var dom0Realtime = new Option<bool>("--dom0-realtime") { Description = "Boot the dom0 sizes without -icount: real time like the xl boots (comparable with them, noisier) instead of instruction-counted virtual time" };
