@@ -67,4 +67,12 @@ public class NetBenchReportTests
         Assert.Contains("| 1-byte TCP ping-pong: median µs | 1000 | 2000 | 2.00 | - |", table);
         Assert.Contains("| TCP guest → dom0, 16 MiB: MiB/s | 5.00 | 10.0 | 0.50 | 20.0 |", table); // loopback serves both directions
     }
+
+    [Fact]
+    public void The_table_states_the_rounds_its_csv_records()
+    {
+        var row = new NetBenchCommand.Row("ours", "redis-set-p1-rps", 1);
+        Assert.Contains("the median of 3 rounds", NetBenchCommand.Markdown(new[] { row }));
+        Assert.Contains("the median of 5 rounds", NetBenchCommand.Markdown(new[] { row, new NetBenchCommand.Row("all", "rounds", 5) }));
+    }
 }
