@@ -98,19 +98,6 @@ namespace Unikernel.Core.Memory
             return status;
         }
 
-        // Takes a free page back out, as if it had never been added (a hole).
-        public FrameStatus Withdraw(ulong pfn)
-        {
-            if (!InWindow(pfn)) return FrameStatus.OutOfRange;
-            ulong index = pfn - _basePfn;
-            Ready(index);
-            if (!Test(_present, index) || !Test(_available, index)) return FrameStatus.NotOwned;
-            Clear(_present, index);
-            Clear(_available, index);
-            _freePages--;
-            return FrameStatus.Ok;
-        }
-
         // Writes the bitmaps for up to blocks more blocks; false once all are written (for an idle loop).
         public bool InitializeSome(ulong blocks)
         {

@@ -25,6 +25,7 @@ namespace Unikernel.Core.Net.Tcp
         public byte SndShift, RcvShift;
         public bool SynAcked;
         public bool FinQueued;     // Shutdown/Close: FIN follows the queued data
+        public bool WriterWaiting; // the last write did not fit: the writer adds more as ACKs free the ring
         public uint FinSeq;        // the FIN's sequence number once queued
         public int SendMss;
 

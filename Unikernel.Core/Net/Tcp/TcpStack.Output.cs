@@ -54,8 +54,15 @@ namespace Unikernel.Core.Net.Tcp
                         c.Cwnd = c.Cwnd > acked ? c.Cwnd - acked + mss : mss;
                     }
                 }
-                else if (c.Cwnd < c.Ssthresh) c.Cwnd += acked < mss ? acked : mss; // slow start
-                else c.Cwnd += Max(1u, mss * mss / c.Cwnd);                      // congestion avoidance
+                else if (c.Cwnd < c.Ssthresh)
+                {
+                    // Slow start counting every byte acknowledged (RFC 3465, as Linux's tcp_slow_start): a Linux
+                    // receiver with GRO answers a large segment with one stretch ACK, and one segment a
+                    // stretch ACK would grow the window by one segment per round trip.
+                    ulong grown = (ulong)c.Cwnd + acked;
+                    c.Cwnd = grown < c.Ssthresh ? (uint)grown : c.Ssthresh;
+                }
+                else c.Cwnd += (uint)Math.Max(1ul, (ulong)mss * acked / c.Cwnd); // congestion avoidance: one segment per window acknowledged
                 if (c.Cwnd > MaxCwnd) c.Cwnd = MaxCwnd; // an application-limited sender would grow it forever
                 c.DupAcks = 0;
             }
@@ -157,6 +164,24 @@ namespace Unikernel.Core.Net.Tcp
             if (conn < 0 || conn >= MaxConnections || !Conn(conn).Used) return;
             _s->LastNow = now;
             Output(conn, now);
+        }
+
+        // After a write: sends at once when nothing is in flight (an answer to a request leaves without delay)
+        // or a whole segment is queued; else the tail waits for the next Poll, which the platform runs before
+        // its CPU idles, so a writer's successive small writes leave as one large segment instead of one each
+        // (as Linux's autocorking). True when output was left for that Poll.
+        public bool FlushWritten(int conn, ulong now)
+        {
+            if (conn < 0 || conn >= MaxConnections || !Conn(conn).Used) return false;
+            ref TcpConnection c = ref Conn(conn);
+            int unsent = (int)(c.SndBase + (uint)c.Send.Count - c.SndNxt);
+            if (c.SndNxt == c.SndUna || unsent >= SegmentLimit(ref c) || !CanSendData(c.State))
+            {
+                Flush(conn, now);
+                return false;
+            }
+            _s->OutputPending = true;
+            return true;
         }
 
         // When Poll is next needed: 0 when output is waiting, ulong.MaxValue when nothing is timed.
@@ -303,10 +328,18 @@ namespace Unikernel.Core.Net.Tcp
                     uint cwnd = c.Cwnd + (c.InRecovery ? 0 : (uint)Min(c.DupAcks, 2) * (uint)c.SendMss);
                     uint window = c.SndWnd < cwnd ? c.SndWnd : cwnd;
                     int usable = window > inFlight ? (int)Min(window - inFlight, 0x7FFFFFFF) : 0;
-                    int length = Min(available, Min(SegmentLimit(ref c), usable));
+                    int limit = SegmentLimit(ref c);
+                    int length = Min(available, Min(limit, usable));
                     // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
                     // unless it is the last of what is queued.
                     if (length < available && length < c.SendMss && inFlight > 0) length = 0;
+                    // TSO deferral (as Linux's tcp_tso_should_defer): while a whole large segment is in flight
+                    // and the writer waits for room in the ring, a shorter segment waits for the writer to
+                    // complete it (the next ACK frees room). Otherwise segments shrink to what each ACK frees,
+                    // and the receiver's work (per segment, and an ACK or two each) grows. The ACKs of what is
+                    // in flight, or its retransmission, bound the wait.
+                    if (length == available && length < limit && limit > c.SendMss && inFlight >= (uint)limit
+                        && c.WriterWaiting && !c.FinQueued) length = 0;
                     bool fin = c.FinQueued && c.SndNxt + (uint)length == c.FinSeq;
                     if (length == 0 && !fin) break;
                     byte flags = TcpFlags.Ack;

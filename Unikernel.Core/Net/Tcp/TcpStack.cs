@@ -87,6 +87,20 @@ namespace Unikernel.Core.Net.Tcp
             return InitSplit(memory, StateBytes(config), &rings, RingBytes(config) * (nuint)config.MaxConnections, config, output, context, out stack);
         }
 
+        // How a platform whose longest run of memory is maxBlockBytes lays the rings out for InitSplit: blocks of
+        // blockBytes (whole connections' rings), the count returned; 0 if one connection's rings do not fit a
+        // block or the config is not valid. The caller's array of block pointers must hold that many.
+        public static int RingBlocks(in TcpConfig config, nuint maxBlockBytes, out nuint blockBytes)
+        {
+            blockBytes = 0;
+            if (!config.IsValid) return 0;
+            nuint ring = RingBytes(config), perBlock = maxBlockBytes / ring;
+            if (perBlock == 0) return 0;
+            if (perBlock > (nuint)config.MaxConnections) perBlock = (nuint)config.MaxConnections;
+            blockBytes = perBlock * ring;
+            return (int)(((nuint)config.MaxConnections + perBlock - 1) / perBlock);
+        }
+
         // As Init, with the connections' rings in memory of their own: blocks[0..count) each of blockBytes (a
         // multiple of RingBytes), together holding MaxConnections connections' rings. For a platform whose
         // longest run of pages is shorter than the whole.
@@ -327,6 +341,7 @@ namespace Unikernel.Core.Net.Tcp
             }
             if (data.Length == 0) return 0;
             int n = c.Send.Append(data);
+            c.WriterWaiting = n < data.Length;
             if (n == 0) return (int)TcpStatus.WouldBlock;
             _s->OutputPending = true;
             return n;
@@ -482,8 +497,8 @@ namespace Unikernel.Core.Net.Tcp
             c.Cwnd = InitialWindow(c.SendMss);
         }
 
-        // RFC 5681 3.1: IW = 2 to 4 segments by SMSS.
-        private static uint InitialWindow(int mss) => (uint)(mss > 2190 ? 2 * mss : mss > 1095 ? 3 * mss : 4 * mss);
+        // RFC 6928 (as Linux): IW = min(10 * SMSS, max(2 * SMSS, 14600)).
+        private static uint InitialWindow(int mss) => (uint)Math.Min(10 * mss, Math.Max(2 * mss, 14600));
 
         // RFC 6528: a clock (4 us ticks) plus a keyed function of the connection's identity, so sequence
         // numbers differ between connections and are not guessed from one another. The counter keeps two

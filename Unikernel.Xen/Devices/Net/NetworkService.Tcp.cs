@@ -11,17 +11,18 @@ namespace Unikernel.Xen
     {
         private static TcpStack s_tcp;
 
-        private const int RingBlocks = 8;
+        private const int MaxRingBlocks = 32;
 
-        // Sized from memory: 64 connections with 64 KiB each way when the domain has 48 MiB free (a full
-        // window of large segments), 32 KiB from 32 MiB, fewer and smaller below (a 4 MiB domain still gets
-        // 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
+        // Sized from memory: 64 connections receiving into 64 KiB (a full window of large segments) and
+        // sending from 128 KiB (a large segment in flight while the writer fills the next) when the domain has
+        // 48 MiB free, 12 MiB in all; 32 KiB each way from 32 MiB, fewer and smaller below (a 4 MiB domain
+        // still gets 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
         // the page allocator's longest run is under 2 MiB (every 2 MiB of RAM starts with its page table).
         private static bool StartTcp(uint address, ref Core.Text.TextBuilder failure)
         {
             ulong free = FramePool.FreePageCount;
             TcpConfig config = TcpConfig.Default(address, PvClock.Now ^ PvClock.ReadTsc() * 0x9E3779B97F4A7C15);
-            if (free >= 12288) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 64 * 1024; }
+            if (free >= 12288) { config.MaxConnections = 64; config.SendBufferBytes = 128 * 1024; config.ReceiveBufferBytes = 64 * 1024; }
             else if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }
@@ -33,15 +34,22 @@ namespace Unikernel.Xen
             // would otherwise lose SYNs to a backlog of 8 and wait a second for their retransmission.
             config.Backlog = config.MaxConnections / 2 > 8 ? config.MaxConnections / 2 : 8;
             ulong statePages = ((ulong)TcpStack.StateBytes(config) + 4095) / 4096;
-            ulong perBlock = (1 << 20) / (ulong)TcpStack.RingBytes(config);
-            ulong blockPages = perBlock * (ulong)TcpStack.RingBytes(config) / 4096;
-            byte** blocks = stackalloc byte*[RingBlocks];
-            ulong blockCount = ((ulong)config.MaxConnections + perBlock - 1) / perBlock;
-            for (ulong b = 0; b < blockCount; b++) blocks[b] = (byte*)FramePool.AllocatePages(blockPages);
-            var state = (byte*)FramePool.AllocatePages(statePages);
-            if (blockCount > RingBlocks || state == null
-                || !TcpStack.InitSplit(state, (nuint)(statePages * 4096), blocks, (nuint)(blockPages * 4096), config, &TcpOutput, (ulong)s_interface, out s_tcp))
+            int blockCount = TcpStack.RingBlocks(config, 1 << 20, out nuint blockBytes);
+            if (blockCount == 0 || blockCount > MaxRingBlocks)
             {
+                failure.Append($"TCP rings of {(ulong)TcpStack.RingBytes(config)} bytes per connection need {blockCount} blocks (at most {MaxRingBlocks})");
+                return false;
+            }
+            ulong blockPages = ((ulong)blockBytes + 4095) / 4096;
+            byte** blocks = stackalloc byte*[MaxRingBlocks];
+            int made = 0;
+            while (made < blockCount && (blocks[made] = (byte*)FramePool.AllocatePages(blockPages)) != null) made++;
+            var state = made == blockCount ? (byte*)FramePool.AllocatePages(statePages) : null;
+            if (state == null
+                || !TcpStack.InitSplit(state, (nuint)(statePages * 4096), blocks, blockBytes, config, &TcpOutput, (ulong)s_interface, out s_tcp))
+            {
+                for (int b = 0; b < made; b++) FramePool.FreePages(blocks[b], blockPages);
+                if (state != null) FramePool.FreePages(state, statePages);
                 failure.Append("no memory for TCP");
                 return false;
             }
@@ -167,7 +175,7 @@ namespace Unikernel.Xen
                 if (n > 0)
                 {
                     done += n;
-                    FlushTcp(conn);
+                    if (s_tcp.FlushWritten(conn, PvClock.Now)) Idle.Kick(); // the poller sends the tail before the CPU idles
                     if (!wait || done == data.Length) return wait ? 0 : done;
                     continue;
                 }

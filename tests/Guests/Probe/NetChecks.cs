@@ -169,12 +169,13 @@ internal static unsafe class NetChecks
         }
         if (rc < 0) line.Append($" error {rc} ({Errno.Name(rc)})");
         Console.WriteLine(line.Text);
-        if (!s_hash && c->Kind == Kind.Sink)
+        if (!s_hash && c->Kind != Kind.Echo)
         {
-            // The benchmark's figures seen from inside: how long the transfer took here and how much of it we idled.
+            // The benchmark's figures seen from inside: how long the transfer took here (a source: until its
+            // last byte was queued) and how much of it we idled.
             ulong elapsed = Unikernel.Xen.PvClock.Now - c->Started, blocked = Unikernel.Xen.Idle.BlockedNanoseconds - c->BlockedAtStart;
             var stats = new TextBuilder(stackalloc char[120]);
-            stats.Append($"net: sink took {elapsed / 1_000_000} ms, blocked {blocked / 1_000_000} ms");
+            stats.Append($"net: {what} took {elapsed / 1_000_000} ms, blocked {blocked / 1_000_000} ms");
             Console.WriteLine(stats.Text);
             PrintCounters();
         }

@@ -194,25 +194,6 @@ public unsafe class FrameAllocatorTests : IDisposable
         Assert.Throws<ArgumentException>(() => new FrameAllocator((ulong*)storage, 1, 0, 64));
     }
 
-    [Fact]
-    public void A_withdrawn_page_is_a_hole_again()
-    {
-        var allocator = Create(0x100, 256);
-        Assert.Equal(FrameStatus.Ok, allocator.AddFree(0x100, 200));
-        Assert.Equal(FrameStatus.Ok, allocator.Withdraw(0x100));
-        Assert.Equal(FrameStatus.Ok, allocator.Withdraw(0x140));
-        Assert.Equal(198UL, allocator.FreePages);
-        Assert.False(allocator.IsFree(0x100));
-        Assert.Equal(FrameStatus.NotOwned, allocator.Withdraw(0x100));      // twice
-        Assert.Equal(FrameStatus.NotOwned, allocator.Withdraw(0x1f0));      // never added
-        Assert.Equal(FrameStatus.OutOfRange, allocator.Withdraw(0x300));
-        Assert.Equal(FrameStatus.NotOwned, allocator.Free(0x140));          // not ours, unlike an allocated page
-        Assert.Equal(FrameStatus.Ok, allocator.Allocate(out ulong first));
-        Assert.Equal(0x101UL, first);
-        Assert.Equal(FrameStatus.NotOwned, allocator.Withdraw(first));      // allocated, not free
-        Assert.Equal(FrameStatus.Ok, allocator.AddFree(0x140, 1));          // a hole can be added again
-    }
-
     // Boot's lazily mapped RAM: the bitmaps are written when first needed, each block's first page is kept
     // out (a leaf table), and the counts are right before anything is written.
     [Fact]

@@ -72,9 +72,10 @@ public sealed unsafe class TcpEndToEndTests
             }
             // The other side lays its rings out in blocks of three connections, as the guest does (its page
             // runs are shorter than the whole).
-            nuint state = TcpStack.StateBytes(config), block = 3 * TcpStack.RingBytes(config);
+            nuint state = TcpStack.StateBytes(config);
+            int blocks = TcpStack.RingBlocks(config, 3 * TcpStack.RingBytes(config) + 1, out nuint block);
+            Assert.Equal((config.MaxConnections + 2) / 3, blocks);
             _memory = (byte*)NativeMemory.AlignedAlloc(state, 16);
-            int blocks = (config.MaxConnections + 2) / 3;
             _blocks = new IntPtr[blocks];
             byte** pointers = stackalloc byte*[blocks];
             for (int b = 0; b < blocks; b++) _blocks[b] = (IntPtr)(pointers[b] = (byte*)NativeMemory.AlignedAlloc(block, 16));

@@ -476,9 +476,9 @@ public sealed class TcpStateMachineTests : IDisposable
         t.Peer(t._peerSeq, t._iss + 1, TcpFlags.Ack, window: 1000); // 8000 bytes, scaled by 2^3
         int conn = t.Stack.Accept(0);
         var sent = t.WriteAndPoll(conn, 20000);
-        Assert.Equal(3, sent.Count);              // the initial congestion window, within the 8000 of the peer
+        Assert.Equal(5, sent.Count);              // the 8000 bytes of the peer's window, in full segments
         Assert.Equal(51200, sent[0].Header.Window); // 200 KiB >> 2
-        t.Peer(t._peerSeq, t._iss + 1 + 3 * 1460, TcpFlags.Ack, window: 500); // 4000 bytes
+        t.Peer(t._peerSeq, t._iss + 1 + 5 * 1460, TcpFlags.Ack, window: 500); // 4000 bytes
         // Two full segments; the 1080 left of the window wait while data is out (sender silly-window avoidance).
         Assert.Equal(new[] { 1460, 1460 }, t._host.Take().Select(s => s.Data.Length));
     }
@@ -589,17 +589,90 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(1ul, Stack.Counters.ConnectionsTimedOut);
     }
 
+    // A Linux receiver with GRO acknowledges a burst with one stretch ACK: slow start counts the bytes it
+    // acknowledges (RFC 3465), so the window still doubles each round trip.
+    [Fact]
+    public void Slow_start_grows_by_the_bytes_a_stretch_ack_acknowledges()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.SendBufferBytes = 64 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        Assert.Equal(10, t.WriteAndPoll(conn, 40 * 1460).Count);
+        t._now += 10 * Ms;
+        t.Peer(t._peerSeq, t._iss + 1 + 10 * 1460, TcpFlags.Ack);
+        Assert.Equal(20, t._host.Take().Count);
+        t._now += 10 * Ms;
+        t.Peer(t._peerSeq, t._iss + 1 + 30 * 1460, TcpFlags.Ack);
+        Assert.Equal(10, t._host.Take().Count); // the rest: the window (40 segments) holds it all
+    }
+
+    // Autocorking: a small write while data is in flight waits for the platform's next Poll, so a writer's
+    // successive small writes leave together; nothing in flight, or a whole segment queued, goes at once.
+    [Fact]
+    public void Small_writes_behind_data_in_flight_wait_for_the_next_poll()
+    {
+        int conn = PassiveOpen();
+        Assert.Equal(100, Stack.Write(conn, Bytes(100)));
+        Assert.False(Stack.FlushWritten(conn, _now));
+        Assert.Equal(100, One().Data.Length); // nothing was in flight: at once
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(300, Stack.Write(conn, Bytes(300)));
+            Assert.True(Stack.FlushWritten(conn, _now));
+            NothingSent();
+            Assert.Equal(0ul, Stack.NextDeadline); // the poll is due now
+        }
+        Stack.Poll(_now);
+        Assert.Equal(900, One().Data.Length); // the three writes as one segment
+        Assert.Equal(2000, Stack.Write(conn, Bytes(2000)));
+        Assert.False(Stack.FlushWritten(conn, _now)); // a whole segment is queued: at once
+        Assert.Equal(new[] { 1460, 540 }, _host.Take().Select(s => s.Data.Length));
+    }
+
+    // TSO deferral: while a large segment is in flight and the writer waits for room, what ACKs free piece by
+    // piece is gathered into a whole large segment; once the writer's data fits, the tail leaves.
+    [Fact]
+    public void A_writer_waiting_for_room_fills_whole_large_segments()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.LargeSendBytes = 2 * 1460;
+        config.SendBufferBytes = 4 * 2 * 1460;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        uint una = t._iss + 1;
+        Assert.Equal(4 * 2920, t.Stack.Write(conn, Bytes(20000))); // the ring is full: the writer waits
+        t.Stack.Poll(t._now);
+        Assert.Equal(new[] { 2920, 2920, 2920, 2920 }, t._host.Take().Select(s => s.Data.Length));
+        t.Peer(t._peerSeq, una += 1460, TcpFlags.Ack); // half a segment acknowledged
+        t.NothingSent();
+        Assert.Equal(1460, t.Stack.Write(conn, Bytes(5000)));
+        Assert.True(t.Stack.FlushWritten(conn, t._now));
+        t.Stack.Poll(t._now);
+        t.NothingSent(); // half a large segment waits for the rest
+        t.Peer(t._peerSeq, una += 1460, TcpFlags.Ack);
+        t.NothingSent();
+        Assert.Equal(1460, t.Stack.Write(conn, Bytes(5000)));
+        Assert.False(t.Stack.FlushWritten(conn, t._now));
+        Assert.Equal(2920, t.One().Data.Length); // whole
+        t.Peer(t._peerSeq, una += 1460, TcpFlags.Ack);
+        Assert.Equal(100, t.Stack.Write(conn, Bytes(100))); // the writer's last: it fits
+        Assert.True(t.Stack.FlushWritten(conn, t._now));
+        t.Stack.Poll(t._now);
+        Assert.Equal(100, t.One().Data.Length);
+    }
+
     [Fact]
     public void Three_duplicate_acks_trigger_a_fast_retransmit()
     {
         int conn = PassiveOpen();
-        var sent = WriteAndPoll(conn, 10 * 1460);
-        Assert.Equal(3, sent.Count); // initial window: 3 segments of 1460 (RFC 5681)
+        var sent = WriteAndPoll(conn, 14 * 1460);
+        Assert.Equal(10, sent.Count); // initial window: 10 segments of 1460 (RFC 6928)
         _now += 10 * Ms;
         Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack); // the first arrived; the second is lost
         sent = _host.Take();
-        Assert.Equal(2, sent.Count); // slow start: the window grew by one segment
-        uint next = _iss + 1 + 5 * 1460;
+        Assert.Equal(2, sent.Count); // slow start: the window grew by the segment acknowledged
+        uint next = _iss + 1 + 12 * 1460;
         for (int dup = 1; dup <= 2; dup++)
         {
             Peer(_peerSeq, _iss + 1 + 1460, TcpFlags.Ack);
