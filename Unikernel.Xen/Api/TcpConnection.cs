@@ -4,8 +4,9 @@ namespace Unikernel
 {
     /// <summary>
     /// One TCP connection, accepted from a <see cref="TcpListener"/> or made with <see cref="Connect"/>. Bytes
-    /// written are queued in the connection's send buffer and sent (and resent) by the stack; bytes received
-    /// wait in its receive buffer until read. Each call has a waiting form and a non-waiting one (<c>Try...</c>,
+    /// written are queued in the connection's send buffer and sent (and resent) by the stack: at once when
+    /// nothing sent before is still unacknowledged, else with the next full segment or when the program next
+    /// waits (so successive small writes leave together); bytes received wait in its receive buffer until read. Each call has a waiting form and a non-waiting one (<c>Try...</c>,
     /// <see cref="Errno.EAGAIN"/> when it would wait). Errors are negative <see cref="Errno"/> values:
     /// <c>ECONNRESET</c> the peer reset it, <c>ETIMEDOUT</c> the peer stopped answering, <c>EPIPE</c> writing
     /// after <see cref="Close"/>, <c>ENOTCONN</c> not a connection (any more).

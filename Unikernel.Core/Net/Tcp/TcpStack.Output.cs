@@ -32,7 +32,7 @@ namespace Unikernel.Core.Net.Tcp
                         RetransmitFirst(i, now);
                         _s->Counters.FastRetransmits++;
                     }
-                    else if (c.InRecovery) c.Cwnd += mss; // each duplicate is a segment that left the network
+                    else if (c.InRecovery && c.Cwnd < MaxCwnd) c.Cwnd += mss; // each duplicate is a segment that left the network
                 }
             }
             else
@@ -56,9 +56,9 @@ namespace Unikernel.Core.Net.Tcp
                 }
                 else if (c.Cwnd < c.Ssthresh)
                 {
-                    // Slow start counting every byte acknowledged (RFC 3465, as Linux's tcp_slow_start): a Linux
-                    // receiver with GRO answers a large segment with one stretch ACK, and one segment a
-                    // stretch ACK would grow the window by one segment per round trip.
+                    // Slow start counting every byte acknowledged (RFC 3465's byte counting without its per-ACK
+                    // limit, as Linux's tcp_slow_start): a Linux receiver with GRO answers a large segment with
+                    // one stretch ACK, and one segment a stretch ACK would grow the window by one per round trip.
                     ulong grown = (ulong)c.Cwnd + acked;
                     c.Cwnd = grown < c.Ssthresh ? (uint)grown : c.Ssthresh;
                 }
@@ -180,8 +180,7 @@ namespace Unikernel.Core.Net.Tcp
                 Flush(conn, now);
                 return false;
             }
-            _s->OutputPending = true;
-            return true;
+            return true; // Write left OutputPending set: NextDeadline is 0 until the poll
         }
 
         // When Poll is next needed: 0 when output is waiting, ulong.MaxValue when nothing is timed.

@@ -37,7 +37,8 @@ namespace Unikernel.Xen
             int blockCount = TcpStack.RingBlocks(config, 1 << 20, out nuint blockBytes);
             if (blockCount == 0 || blockCount > MaxRingBlocks)
             {
-                failure.Append($"TCP rings of {(ulong)TcpStack.RingBytes(config)} bytes per connection need {blockCount} blocks (at most {MaxRingBlocks})");
+                if (blockCount == 0) failure.Append($"one connection's TCP rings ({(ulong)TcpStack.RingBytes(config)} bytes) exceed a block of 1 MiB");
+                else failure.Append($"TCP rings of {(ulong)TcpStack.RingBytes(config)} bytes per connection need {blockCount} blocks (at most {MaxRingBlocks})");
                 return false;
             }
             ulong blockPages = ((ulong)blockBytes + 4095) / 4096;

@@ -368,6 +368,7 @@ namespace Unikernel.Xen
         private static void OnShutdown(ShutdownReason reason)
         {
             if (!s_started) return;
+            FlushTcp(); // writes left for the next poll still leave (the peer may not get all: no waiting here)
             NetFront.Disconnect(s_front);
             XenConsole.WriteLine("# net: closed");
         }

@@ -607,6 +607,27 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(10, t._host.Take().Count); // the rest: the window (40 segments) holds it all
     }
 
+    // After a timeout, slow start stops at ssthresh (half what was in flight) however much one ACK covers;
+    // beyond it the window grows by a segment per window acknowledged (RFC 5681 3.1, counted in bytes).
+    [Fact]
+    public void After_a_timeout_slow_start_stops_at_ssthresh_then_grows_a_segment_per_window()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.SendBufferBytes = 64 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        uint una = t._iss + 1;
+        Assert.Equal(10, t.WriteAndPoll(conn, 40 * 1460).Count);
+        t._now = t.Stack.NextDeadline;
+        t.Stack.Poll(t._now);
+        Assert.Equal(una, t.One().Header.Sequence); // the timeout: one segment again
+        t.Peer(t._peerSeq, una += 10 * 1460, TcpFlags.Ack); // all ten were there
+        Assert.Equal(5, t._host.Take().Count); // ssthresh: half of the ten in flight
+        t._now += 10 * Ms;
+        t.Peer(t._peerSeq, una += 5 * 1460, TcpFlags.Ack);
+        Assert.Equal(6, t._host.Take().Count); // one segment more for the window acknowledged
+    }
+
     // Autocorking: a small write while data is in flight waits for the platform's next Poll, so a writer's
     // successive small writes leave together; nothing in flight, or a whole segment queued, goes at once.
     [Fact]
