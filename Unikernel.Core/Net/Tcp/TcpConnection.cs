@@ -27,7 +27,12 @@ namespace Unikernel.Core.Net.Tcp
         public bool FinQueued;     // Shutdown/Close: FIN follows the queued data
         public bool WriterWaiting; // the last write did not fit: the writer adds more as ACKs free the ring
         public uint FinSeq;        // the FIN's sequence number once queued
-        public int SendMss;
+        public int SendMss;        // payload per segment: the peer's MSS less our options (timestamps)
+
+        // Timestamps (RFC 7323 3-5), when both SYNs carried them: TSval is our millisecond clock plus a
+        // per-connection offset; TsRecent the peer's value to echo; PAWS drops what is older than it.
+        public bool TsOk;
+        public uint TsOffset, TsRecent, LastAckSent;
 
         // Receive sequence space.
         public uint Irs, RcvNxt;

@@ -118,6 +118,14 @@ namespace Unikernel.Core.Net.Tcp
         {
             int mss = h.Mss != 0 ? h.Mss : 536;
             c.SendMss = Max(64, Min(mss, _s->Config.Mss));
+            // Timestamps when the SYN carries them (ours always offers them): each segment then has 12 bytes of
+            // options fewer payload (RFC 7323 3.2, RFC 6691).
+            c.TsOk = h.HasTimestamps;
+            if (c.TsOk)
+            {
+                c.TsRecent = h.TimestampValue;
+                c.SendMss = Max(64, c.SendMss - TimestampOptionBytes);
+            }
             c.RcvMss = c.SendMss; // a first guess at what the peer sends; DelayAck learns the real size
             c.Cwnd = InitialWindow(c.SendMss);
             if (h.HasWindowScale)
@@ -195,6 +203,15 @@ namespace Unikernel.Core.Net.Tcp
                 return;
             }
 
+            // PAWS (RFC 7323 5.3 R1): a segment timestamped before the latest in-order one is an old duplicate;
+            // it is answered with an ACK and dropped.
+            if (c.TsOk && h.HasTimestamps && !h.Has(TcpFlags.Rst) && Lt(h.TimestampValue, c.TsRecent))
+            {
+                _s->Counters.DropOutOfWindow++;
+                c.AckPending = true;
+                return;
+            }
+
             // First, the sequence number (the four cases of RFC 9293 3.10.7.4).
             int window = ReceiveWindow(ref c);
             bool acceptable;
@@ -209,6 +226,8 @@ namespace Unikernel.Core.Net.Tcp
                 if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.CloseDeadline = now + 2 * _s->Config.Msl;
                 return;
             }
+            // RFC 7323 4.3: the timestamp to echo is the one of the segment that reaches what we last ACKed.
+            if (c.TsOk && h.HasTimestamps && Le(seq, c.LastAckSent) && Ge(h.TimestampValue, c.TsRecent)) c.TsRecent = h.TimestampValue;
 
             // Second, RST: RFC 5961 3.2, only the exact next sequence number resets; in-window others are answered
             // with a challenge ACK.

@@ -332,6 +332,10 @@ namespace Unikernel.Core.Net.Tcp
                     // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): no small piece while data is out
                     // unless it is the last of what is queued.
                     if (length < available && length < c.SendMss && inFlight > 0) length = 0;
+                    // A piece the window cuts short is whole segments (as Linux's tcp_mss_split_point): the last
+                    // bytes of the peer's window would otherwise be filled by a sliver and its next ACK
+                    // advertise a zero window (a Linux receiver's reader then reopens it one ACK per read).
+                    if (length < available && length > c.SendMss) length -= length % c.SendMss;
                     // TSO deferral (as Linux's tcp_tso_should_defer): while a whole large segment is in flight
                     // and the writer waits for room in the ring, a shorter segment waits for the writer to
                     // complete it (the next ACK frees room). Otherwise segments shrink to what each ACK frees,
@@ -395,7 +399,7 @@ namespace Unikernel.Core.Net.Tcp
         // The most payload one segment may carry: one MSS, or with TSO as many whole MSS as LargeSendBytes holds.
         private int SegmentLimit(ref TcpConnection c)
         {
-            int large = _s->Config.LargeSendBytes;
+            int large = _s->Config.LargeSendBytes - (c.TsOk ? TimestampOptionBytes : 0); // it counts a bare header
             return large > c.SendMss ? large / c.SendMss * c.SendMss : c.SendMss;
         }
 
@@ -446,6 +450,12 @@ namespace Unikernel.Core.Net.Tcp
             }
             bool ack = (flags & TcpFlags.Ack) != 0;
             if (ack) h.Acknowledgment = c.RcvNxt;
+            if (c.TsOk || (flags & TcpFlags.Syn) != 0 && c.State == TcpState.SynSent)
+            {
+                h.HasTimestamps = true;
+                h.TimestampValue = (uint)(now / 1_000_000) + c.TsOffset;
+                h.TimestampEcho = c.TsOk ? c.TsRecent : 0;
+            }
             Span<byte> scratch = new Span<byte>(_s->Scratch, _s->ScratchLength);
             int headerLength = h.Write(scratch);
             c.Send.CopyOut(offset, scratch.Slice(headerLength, length));
@@ -455,6 +465,7 @@ namespace Unikernel.Core.Net.Tcp
             if ((flags & TcpFlags.Syn) == 0 && window < c.RcvMss) _s->Counters.SmallWindows++;
             if (ack)
             {
+                c.LastAckSent = c.RcvNxt;
                 c.AckPending = false;
                 c.AckDeadline = 0;
                 c.FullSegmentsUnacked = 0;

@@ -56,6 +56,8 @@ namespace Unikernel.Core.Net.Tcp
             set => _s->DeferOutput = value;
         }
 
+        private const int TimestampOptionBytes = 12; // kind 8, length 10, padded with two NOPs
+
         private static nuint Align(nuint n) => (n + 15) & ~(nuint)15;
 
         private static nuint ScratchBytes(in TcpConfig config) =>
@@ -486,6 +488,7 @@ namespace Unikernel.Core.Net.Tcp
             c.RemotePort = remotePort;
             c.LocalPort = localPort;
             c.Iss = InitialSequence(remoteAddress, remotePort, localPort, now);
+            c.TsOffset = c.Iss * 0x9E3779B1u; // RFC 7323 5.4: a per-connection offset hides our clock
             c.SndUna = c.SndNxt = c.SndMax = c.Iss;
             c.LastHeard = now;
             c.SndBase = c.Iss + 1;

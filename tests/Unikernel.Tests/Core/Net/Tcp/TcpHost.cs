@@ -70,12 +70,14 @@ internal sealed unsafe class TcpHost : IDisposable
 
     // A segment from source to destination with a correct checksum.
     public static byte[] Segment(ushort sourcePort, ushort destinationPort, uint seq, uint ack, byte flags, ushort window = 65535,
-        byte[]? data = null, ushort mss = 0, int windowScale = -1, uint source = Remote, uint destination = Local)
+        byte[]? data = null, ushort mss = 0, int windowScale = -1, uint source = Remote, uint destination = Local,
+        uint? tsValue = null, uint tsEcho = 0)
     {
         var h = new TcpHeader
         {
             SourcePort = sourcePort, DestinationPort = destinationPort, Sequence = seq, Acknowledgment = ack, Flags = flags,
             Window = window, Mss = mss, HasWindowScale = windowScale >= 0, WindowScale = (byte)Math.Max(0, windowScale),
+            HasTimestamps = tsValue.HasValue, TimestampValue = tsValue ?? 0, TimestampEcho = tsEcho,
         };
         data ??= Array.Empty<byte>();
         var bytes = new byte[h.EncodedLength + data.Length];

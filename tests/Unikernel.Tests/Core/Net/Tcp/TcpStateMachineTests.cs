@@ -24,8 +24,8 @@ public sealed class TcpStateMachineTests : IDisposable
     public void Dispose() => _host.Dispose();
 
     private void Peer(uint seq, uint ack, byte flags, byte[]? data = null, ushort window = 65535, ushort mss = 0, ushort port = PeerPort,
-        int windowScale = -1) =>
-        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss, windowScale), false, _now);
+        int windowScale = -1, uint? tsValue = null, uint tsEcho = 0) =>
+        Stack.Receive(Remote, Local, Segment(port, Port, seq, ack, flags, window, data, mss, windowScale, tsValue: tsValue, tsEcho: tsEcho), false, _now);
 
     private Sent One()
     {
@@ -605,6 +605,57 @@ public sealed class TcpStateMachineTests : IDisposable
         t._now += 10 * Ms;
         t.Peer(t._peerSeq, t._iss + 1 + 30 * 1460, TcpFlags.Ack);
         Assert.Equal(10, t._host.Take().Count); // the rest: the window (40 segments) holds it all
+    }
+
+    // RFC 7323: timestamps when the peer's SYN has them; every segment then carries our clock and echoes the
+    // latest in-order value, the payload is 12 bytes shorter, and PAWS drops an older timestamp with an ACK.
+    [Fact]
+    public void Timestamps_are_echoed_shorten_segments_and_drop_old_duplicates()
+    {
+        int listener = Stack.Listen(Port);
+        Peer(_peerSeq, 0, TcpFlags.Syn, mss: 1460, tsValue: 1000);
+        TcpHeader synAck = One().Header;
+        Assert.True(synAck.HasTimestamps);
+        Assert.Equal(1000u, synAck.TimestampEcho);
+        _iss = synAck.Sequence;
+        _peerSeq++;
+        Peer(_peerSeq, _iss + 1, TcpFlags.Ack, tsValue: 1001, tsEcho: synAck.TimestampValue);
+        int conn = Stack.Accept(listener);
+        Assert.True(conn >= 0);
+        var sent = WriteAndPoll(conn, 3000);
+        Assert.Equal(new[] { 1448, 1448, 104 }, sent.Select(s => s.Data.Length));
+        Assert.All(sent, s => Assert.Equal(1001u, s.Header.TimestampEcho));
+        _now += 5 * Ms;
+        Peer(_peerSeq, _iss + 1 + 3000, TcpFlags.Ack, Bytes(10), tsValue: 1010);
+        TcpHeader ack = One().Header;
+        Assert.Equal(_peerSeq + 10, ack.Acknowledgment);
+        Assert.Equal(1010u, ack.TimestampEcho);
+        Assert.True(ack.TimestampValue >= synAck.TimestampValue + 5); // a millisecond clock
+        ulong dropped = Stack.Counters.DropOutOfWindow;
+        Peer(_peerSeq + 10, _iss + 1 + 3000, TcpFlags.Ack, Bytes(10, 10), tsValue: 900); // older: an old duplicate
+        Assert.Equal(_peerSeq + 10, One().Header.Acknowledgment); // answered, not taken
+        Assert.Equal(dropped + 1, Stack.Counters.DropOutOfWindow);
+        Assert.Equal(10, Stack.Read(conn, new byte[100]));
+    }
+
+    [Fact]
+    public void Without_timestamps_in_the_syn_none_are_sent()
+    {
+        int conn = PassiveOpen();
+        var sent = WriteAndPoll(conn, 1500);
+        Assert.Equal(new[] { 1460, 40 }, sent.Select(s => s.Data.Length));
+        Assert.All(sent, s => Assert.False(s.Header.HasTimestamps));
+    }
+
+    // A large segment the peer's window cuts short is whole segments: no sliver fills the window to the byte.
+    [Fact]
+    public void A_window_limited_large_segment_is_whole_segments()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.LargeSendBytes = 8 * 1460;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen(window: 5000);
+        Assert.Equal(new[] { 3 * 1460 }, t.WriteAndPoll(conn, 8000).Select(s => s.Data.Length));
     }
 
     // After a timeout, slow start stops at ssthresh (half what was in flight) however much one ACK covers;
