@@ -33,6 +33,7 @@ namespace Unikernel.Core.Net.Tcp
         // per-connection offset; TsRecent the peer's value to echo; PAWS drops what is older than it.
         public bool TsOk;
         public uint TsOffset, TsRecent, LastAckSent;
+        public ulong TsRecentAt;   // when TsRecent was taken (PAWS trusts it for 24 days)
 
         // Receive sequence space.
         public uint Irs, RcvNxt;

@@ -124,6 +124,7 @@ namespace Unikernel.Core.Net.Tcp
             if (c.TsOk)
             {
                 c.TsRecent = h.TimestampValue;
+                c.TsRecentAt = _s->LastNow;
                 c.SendMss = Max(64, c.SendMss - TimestampOptionBytes);
             }
             c.RcvMss = c.SendMss; // a first guess at what the peer sends; DelayAck learns the real size
@@ -139,6 +140,8 @@ namespace Unikernel.Core.Net.Tcp
                 c.RcvShift = 0;
             }
         }
+
+        private const ulong PawsIdleLimit = 24UL * 24 * 3600 * 1_000_000_000; // RFC 7323 5.5: 24 days, in ns
 
         // RFC 9293 3.10.7.3: SYN-SENT.
         private void SynSentInput(int i, ref TcpHeader h, ulong now)
@@ -204,8 +207,9 @@ namespace Unikernel.Core.Net.Tcp
             }
 
             // PAWS (RFC 7323 5.3 R1): a segment timestamped before the latest in-order one is an old duplicate;
-            // it is answered with an ACK and dropped.
-            if (c.TsOk && h.HasTimestamps && !h.Has(TcpFlags.Rst) && Lt(h.TimestampValue, c.TsRecent))
+            // it is answered with an ACK and dropped. Not after 24 days idle (5.5): the peer's clock may have
+            // wrapped past half its range since.
+            if (c.TsOk && h.HasTimestamps && !h.Has(TcpFlags.Rst) && Lt(h.TimestampValue, c.TsRecent) && now - c.TsRecentAt < PawsIdleLimit)
             {
                 _s->Counters.DropOutOfWindow++;
                 c.AckPending = true;
@@ -226,8 +230,6 @@ namespace Unikernel.Core.Net.Tcp
                 if (c.State == TcpState.TimeWait && h.Has(TcpFlags.Fin)) c.CloseDeadline = now + 2 * _s->Config.Msl;
                 return;
             }
-            // RFC 7323 4.3: the timestamp to echo is the one of the segment that reaches what we last ACKed.
-            if (c.TsOk && h.HasTimestamps && Le(seq, c.LastAckSent) && Ge(h.TimestampValue, c.TsRecent)) c.TsRecent = h.TimestampValue;
 
             // Second, RST: RFC 5961 3.2, only the exact next sequence number resets; in-window others are answered
             // with a challenge ACK.
@@ -280,6 +282,13 @@ namespace Unikernel.Core.Net.Tcp
                 _s->Counters.DropOutOfWindow++;
                 c.AckPending = true;
                 return;
+            }
+            // RFC 7323 4.3: the timestamp to echo is the one of the segment that reaches what we last ACKed;
+            // taken only from a segment that passed every check (as Linux), so a forged one cannot move it.
+            if (c.TsOk && h.HasTimestamps && Le(seq, c.LastAckSent) && Ge(h.TimestampValue, c.TsRecent))
+            {
+                c.TsRecent = h.TimestampValue;
+                c.TsRecentAt = now;
             }
             if (Ge(ack, c.SndUna)) AckSegment(i, ref h, data.Length, now);
             if (!c.Used) return;

@@ -488,7 +488,7 @@ namespace Unikernel.Core.Net.Tcp
             c.RemotePort = remotePort;
             c.LocalPort = localPort;
             c.Iss = InitialSequence(remoteAddress, remotePort, localPort, now);
-            c.TsOffset = c.Iss * 0x9E3779B1u; // RFC 7323 5.4: a per-connection offset hides our clock
+            c.TsOffset = TimestampOffset(remoteAddress, remotePort, localPort); // RFC 7323 5.4: hides our clock
             c.SndUna = c.SndNxt = c.SndMax = c.Iss;
             c.LastHeard = now;
             c.SndBase = c.Iss + 1;
@@ -515,6 +515,17 @@ namespace Unikernel.Core.Net.Tcp
             x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
             x ^= x >> 31;
             return (uint)x + (uint)(now / 4000);
+        }
+
+        // A keyed function of the connection's identity, independent of its ISN (which the wire shows), so
+        // TSval - offset does not give away the clock (Xen's system time, the host's uptime).
+        private uint TimestampOffset(uint remoteAddress, ushort remotePort, ushort localPort)
+        {
+            ulong x = (_s->Config.IsnSeed * 0xD6E8FEB86659FD93UL) ^ ((ulong)remoteAddress << 32 | (ulong)remotePort << 16 | localPort);
+            x ^= (ulong)_s->LocalAddress * 0xC2B2AE3D27D4EB4FUL;
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+            return (uint)(x ^ (x >> 31));
         }
 
         private int Find(uint remoteAddress, ushort remotePort, ushort localPort)

@@ -636,6 +636,10 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(_peerSeq + 10, One().Header.Acknowledgment); // answered, not taken
         Assert.Equal(dropped + 1, Stack.Counters.DropOutOfWindow);
         Assert.Equal(10, Stack.Read(conn, new byte[100]));
+        _now += 25UL * 24 * 3600 * Second; // idle past 24 days: the peer's clock may have wrapped (RFC 7323 5.5)
+        Peer(_peerSeq + 10, _iss + 1 + 3000, TcpFlags.Ack, Bytes(5), tsValue: 5);
+        Assert.Equal(_peerSeq + 15, One().Header.Acknowledgment);
+        Assert.Equal(5, Stack.Read(conn, new byte[100]));
     }
 
     [Fact]
