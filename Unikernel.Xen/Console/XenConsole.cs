@@ -257,13 +257,7 @@ namespace Unikernel.Xen
         private static bool HasRoom(ulong unused) => s_ring->OutProd - s_ring->OutCons < ConsoleInterface.OutSize;
 
         // Before the ops table is installed events are masked anyway (Xen starts us so).
-        private static ulong Mask()
-        {
-            if (!Paravirt.IsInstalled) return 0;
-            ref readonly ParavirtOps ops = ref Paravirt.Ops;
-            ulong flags = Paravirt.IrqSave();
-            return flags;
-        }
+        private static ulong Mask() => Paravirt.IsInstalled ? Paravirt.IrqSave() : 0;
 
         private static void RestoreFlags(ulong flags)
         {

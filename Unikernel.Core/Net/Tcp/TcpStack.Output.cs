@@ -174,8 +174,7 @@ namespace Unikernel.Core.Net.Tcp
         {
             if (conn < 0 || conn >= MaxConnections || !Conn(conn).Used) return false;
             ref TcpConnection c = ref Conn(conn);
-            int unsent = (int)(c.SndBase + (uint)c.Send.Count - c.SndNxt);
-            if (c.SndNxt == c.SndUna || unsent >= SegmentLimit(ref c) || !CanSendData(c.State))
+            if (c.SndNxt == c.SndUna || Unsent(ref c) >= SegmentLimit(ref c) || !CanSendData(c.State))
             {
                 Flush(conn, now);
                 return false;
@@ -382,7 +381,7 @@ namespace Unikernel.Core.Net.Tcp
         // has taken over (nothing in flight but data waiting for the window).
         private void SetTimers(ref TcpConnection c, ulong now)
         {
-            bool unsent = CanSendData(c.State) && (int)(c.SndBase + (uint)c.Send.Count - c.SndNxt) > 0;
+            bool unsent = CanSendData(c.State) && Unsent(ref c) > 0;
             bool persist = c.SndWnd == 0 && unsent && c.SndNxt == c.SndUna;
             if (persist)
             {
@@ -395,6 +394,9 @@ namespace Unikernel.Core.Net.Tcp
             if (!Gt(c.SndMax, c.SndUna)) c.RetransmitDeadline = 0;
             else if (c.RetransmitDeadline == 0) c.RetransmitDeadline = now + c.Rto;
         }
+
+        // Bytes queued and not yet sent (SND.NXT up to the ring's end).
+        private static int Unsent(ref TcpConnection c) => (int)(c.SndBase + (uint)c.Send.Count - c.SndNxt);
 
         // The most payload one segment may carry: one MSS, or with TSO as many whole MSS as LargeSendBytes holds.
         private int SegmentLimit(ref TcpConnection c)

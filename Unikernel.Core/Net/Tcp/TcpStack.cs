@@ -511,10 +511,7 @@ namespace Unikernel.Core.Net.Tcp
             ulong x = _s->Config.IsnSeed ^ ((ulong)remoteAddress << 32 | (ulong)remotePort << 16 | localPort);
             x ^= (ulong)_s->LocalAddress * 0x9E3779B97F4A7C15UL;
             x += (ulong)(++_s->IsnCounter) * 0xD1B54A32D192ED03UL;
-            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-            x ^= x >> 31;
-            return (uint)x + (uint)(now / 4000);
+            return (uint)Mix(x) + (uint)(now / 4000);
         }
 
         // A keyed function of the connection's identity, independent of its ISN (which the wire shows), so
@@ -523,9 +520,15 @@ namespace Unikernel.Core.Net.Tcp
         {
             ulong x = (_s->Config.IsnSeed * 0xD6E8FEB86659FD93UL) ^ ((ulong)remoteAddress << 32 | (ulong)remotePort << 16 | localPort);
             x ^= (ulong)_s->LocalAddress * 0xC2B2AE3D27D4EB4FUL;
+            return (uint)Mix(x);
+        }
+
+        // SplitMix64's finalizer: every input bit moves every output bit.
+        private static ulong Mix(ulong x)
+        {
             x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
             x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-            return (uint)(x ^ (x >> 31));
+            return x ^ (x >> 31);
         }
 
         private int Find(uint remoteAddress, ushort remotePort, ushort localPort)

@@ -27,7 +27,8 @@ internal static unsafe class NetChecks
         public Sha256 Hash;
     }
 
-    private struct Clients { public fixed byte Bytes[MaxClients * 192]; }
+    private const int ClientBytes = 192; // at least sizeof(Client), checked in Serve
+    private struct Clients { public fixed byte Bytes[MaxClients * ClientBytes]; }
 
     private static Clients s_clients;
     private static UdpSocket s_udp;
@@ -41,7 +42,7 @@ internal static unsafe class NetChecks
 
     public static int Serve()
     {
-        if (sizeof(Client) > 192) { Console.WriteLine("net: client storage too small"); return 1; }
+        if (sizeof(Client) > ClientBytes) { Console.WriteLine("net: client storage too small"); return 1; }
         s_sourceBytes = 16 << 20;
         var commandLine = new Unikernel.Core.KernelCommandLine(DomainFacts.CommandLine);
         if (commandLine.TryGet("net.source", out ReadOnlySpan<byte> value, out _)) Unikernel.Core.KernelCommandLine.TryParseUInt64(value, out s_sourceBytes);
