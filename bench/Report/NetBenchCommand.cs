@@ -16,12 +16,14 @@ namespace Unikernel.Bench.Report;
 // (idle ones block) and the jobs run in rounds, ours then Linux's in each, so a change in the shared
 // machine's load reaches both systems alike; each figure is the median of the rounds:
 //   redis-benchmark -t set,get, 50 clients, pipelining 1 and 16, against the Appliance and Debian's redis-server;
-//   16 MiB over TCP each way (the probe's sink and source with hashing off; nc servers in the Linux domU);
+//   16 MiB over TCP each way (dom0 sends with dd and nc, receives with bench/Tools/tcp-recv; the probe's sink and
+//   source with hashing off; nc servers in the Linux domU);
 //   1-byte TCP ping-pong (bench/Tools/tcp-pingpong.c, built static) against the probe's echo and `nc -e cat`;
 // and dom0 to itself over loopback as the ceiling. Writes net.csv and net.md (also printed).
 public static partial class NetBenchCommand
 {
     public const int TransferMiB = 16, RoundTrips = 1000;
+    public const int IcountShift = 3; // 8 ns of virtual time per instruction (Linux as dom0 runs away at 7)
     // Rounds of the redis and TCP jobs (--rounds, odd so the median is one of them); the table states it.
     public static int Repeats { get; set; } = 3;
     public const int RequestsPipelined1 = 10000, RequestsPipelined16 = 50000, Clients = 50;
@@ -31,13 +33,15 @@ public static partial class NetBenchCommand
     {
         var parts = new Option<string>("--parts") { Description = "Which systems to measure: dom0, ours, linux (comma-separated)", DefaultValueFactory = _ => "dom0,ours,linux" };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of the redis and TCP jobs, each figure their median (odd; the CSV records it)", DefaultValueFactory = _ => 3 };
+        var icount = new Option<bool>("--icount") { Description = $"Run QEMU with -icount shift={IcountShift}: virtual time counts executed instructions (every domain's and Xen's), so the figures do not move with the host's load; a cost model, not real time" };
         var jobs = new Option<string>("--jobs") { Description = "Which jobs to run: redis, tcp, pingpong (comma-separated; a shorter run while tuning)", DefaultValueFactory = _ => "redis,tcp,pingpong" };
         return XlBenchCommand.Create<Row>("net",
             "Run the network benchmark (the Appliance and the probe against a Linux domU, dom0 loopback) in the xl environment and report",
             "Folder with appliance.elf and probe.elf", "clang that builds tcp-pingpong for dom0 (static)", "who,metric,value",
             r => $"{r.Who},{r.Metric},{r.Value.ToString("R", CultureInfo.InvariantCulture)}",
             f => new Row(f[0], f[1], double.Parse(f[2], CultureInfo.InvariantCulture)),
-            s => { Repeats = Rounds(s.Result.GetValue(rounds)); return Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang, Parts(s.Result.GetValue(parts)!), Jobs(s.Result.GetValue(jobs)!)); }, Markdown, parts, jobs, rounds);
+            s => { Repeats = Rounds(s.Result.GetValue(rounds)); return Run(s.ImageDir, s.CacheDir, s.OutDir, s.Clang, Parts(s.Result.GetValue(parts)!), Jobs(s.Result.GetValue(jobs)!), s.Result.GetValue(icount)); },
+            Markdown, parts, jobs, rounds, icount);
     }
 
     private static int Rounds(int n) => n >= 1 && n % 2 == 1 ? n : throw new ArgumentException($"--rounds takes an odd number of at least 1, not {n}");
@@ -52,7 +56,7 @@ public static partial class NetBenchCommand
     private static string Send(string address, int port) =>
         $"dd if=/dev/zero bs=64k count={TransferMiB * 16} 2>/dev/null | timeout 120 nc.openbsd -N -w 30 {address} {port}";
 
-    private static string Receive(string address, int port) => $"timeout 120 nc.openbsd -d -w 30 {address} {port} | wc -c";
+    private static string Receive(string address, int port) => $"timeout 120 /tmp/tcp-recv {address} {port}";
 
     private static string RedisRound(string who, string address, int round) => $"""
         step {who}-redis-p1-{round} timeout 300 redis-benchmark -h {address} -t set,get -c {Clients} -P 1 -n {RequestsPipelined1} --csv
@@ -80,14 +84,16 @@ public static partial class NetBenchCommand
         return chosen;
     }
 
-    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang, IReadOnlyCollection<string> parts, IReadOnlyCollection<string>? jobs = null)
+    public static List<Row> Run(string imageDir, string cacheDir, string outDir, string clang, IReadOnlyCollection<string> parts, IReadOnlyCollection<string>? jobs = null, bool icount = false)
     {
         jobs ??= new[] { "redis", "tcp", "pingpong" };
         string pingpong = StaticTool.Build("tcp-pingpong", clang, outDir);
+        string recv = StaticTool.Build("tcp-recv", clang, outDir);
         var dom0 = Dom0Environment.Ensure(cacheDir, Console.Out);
         // Dom0 to itself first, with busybox nc as the echo server.
         string script = XlScenario.ConsoleHelpers + """
             cp /scenario/tcp-pingpong /tmp/tcp-pingpong && chmod +x /tmp/tcp-pingpong
+            cp /scenario/tcp-recv /tmp/tcp-recv && chmod +x /tmp/tcp-recv
 
             """;
         if (parts.Contains("dom0")) script += $"""
@@ -152,6 +158,7 @@ public static partial class NetBenchCommand
         {
             Script = script, CacheDir = cacheDir, Timeout = TimeSpan.FromSeconds(1800), SerialLog = Path.Combine(outDir, "net.log"),
             Dom0MemoryMiB = 384, QemuMemoryMiB = 1024, // xl decompresses the Linux kernel in dom0
+            IcountShift = icount ? IcountShift : null,
         };
         string Guest(string name, string kernel, string extra, int memory, string mac, string vifIp = "") => $"""
             name = "{name}"
@@ -169,6 +176,7 @@ public static partial class NetBenchCommand
             $"console=hvc0 quiet ukrun=serve ukip={Linux}/16 ukstay=1800", 256, "00:16:3e:00:00:33") + "\nramdisk = \"/scenario/domu.cpio\""));
         scenario.Files.Add(new XlFile("domu.cpio", dom0.LinuxGuestInitramfs));
         scenario.Files.Add(new XlFile("tcp-pingpong", pingpong));
+        scenario.Files.Add(new XlFile("tcp-recv", recv));
         Console.WriteLine("ukbench: network benchmark in the xl environment (the Appliance and the probe, then a Linux domU, from dom0 over the bridge)");
         var run = XlSession.Run(scenario);
         // What the servers said about themselves (counters: drops, retransmissions), for reading a figure.
@@ -179,6 +187,7 @@ public static partial class NetBenchCommand
             catch (InvalidOperationException) { } // not handed over: the table does not need it
         var rows = Collect(run, parts, jobs);
         rows.Add(new Row("all", "rounds", Repeats)); // what the table states, also after --table-only
+        if (icount) rows.Add(new Row("all", "icount-shift", IcountShift));
         return rows;
     }
 
@@ -273,10 +282,12 @@ public static partial class NetBenchCommand
     public static string Markdown(IReadOnlyList<Row> rows)
     {
         int rounds = (int)(rows.FirstOrDefault(r => r.Who == "all" && r.Metric == "rounds")?.Value ?? 3);
+        double? shift = rows.FirstOrDefault(r => r.Who == "all" && r.Metric == "icount-shift")?.Value;
+        string timeBase = shift is { } n ? $"in virtual time (QEMU -icount shift={n}: time counts the instructions every domain and Xen executed, so repeats agree)" : "in real time";
         double? Value(string who, string metric) => rows.FirstOrDefault(r => r.Who == who && r.Metric == metric)?.Value;
         string F(double? v) => v is { } x ? x.ToString(x >= 100 ? "F0" : x >= 10 ? "F1" : "F2", CultureInfo.InvariantCulture) : "-";
         var s = new StringBuilder();
-        s.AppendLine($"Network, from dom0 over the bridge (netback), under QEMU/TCG: compare only ratios. Each figure is the median of {rounds} rounds, ours then Linux's in each: redis-benchmark with {Clients} clients ({RequestsPipelined1} requests at P=1, {RequestsPipelined16} at P=16), {TransferMiB} MiB over TCP each way; ping-pong: {RoundTrips} round trips. `better` is ours against Linux, >1 means we win (for latencies, Linux's figure over ours).");
+        s.AppendLine($"Network, from dom0 over the bridge (netback), under QEMU/TCG {timeBase}: compare only ratios. Each figure is the median of {rounds} rounds, ours then Linux's in each: redis-benchmark with {Clients} clients ({RequestsPipelined1} requests at P=1, {RequestsPipelined16} at P=16), {TransferMiB} MiB over TCP each way; ping-pong: {RoundTrips} round trips. `better` is ours against Linux, >1 means we win (for latencies, Linux's figure over ours).");
         s.AppendLine();
         s.AppendLine("| measure | ours | Linux domU | better | dom0 loopback (ceiling) |");
         s.AppendLine("|---|---:|---:|---:|---:|");

@@ -42,8 +42,9 @@ public static class XlSession
                 Timeout = scenario.Timeout,
                 CacheDir = scenario.CacheDir,
                 SerialLog = scenario.SerialLog,
-                // Linux under -icount never got to its init (its virtual clock ran away): real time here.
-                Icount = false,
+                // Real time unless the scenario asks for virtual time (a Linux dom0 needs a small shift).
+                Icount = scenario.IcountShift != null,
+                IcountShift = scenario.IcountShift ?? 7,
                 // RDRAND seeds the kernel's RNG at boot (CONFIG_RANDOM_TRUST_CPU). Without it the RNG stays
                 // uninitialized and libuuid, which xl calls, sleeps about 1 s per UUID: 3 s per xl create.
                 // libvirt's libxl driver names the host CPU after a model of its CPU map and does not start when

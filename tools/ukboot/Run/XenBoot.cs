@@ -51,6 +51,8 @@ public sealed record BootOptions
     public string? Initrd { get; init; }
     // Deterministic virtual time (-icount) speeds up a tiny dom0; see XlSession for the Linux dom0 case.
     public bool Icount { get; init; } = true;
+    // -icount's shift: 2^shift ns of virtual time per instruction (7: 128 ns). A Linux dom0 needs a small one.
+    public int IcountShift { get; init; } = 7;
     // QEMU's -cpu; null keeps QEMU's default model.
     public string? CpuModel { get; init; }
     // Where the long steps report (the first download of Xen; while the boot waits for the guest, a
@@ -94,7 +96,7 @@ public static class XenBoot
         };
         if (options.CpuModel is { } cpu) args.AddRange(new[] { "-cpu", cpu });
         // Deterministic virtual time runs faster than wall-clock time under TCG.
-        if (options.Icount) args.AddRange(new[] { "-icount", "shift=7,sleep=off", "-rtc", "clock=vm" });
+        if (options.Icount) args.AddRange(new[] { "-icount", $"shift={options.IcountShift},sleep=off", "-rtc", "clock=vm" });
         return args;
     }
 

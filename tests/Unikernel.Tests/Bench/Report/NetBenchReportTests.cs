@@ -75,4 +75,12 @@ public class NetBenchReportTests
         Assert.Contains("the median of 3 rounds", NetBenchCommand.Markdown(new[] { row }));
         Assert.Contains("the median of 5 rounds", NetBenchCommand.Markdown(new[] { row, new NetBenchCommand.Row("all", "rounds", 5) }));
     }
+
+    [Fact]
+    public void The_table_states_its_time_base()
+    {
+        var row = new NetBenchCommand.Row("ours", "redis-set-p1-rps", 1);
+        Assert.Contains("under QEMU/TCG in real time", NetBenchCommand.Markdown(new[] { row }));
+        Assert.Contains("-icount shift=3", NetBenchCommand.Markdown(new[] { row, new NetBenchCommand.Row("all", "icount-shift", 3) }));
+    }
 }

@@ -18,4 +18,12 @@ public class QemuArgumentsTests
             Assert.DoesNotContain(args, a => a.StartsWith("-netdev") || a == "-net" || a.Contains("user,"));
         }
     }
+
+    [Fact]
+    public void Icount_takes_the_shift_asked_for()
+    {
+        var args = XenBoot.QemuArguments(new BootOptions { Image = "guest.elf", IcountShift = 3 }, "xen");
+        Assert.Equal("shift=3,sleep=off", args[args.IndexOf("-icount") + 1]);
+        Assert.DoesNotContain("-icount", XenBoot.QemuArguments(new BootOptions { Image = "guest.elf", Icount = false }, "xen"));
+    }
 }
