@@ -1,4 +1,6 @@
 using Internal.Runtime;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 
 namespace System
 {
@@ -8,9 +10,12 @@ namespace System
         internal static void Memmove(byte* dest, byte* src, nuint len)
         {
             if (dest == src || len == 0) return;
-            // Eight bytes a step (x86 allows unaligned loads and stores), then the tail.
+            // Eight bytes a step (x86 allows unaligned loads and stores), then the tail; a large forward copy with
+            // the CPU's string moves (a third of the instructions per byte of this loop: a 64 KiB segment is
+            // copied three times on its way out).
             if (dest < src || dest >= src + len)
             {
+                if (len >= 256) { CopyForward(dest, src, len); return; }
                 nuint i = 0;
                 for (; i + 32 <= len; i += 32)
                 {
@@ -27,6 +32,10 @@ namespace System
                 for (; i > 0; i--) dest[i - 1] = src[i - 1];
             }
         }
+
+        [RuntimeImport("uk_copy_forward")]
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void CopyForward(byte* dest, byte* src, nuint len);
 
         internal static void Memmove(ref byte dest, ref byte src, nuint len)
         {
