@@ -13,16 +13,17 @@ namespace Unikernel.Xen
 
         private const int MaxRingBlocks = 32;
 
-        // Sized from memory: 64 connections receiving into 64 KiB (a full window of large segments) and
-        // sending from 128 KiB (a large segment in flight while the writer fills the next) when the domain has
-        // 48 MiB free, 12 MiB in all; 32 KiB each way from 32 MiB, fewer and smaller below (a 4 MiB domain
+        // Sized from memory: 64 connections with 128 KiB each way when the domain has 48 MiB free, 16 MiB in
+        // all (sending: a large segment in flight while the writer fills the next; receiving: dom0 sends a
+        // large segment while the last one is read, where 64 KiB made it wait for every window update);
+        // 32 KiB each way from 32 MiB, fewer and smaller below (a 4 MiB domain
         // still gets 8 of 8 KiB). The rings come in blocks of at most 1 MiB:
         // the page allocator's longest run is under 2 MiB (every 2 MiB of RAM starts with its page table).
         private static bool StartTcp(uint address, ref Core.Text.TextBuilder failure)
         {
             ulong free = FramePool.FreePageCount;
             TcpConfig config = TcpConfig.Default(address, PvClock.Now ^ PvClock.ReadTsc() * 0x9E3779B97F4A7C15);
-            if (free >= 12288) { config.MaxConnections = 64; config.SendBufferBytes = 128 * 1024; config.ReceiveBufferBytes = 64 * 1024; }
+            if (free >= 12288) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 128 * 1024; }
             else if (free >= 8192) { config.MaxConnections = 64; config.SendBufferBytes = config.ReceiveBufferBytes = 32 * 1024; }
             else if (free >= 2048) { config.MaxConnections = 16; config.SendBufferBytes = config.ReceiveBufferBytes = 16 * 1024; }
             else { config.MaxConnections = 8; config.SendBufferBytes = config.ReceiveBufferBytes = 8 * 1024; }

@@ -662,6 +662,28 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(new[] { 3 * 1460 }, t.WriteAndPoll(conn, 8000).Select(s => s.Data.Length));
     }
 
+    // A window-limited piece under a third of the window waits while data is in flight (Linux's
+    // tcp_tso_should_defer): a window reopened by one segment draws no one-segment send; the next ACK does.
+    [Fact]
+    public void A_small_window_limited_piece_waits_while_data_is_in_flight()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.LargeSendBytes = 8 * 1460;
+        config.SendBufferBytes = 64 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen(window: 12000);
+        uint una = t._iss + 1;
+        Assert.Equal(new[] { 8 * 1460 }, t.WriteAndPoll(conn, 40000).Select(s => s.Data.Length));
+        t.Peer(t._peerSeq, una += 1460, TcpFlags.Ack, window: 12000); // room for one segment, seven in flight
+        t.NothingSent();
+        t.Peer(t._peerSeq, una += 7 * 1460, TcpFlags.Ack, window: 12000); // nothing in flight
+        Assert.Equal(new[] { 8 * 1460 }, t._host.Take().Select(s => s.Data.Length));
+        t.Peer(t._peerSeq, una += 1460, TcpFlags.Ack, window: 12000);
+        t.NothingSent();
+        t.Peer(t._peerSeq, una += 3 * 1460, TcpFlags.Ack, window: 12000); // room for a third of the window
+        Assert.Equal(new[] { 4 * 1460 }, t._host.Take().Select(s => s.Data.Length));
+    }
+
     // After a timeout, slow start stops at ssthresh (half what was in flight) however much one ACK covers;
     // beyond it the window grows by a segment per window acknowledged (RFC 5681 3.1, counted in bytes).
     [Fact]
