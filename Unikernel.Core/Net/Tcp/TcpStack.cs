@@ -146,7 +146,8 @@ namespace Unikernel.Core.Net.Tcp
         }
 
         // Segments are built in buffer from now on instead of the stack's own scratch memory (buffer must hold
-        // at least ScratchSize bytes and stay put): a platform points it where its IP layer's large frames
+        // at least ScratchSize bytes and stay put until the next call, which may also come from the output
+        // callback once it has taken its segment): a platform points it where its IP layer's large frames
         // carry their payload, so a large segment is not copied once more on its way to the device. False, and
         // nothing changes, if it is too small.
         public bool UseScratch(byte* buffer, int bytes)

@@ -116,8 +116,8 @@ namespace Unikernel.Xen
             {
                 for (int b = 0; b < LargeBuffers; b++)
                 {
-                    byte* buffer = (byte*)FramePool.AllocatePages(LargePages);
-                    if (buffer == null) break; // no run of 16 pages: the small slots serve
+                    byte* buffer = (byte*)FramePool.AllocatePages(LargePages + 1); // the last page is never granted
+                    if (buffer == null) break; // no run of 17 pages: the small slots serve
                     for (int k = 0; k < LargePages && rc >= 0; k++) rc = AllocateRef(out n->LargeRefs[b * LargePages + k]);
                     if (rc < 0) return XenbusFrontend.Fail(ref failure, "granting the large-send buffers", rc);
                     n->LargeBase[b] = (ulong)buffer;
@@ -492,6 +492,17 @@ namespace Unikernel.Xen
             return true;
         }
 
+        // A large buffer the backend does not hold, to build the next large frame in (null: all are in flight,
+        // or there are none). It has LargePages + 1 pages: room past the frame for TCP's largest header.
+        public static byte* FreeLargeBuffer(NetFront* n)
+        {
+            if (!n->LargeSend) return null;
+            TakeTxResponses(n);
+            for (int b = 0; b < LargeBuffers; b++)
+                if (n->LargeSlotsOut[b] == 0) return (byte*)n->LargeBase[b];
+            return null;
+        }
+
         // One large frame: the first slot gives the whole size and NETTXF_csum_blank (the checksum is partial),
         // an extra_info slot the GSO type and size, then a slot for each further page (netif.h "tx requests").
         private static bool TransmitLarge(NetFront* n, ReadOnlySpan<byte> frame, int segmentSize)
@@ -503,11 +514,21 @@ namespace Unikernel.Xen
             }
             int pages = (frame.Length + 4095) / 4096;
             TakeTxResponses(n);
+            // The buffer the frame was built in (FreeLargeBuffer) when it is one of ours, else the first free one.
+            byte* start;
+            fixed (byte* f = frame) start = f;
             int b = 0;
-            while (b < LargeBuffers && n->LargeSlotsOut[b] != 0) b++;
+            while (b < LargeBuffers && !(n->LargeSlotsOut[b] == 0 && (byte*)n->LargeBase[b] == start)) b++;
+            bool inPlace = b < LargeBuffers;
+            if (!inPlace)
+            {
+                b = 0;
+                while (b < LargeBuffers && n->LargeSlotsOut[b] != 0) b++;
+            }
             if (b == LargeBuffers || n->Tx.FreeRequests < (uint)pages + 1) { n->Counters.TxBusy++; return false; }
             byte* buffer = (byte*)n->LargeBase[b];
-            frame.CopyTo(new Span<byte>(buffer, frame.Length));
+            if (!inPlace) frame.CopyTo(new Span<byte>(buffer, frame.Length));
+            else n->Counters.TxInPlace++;
             for (int k = 0; k < pages; k++)
             {
                 int id = TxSlots + b * LargePages + k;
@@ -586,7 +607,7 @@ namespace Unikernel.Xen
         public ulong RxInPlace, RxMoved;        // multi-slot packets handed over where they lay; bytes moved to line them up
         public short LastBadStatus;                // the latest bad slot, for telling a backend's fault from ours
         public ushort LastBadOffset, LastBadFlags;
-        public ulong TxPackets, TxBytes, TxLarge, TxErrors, TxBusy, TxDown, TxOversize; // TxLarge: segments the backend cut
+        public ulong TxPackets, TxBytes, TxLarge, TxInPlace, TxErrors, TxBusy, TxDown, TxOversize; // TxLarge: segments the backend cut; TxInPlace: those built in their buffer (no copy)
         public ulong Events, Notifications, LinkChanges;
     }
 }

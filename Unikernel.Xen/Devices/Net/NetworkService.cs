@@ -17,7 +17,8 @@ namespace Unikernel.Xen
 
         private static NetFront* s_front;
         private static NetworkInterface* s_interface;
-        private static byte* s_largeSend; // the interface's large-send buffer, LargePages + 1 pages
+        private static byte* s_largeSend; // the interface's own large-send buffer, LargePages + 1 pages
+        private static byte* s_largeTarget; // where large frames are built now: s_largeSend or a netfront buffer
         private static bool s_started, s_failed, s_timerArmed, s_wired; // s_wired: packets flow (DHCP may still run)
         private static TimerHandle s_timer;
         private static ulong s_timerAt;
@@ -106,11 +107,11 @@ namespace Unikernel.Xen
             iface->AcceptLargeTcp(); // netfront gathers dom0's GSO segments (feature-gso-tcpv4)
             if (front->LargeSend)
             {
-                // Large segments are built here (TCP's scratch, one page more for its largest header), then
-                // copied into one of netfront's granted buffers.
+                // Large segments are built in a free one of netfront's granted buffers (TCP's scratch is
+                // there too), so they go out without a copy; here while the backend holds all of them.
                 var large = (byte*)FramePool.AllocatePages(NetFront.LargePages + 1);
                 if (large != null) iface->EnableLargeSend(large, NetFront.MaxLargeSendFrame);
-                s_largeSend = large;
+                s_largeSend = s_largeTarget = large;
             }
             s_interface = iface;
             if (!StartTcp(address, ref failure)) return false;
@@ -210,8 +211,27 @@ namespace Unikernel.Xen
             }
         }
 
-        private static bool Transmit(ulong context, ReadOnlySpan<byte> frame, int segmentSize) =>
-            NetFront.Transmit((NetFront*)context, frame, segmentSize);
+        private static bool Transmit(ulong context, ReadOnlySpan<byte> frame, int segmentSize)
+        {
+            var front = (NetFront*)context;
+            bool sent = NetFront.Transmit(front, frame, segmentSize);
+            // The buffer just posted is the backend's until it answers: the next large frame goes elsewhere.
+            if (sent && segmentSize > 0 && s_largeSend != null) BuildLargeIn(NetFront.FreeLargeBuffer(front));
+            return sent;
+        }
+
+        // Points the interface's large frames and TCP's scratch at buffer (LargePages + 1 pages), or at our
+        // own buffer when null. Only between segments: nothing built in the old place is needed after.
+        private static void BuildLargeIn(byte* buffer)
+        {
+            if (buffer == null) buffer = s_largeSend;
+            if (buffer == s_largeTarget) return;
+            s_largeTarget = buffer;
+            s_interface->EnableLargeSend(buffer, NetFront.MaxLargeSendFrame);
+            byte* payload = s_interface->LargeSendPayload;
+            if (!s_tcp.UseScratch(payload, (NetFront.LargePages + 1) * 4096 - (int)(payload - buffer)))
+                Panic.Fail("net: TCP refused a large-send buffer as its scratch (smaller than at start)");
+        }
 
         private static void Deliver(ulong context, byte* frame, int length, bool validated) =>
             ((NetworkInterface*)context)->ReceiveFrame(new ReadOnlySpan<byte>(frame, length), validated, PvClock.Now);
@@ -254,7 +274,7 @@ namespace Unikernel.Xen
             if (!s_started) { text.Append("net: not started"); return; }
             NetFrontCounters c = s_front->Counters;
             var vif = new TextBuilder(stackalloc char[320]); // interpolating into a ref parameter could let it escape
-            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large, {c.RxInPlace} in place, {c.RxMoved}B moved) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications} blocks={Idle.BlockCount} blocked-ms={Idle.BlockedNanoseconds / 1_000_000} up-ms={PvClock.Now / 1_000_000}; ");
+            vif.Append($"vif rx={c.RxPackets}/{c.RxBytes}B ({c.RxLarge} large, {c.RxInPlace} in place, {c.RxMoved}B moved) tx={c.TxPackets}/{c.TxBytes}B ({c.TxLarge} large, {c.TxInPlace} in place) rx_errors={c.RxErrors} rx_malformed={c.RxMalformed} rx_bad_fragment={c.RxBadFragment} rx_overlong={c.RxOverlong} last_bad={c.LastBadStatus}@{c.LastBadOffset}/{c.LastBadFlags} tx_busy={c.TxBusy} tx_errors={c.TxErrors} events={c.Events} notifications={c.Notifications} blocks={Idle.BlockCount} blocked-ms={Idle.BlockedNanoseconds / 1_000_000} up-ms={PvClock.Now / 1_000_000}; ");
             text.Append(vif.Text);
             s_interface->Counters.AppendTo(ref text);
             text.Append("; ");
