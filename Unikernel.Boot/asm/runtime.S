@@ -78,10 +78,11 @@ RhpStackProbe:
         ret
 
 // Memmove's forward copy of large blocks (rdi = destination, rsi = source, rdx = bytes) with the CPU's
-// string moves, as Linux's and glibc's memcpy: eight bytes a step, then the tail. The direction flag is
-// clear at every call (System V ABI).
+// string moves, as Linux's and glibc's memcpy: eight bytes a step, then the tail. The System V ABI has the
+// direction flag clear at every call; cld keeps a stray std from copying backwards.
         .globl uk_copy_forward
 uk_copy_forward:
+        cld
         movq %rdx, %rcx
         shrq $3, %rcx
         rep movsq

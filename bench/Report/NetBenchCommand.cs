@@ -128,7 +128,7 @@ public static partial class NetBenchCommand
             string others = who == "ours" ? (linux ? "linux" : "") : (ours ? "app probe" : "");
             if (others == "") return steps;
             return $"step {who}-{job}-hold sh -c 'for d in {others}; do xl pause $d || exit 1; done'\n" + steps +
-                $"step {who}-{job}-release sh -c 'for d in {others}; do xl unpause $d || exit 1; done'\n";
+                $"step {who}-{job}-release sh -c 'rc=0; for d in {others}; do xl unpause $d || rc=1; done; exit $rc'\n";
         }
         for (int round = 1; round <= Repeats; round++)
         {

@@ -338,8 +338,11 @@ namespace Unikernel.Core.Net.Tcp
                     // A window-limited piece under a third of the window waits while data is in flight (Linux's
                     // tcp_tso_should_defer with tcp_tso_win_divisor 3): a receiver that reopens its window a
                     // read at a time would otherwise get a segment of one or two MSS per window update, each
-                    // costing it as much as a large one. The ACKs of what is in flight bound the wait.
-                    if (length < available && length < limit && inFlight > 0 && (uint)length < window / 3) length = 0;
+                    // costing it as much as a large one. The ACKs of what is in flight bound the wait. Not in loss
+                    // recovery or limited transmit (nor does Linux): there the window never reaches a third free,
+                    // and each duplicate ACK's segment keeps the ACK clock going.
+                    if (length < available && length < limit && inFlight > 0 && (uint)length < window / 3
+                        && !c.InRecovery && c.DupAcks == 0) length = 0;
                     // TSO deferral (as Linux's tcp_tso_should_defer): while a whole large segment is in flight
                     // and the writer waits for room in the ring, a shorter segment waits for the writer to
                     // complete it (the next ACK frees room). Otherwise segments shrink to what each ACK frees,

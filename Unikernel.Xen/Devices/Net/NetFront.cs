@@ -517,6 +517,9 @@ namespace Unikernel.Xen
             // The buffer the frame was built in (FreeLargeBuffer) when it is one of ours, else the first free one.
             byte* start;
             fixed (byte* f = frame) start = f;
+            for (int h = 0; h < LargeBuffers; h++)
+                if (n->LargeSlotsOut[h] != 0 && start >= (byte*)n->LargeBase[h] && start < (byte*)n->LargeBase[h] + 4096 * (LargePages + 1))
+                    Panic.Fail("netfront: a large frame was built in a buffer the backend still holds");
             int b = 0;
             while (b < LargeBuffers && !(n->LargeSlotsOut[b] == 0 && (byte*)n->LargeBase[b] == start)) b++;
             bool inPlace = b < LargeBuffers;

@@ -684,6 +684,21 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(new[] { 4 * 1460 }, t._host.Take().Select(s => s.Data.Length));
     }
 
+    // ... but not on duplicate ACKs: limited transmit (and recovery) sends what the window allows at once.
+    [Fact]
+    public void A_duplicate_ack_lets_a_small_piece_out()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.LargeSendBytes = 8 * 1460;
+        config.SendBufferBytes = 64 * 1024;
+        using var t = new TcpStateMachineTests(config);
+        int conn = t.PassiveOpen();
+        uint una = t._iss + 1;
+        Assert.Equal(new[] { 8 * 1460 }, t.WriteAndPoll(conn, 40000).Select(s => s.Data.Length)); // two segments of the initial window wait
+        t.Peer(t._peerSeq, una, TcpFlags.Ack); // a duplicate
+        Assert.Equal(new[] { 3 * 1460 }, t._host.Take().Select(s => s.Data.Length));
+    }
+
     // After a timeout, slow start stops at ssthresh (half what was in flight) however much one ACK covers;
     // beyond it the window grows by a segment per window acknowledged (RFC 5681 3.1, counted in bytes).
     [Fact]
