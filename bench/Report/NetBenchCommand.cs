@@ -98,10 +98,13 @@ public static partial class NetBenchCommand
             """;
         if (parts.Contains("dom0")) script += $"""
             nc -ll -p 7107 -e cat &
+            printf '#!/bin/sh\nexec dd if=/dev/zero bs=64k count={TransferMiB * 16} 2>/dev/null\n' >/tmp/uk-zeros && chmod +x /tmp/uk-zeros
+            nc -ll -p 7102 -e /tmp/uk-zeros &
             for i in $(seq {(jobs.Contains("tcp") ? Repeats : 0)}); do
                 (nc.openbsd -l 7100 >/dev/null &)
                 usleep 300000
                 step dom0-to-$i {Timed("dom0", "tcp-to-guest", Send("127.0.0.1", 7100))}
+                step dom0-from-$i {Timed("dom0", "tcp-from-guest", Receive("127.0.0.1", 7102))}
             done
             {(jobs.Contains("pingpong") ? "" : ": ")}step dom0-pingpong timeout 300 /tmp/tcp-pingpong 127.0.0.1 7107 {RoundTrips}
 
@@ -294,7 +297,8 @@ public static partial class NetBenchCommand
         foreach (var (metric, label, higher) in Measures)
         {
             double? o = Value("ours", metric), l = Value("linux", metric);
-            double? d = Value("dom0", metric == "tcp-from-guest" ? "tcp-to-guest" : metric);
+            // Loopback each way (busybox nc sending zeros to tcp-recv); a CSV from before that has one figure for both.
+            double? d = Value("dom0", metric) ?? (metric == "tcp-from-guest" ? Value("dom0", "tcp-to-guest") : null);
             string better = o is { } a && l is { } b && a > 0 && b > 0 ? (higher ? a / b : b / a).ToString("F2", CultureInfo.InvariantCulture) : "-";
             s.AppendLine($"| {label} | {F(o)} | {F(l)} | {better} | {F(d)} |");
         }

@@ -662,15 +662,21 @@ public sealed class TcpStateMachineTests : IDisposable
         Assert.Equal(new[] { 3 * 1460 }, t.WriteAndPoll(conn, 8000).Select(s => s.Data.Length));
     }
 
+    // Large segments of eight MSS from a 64 KiB ring.
+    private static TcpStateMachineTests WithLargeSends()
+    {
+        TcpConfig config = TcpHost.Config();
+        config.LargeSendBytes = 8 * 1460;
+        config.SendBufferBytes = 64 * 1024;
+        return new TcpStateMachineTests(config);
+    }
+
     // A window-limited piece under a third of the window waits while data is in flight (Linux's
     // tcp_tso_should_defer): a window reopened by one segment draws no one-segment send; the next ACK does.
     [Fact]
     public void A_small_window_limited_piece_waits_while_data_is_in_flight()
     {
-        TcpConfig config = TcpHost.Config();
-        config.LargeSendBytes = 8 * 1460;
-        config.SendBufferBytes = 64 * 1024;
-        using var t = new TcpStateMachineTests(config);
+        using var t = WithLargeSends();
         int conn = t.PassiveOpen(window: 12000);
         uint una = t._iss + 1;
         Assert.Equal(new[] { 8 * 1460 }, t.WriteAndPoll(conn, 40000).Select(s => s.Data.Length));
@@ -688,10 +694,7 @@ public sealed class TcpStateMachineTests : IDisposable
     [Fact]
     public void A_duplicate_ack_lets_a_small_piece_out()
     {
-        TcpConfig config = TcpHost.Config();
-        config.LargeSendBytes = 8 * 1460;
-        config.SendBufferBytes = 64 * 1024;
-        using var t = new TcpStateMachineTests(config);
+        using var t = WithLargeSends();
         int conn = t.PassiveOpen();
         uint una = t._iss + 1;
         Assert.Equal(new[] { 8 * 1460 }, t.WriteAndPoll(conn, 40000).Select(s => s.Data.Length)); // two segments of the initial window wait
