@@ -69,7 +69,8 @@ public class DotnetRunTests
         using var terminal = new Terminal("dotnet run --no-build", Appliance, Repo.CacheEnvironment);
         terminal.WaitFor("# appliance ready", Minutes3);
         terminal.Type("\u0003");
-        Assert.Equal(130, terminal.WaitForExit(TimeSpan.FromSeconds(30)));
+        int exit = terminal.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 130, $"exit {exit}:\n{terminal.Output}");
         Assert.Contains("ukboot: stopped (Ctrl-C)", terminal.Output);
     }
 
