@@ -163,10 +163,8 @@ public static class XenBoot
         try { finished = done.Wait(options.Timeout, options.Cancel); }
         catch (OperationCanceledException) { finished = true; outcome = BootOutcome.Interrupted; }
         if (!finished) outcome = BootOutcome.Timeout;
-        // Ctrl-C reaches QEMU too (same process group), which may end before our handler has run: on a busy
-        // machine that handler's thread can take longer than 200 ms to start. Otherwise QEMU ends after Xen
-        // said how the boot ended (an outcome already set), so the wait only delays an unexplained exit.
-        if (outcome == BootOutcome.QemuExited && options.Cancel.CanBeCanceled) options.Cancel.WaitHandle.WaitOne(2000);
+        // Ctrl-C reaches QEMU too (same process group), which may end before our handler has run.
+        if (outcome == BootOutcome.QemuExited && options.Cancel.CanBeCanceled) options.Cancel.WaitHandle.WaitOne(200);
         if (options.Cancel.IsCancellationRequested) outcome = BootOutcome.Interrupted;
         serial.CloseInput();
         // Xen stays up after dom0 ends (noreboot); give it a moment to print the rest, then stop QEMU.
