@@ -56,8 +56,7 @@ namespace Unikernel.Xen
                 return false;
             }
             // Segments are built where the interface's large frames carry their payload: one copy less each.
-            byte* payload = s_interface->LargeSendPayload;
-            if (payload != null) s_tcp.UseScratch(payload, (NetFront.LargePages + 1) * 4096 - (int)(payload - s_largeSend));
+            if (s_interface->LargeSendPayload != null) ScratchInLargeFrame(s_largeSend);
             s_interface->SetTcpHandler(&TcpInput, 0);
             return true;
         }

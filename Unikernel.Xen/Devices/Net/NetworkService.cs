@@ -228,9 +228,14 @@ namespace Unikernel.Xen
             if (buffer == s_largeTarget) return;
             s_largeTarget = buffer;
             s_interface->EnableLargeSend(buffer, NetFront.MaxLargeSendFrame);
+            if (!ScratchInLargeFrame(buffer)) Panic.Fail("net: TCP refused a large-send buffer as its scratch (smaller than at start)");
+        }
+
+        // TCP's scratch where the interface's large frame, built in buffer (LargePages + 1 pages), carries its payload.
+        private static bool ScratchInLargeFrame(byte* buffer)
+        {
             byte* payload = s_interface->LargeSendPayload;
-            if (!s_tcp.UseScratch(payload, (NetFront.LargePages + 1) * 4096 - (int)(payload - buffer)))
-                Panic.Fail("net: TCP refused a large-send buffer as its scratch (smaller than at start)");
+            return s_tcp.UseScratch(payload, (NetFront.LargePages + 1) * 4096 - (int)(payload - buffer));
         }
 
         private static void Deliver(ulong context, byte* frame, int length, bool validated) =>
